@@ -1,0 +1,51 @@
+"""kasvufee: outcome-based fee schemes for employment services, evaluated
+exactly and explained line by line.
+
+    >>> import datetime as dt
+    >>> import kasvufee
+    >>> scheme = kasvufee.load_scheme("examples/varsinais-suomi/scheme.yaml")
+    >>> events = kasvufee.read_events("examples/varsinais-suomi/events.csv")
+    >>> ledger = kasvufee.evaluate(scheme, events, as_of=dt.date(2018, 12, 31))
+    >>> ledger.total()
+    Decimal('2200.00')
+
+The flow is read → evaluate → ledger → export: ``load_scheme`` and
+``read_events`` read, ``evaluate`` is the pure core, ``Ledger`` holds the
+entries and held items.
+"""
+
+from __future__ import annotations
+
+from kasvufee.engine.evaluate import evaluate
+from kasvufee.errors import (
+    EventsError,
+    ExpressionError,
+    InputError,
+    KasvufeeError,
+    Problem,
+    SchemeError,
+    UsageError,
+)
+from kasvufee.events import events_from_records, read_events
+from kasvufee.ledger import Entry, HeldItem, Ledger
+from kasvufee.scheme import Scheme, load_scheme, parse_scheme, scheme_json_schema
+
+__all__ = [
+    "Entry",
+    "EventsError",
+    "ExpressionError",
+    "HeldItem",
+    "InputError",
+    "KasvufeeError",
+    "Ledger",
+    "Problem",
+    "Scheme",
+    "SchemeError",
+    "UsageError",
+    "evaluate",
+    "events_from_records",
+    "load_scheme",
+    "parse_scheme",
+    "read_events",
+    "scheme_json_schema",
+]

@@ -1,0 +1,212 @@
+"""The ``kasvufee`` command line: a thin layer over the library.
+
+Business logic lives in the library; here are only arguments, output
+streams, exit codes and messages.  Exit status: 0 success, 2 invalid input
+(every problem printed as ``file:line: field: expected …, got …``), 1 any
+other kasvufee error, 70 an internal error (a bug; never a traceback).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from kasvufee.engine.evaluate import evaluate
+from kasvufee.errors import InputError, KasvufeeError, Problem
+from kasvufee.events import read_events
+from kasvufee.ledger import Ledger
+from kasvufee.report.export import BINARY, FORMATS, WRITERS
+from kasvufee.scheme import load_scheme, scheme_json_schema
+
+PROGRESS_BYTES = 20_000_000  # show a progress bar for event files larger than this
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _date(value: str | None, option: str) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError([Problem("<command line>", None, option, "a date YYYY-MM-DD",
+                                  repr(value))]) from None
+
+
+@contextlib.contextmanager
+def _output(path: str, binary: bool) -> Iterator[IO[bytes]]:
+    """Write to a temporary file and move it into place only on success."""
+    if path == "-":
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError([Problem("<command line>", None, "--out", "an existing directory",
+                                  str(directory))])
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    del binary
+
+
+def _progress_reader(path: str) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
+    """A rich progress bar for large files on an interactive terminal."""
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        return None, lambda: None
+    if size < PROGRESS_BYTES or not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    bar = Progress("reading events", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                   transient=True, console=None)
+    bar.start()
+    task = bar.add_task("read", total=size)
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return update, bar.stop
+
+
+def _guarded(fn: Callable[..., None]) -> Callable[..., None]:
+    """Map library errors to messages and exit codes; never show a traceback."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            fn(*args, **kwargs)
+        except InputError as exc:
+            for problem in exc.problems:
+                _err(str(problem))
+            _err(f"kasvufee: {len(exc.problems)} problem(s); nothing was written")
+            sys.exit(2)
+        except KasvufeeError as exc:
+            _err(f"kasvufee: {type(exc).__name__}: {exc}")
+            sys.exit(1)
+        except (BrokenPipeError, KeyboardInterrupt):
+            sys.exit(1)
+        except Exception as exc:  # a bug: say so plainly, without a traceback
+            _err(f"kasvufee: internal error ({type(exc).__name__}: {exc}). Nothing was written. "
+                 "Please report this with the command you ran.")
+            sys.exit(70)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kasvufee")
+def main() -> None:
+    """kasvufee: what a buyer of employment services owes its providers, proven to the cent."""
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(dir_okay=False))
+@click.argument("events", type=click.Path(dir_okay=False))
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="Evaluate with what was known on DATE (YYYY-MM-DD). Default: today.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--out", default="-", metavar="PATH|-", show_default=True,
+              help="Where to write the ledger; - is standard output.")
+@click.option("--finnish", is_flag=True,
+              help="Events CSV is a Finnish spreadsheet export (; delimiter, decimal comma).")
+@click.option("--encoding", default="utf-8", show_default=True, help="Events file encoding.")
+@click.option("--report", "report", metavar="PATH",
+              help="Also write the run report (totals and held items) as JSON to PATH.")
+@_guarded
+def run(scheme: str, events: str, as_of: str | None, fmt: str, out: str, finnish: bool,
+        encoding: str, report: str | None) -> None:
+    """Evaluate SCHEME on EVENTS and write the payment ledger.
+
+    Summaries and held items (events that earned nothing, with the reason) go
+    to standard error; standard output carries only the ledger.
+    """
+    day = _date(as_of, "--as-of")
+    sch = load_scheme(scheme)
+    progress, done = _progress_reader(events)
+    try:
+        table = read_events(events, finnish=finnish, attribute_types=dict(sch.attributes),
+                            encoding=encoding, progress=progress)
+    finally:
+        done()
+    if fmt in BINARY and out == "-" and sys.stdout.isatty():
+        raise InputError([Problem("<command line>", None, "--out",
+                                  f"a file path for --format {fmt}", "a terminal")])
+    ledger = evaluate(sch, table, day)
+    with _output(out, fmt in BINARY) as stream:
+        WRITERS[fmt](ledger, stream)
+    if report:
+        with _output(report, False) as stream:
+            stream.write(json.dumps(run_report(ledger), ensure_ascii=False, indent=1).encode())
+    _summary(ledger)
+
+
+def run_report(ledger: Ledger) -> dict[str, Any]:
+    """Totals and held items as JSON-ready data."""
+    return {
+        "scheme": ledger.scheme_id,
+        "as_of": ledger.as_of.isoformat(),
+        "entries": len(ledger),
+        "total": f"{ledger.total():.2f}",
+        "by_component": {k: f"{v:.2f}" for k, v in ledger.by("component").items()},
+        "by_provider": {k: f"{v:.2f}" for k, v in ledger.by("provider_id").items()},
+        "held": [h.to_dict() for h in ledger.held],
+    }
+
+
+def _summary(ledger: Ledger) -> None:
+    _err(f"{ledger.scheme_id}: {len(ledger)} entries, total {ledger.total():.2f} EUR "
+         f"as of {ledger.as_of.isoformat()}")
+    for comp, amount in ledger.by("component").items():
+        _err(f"  {comp}: {amount:.2f}")
+    held = ledger.held
+    if held:
+        _err(f"{len(held)} held (earned nothing):")
+        for h in held[:50]:
+            who = h.client_id or "(contract)"
+            _err(f"  {h.component} {h.provider_id} {who} [{', '.join(h.event_ids)}]: {h.reason}")
+        if len(held) > 50:
+            _err(f"  ... and {len(held) - 50} more (see --report)")
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(dir_okay=False))
+@_guarded
+def validate(scheme: str) -> None:
+    """Check a scheme file; print every problem with its line."""
+    sch = load_scheme(scheme)
+    n = sum(len(v.components) for v in sch.versions)
+    click.echo(f"{scheme}: valid scheme {sch.scheme!r}, {len(sch.versions)} version(s), "
+               f"{n} component(s)")
+
+
+@main.command()
+@_guarded
+def schema() -> None:
+    """Print the JSON Schema of scheme files (for editors and procurement tools)."""
+    click.echo(json.dumps(scheme_json_schema(), indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

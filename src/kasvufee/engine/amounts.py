@@ -1,0 +1,167 @@
+"""Amount forms compiled to column expressions: fixed, share of a price,
+table by attribute, per-answer sums, bands of a mean, and formulas.
+
+Each ``price_*`` sets ``amount`` (Int64 cents), appends a fact, and holds
+rows whose inputs are missing.  All arithmetic is exact: integers for cents,
+``Decimal(38, 10)`` for formulas, integer cross-multiplication for means.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+
+from kasvufee.engine.frame import DECIMAL, add_fact, column, euros_text, hold, number_text
+from kasvufee.money import allocate_shares, euros_to_cents_half_up, format_cents, round_cents
+from kasvufee.scheme import expr as ex
+from kasvufee.scheme.model import (
+    Amount,
+    Formula,
+    MeanBands,
+    PerAnswer,
+    ShareOf,
+    Table,
+    Version,
+)
+
+
+def share_cents(version: Version, component: str, share: ShareOf) -> int:
+    price = version.prices[share.share_of]
+    return allocate_shares(price.amount, price.shares)[component]
+
+
+def static_cents(version: Version, component: str, amount: object) -> int | None:
+    """The amount in cents when it does not depend on the events, else None."""
+    if isinstance(amount, int):
+        return amount
+    if isinstance(amount, ShareOf):
+        return share_cents(version, component, amount)
+    return None
+
+
+def pays_cents(pays: int | Decimal, base: int | None) -> int:
+    """A policy or band payment: euros, or a percentage of ``base`` (half up)."""
+    if isinstance(pays, Decimal):
+        if base is None:
+            raise ValueError("a percentage needs a base amount")
+        return round_cents(Decimal(base) * pays / 100)
+    return pays
+
+
+def full_amount(version: Version, component: str, amount: Amount) -> int | None:
+    """The component's full (100 %) amount, the base of percentage policies."""
+    if isinstance(amount, MeanBands):
+        return static_cents(version, component, amount.base) if amount.base is not None else None
+    return static_cents(version, component, amount)
+
+
+def price(df: pl.DataFrame, version: Version, component: str, amount: Amount) -> pl.DataFrame:
+    fixed = static_cents(version, component, amount)
+    if fixed is not None:
+        return df.with_columns(pl.lit(fixed, dtype=pl.Int64).alias("amount"))
+    if isinstance(amount, Table):
+        return _table(df, amount)
+    if isinstance(amount, PerAnswer):
+        return _per_answer(df, amount)
+    if isinstance(amount, MeanBands):
+        return _bands(df, version, component, amount)
+    if isinstance(amount, Formula):
+        return _formula(df, amount)
+    raise TypeError(f"unknown amount form {amount!r}")  # the model admits no other
+
+
+def _table(df: pl.DataFrame, t: Table) -> pl.DataFrame:
+    key = column(df, t.by).cast(pl.String)
+    cents = key.replace_strict(dict(t.table), default=None, return_dtype=pl.Int64)
+    df = df.with_columns(key.alias("_key"), cents.alias("amount"))
+    known = ", ".join(t.table)
+    df = hold(df, pl.col("_key").is_null(), f"missing {t.by} (needs one of {known})")
+    df = hold(df, pl.col("amount").is_null(),
+              pl.format("{} '{}' is not in the table ({})", pl.lit(t.by), pl.col("_key"),
+                        pl.lit(known)))
+    df = add_fact(df, pl.format("{} {} → {}", pl.lit(t.by), pl.col("_key"),
+                                euros_text(pl.col("amount"))), pl.col("amount").is_not_null())
+    return df.drop("_key")
+
+
+def _answers(df: pl.DataFrame, name: str) -> pl.Expr:
+    return column(df, name, pl.List(pl.Int64))
+
+
+def _per_answer(df: pl.DataFrame, p: PerAnswer) -> pl.DataFrame:
+    answers = _answers(df, p.answers)
+    table = {int(k): v for k, v in p.per_answer.items()}
+    cents = answers.list.eval(
+        pl.element().replace_strict(table, default=0, return_dtype=pl.Int64)).list.sum()
+    df = df.with_columns(cents.alias("amount"))
+    df = hold(df, answers.is_null() | (answers.list.len() == 0), f"no {p.answers} on the event")
+    rates = ", ".join(f"{k} → {format_cents(v)} €" for k, v in sorted(table.items(), reverse=True))
+    return add_fact(df, pl.format("{} {} at {} each (others 0) = {}", pl.lit(p.answers),
+                                  answers.cast(pl.List(pl.String)).list.join(";"), pl.lit(rates),
+                                  euros_text(pl.col("amount"))),
+                    pl.col("held").is_null())
+
+
+def _bands(df: pl.DataFrame, version: Version, component: str, b: MeanBands) -> pl.DataFrame:
+    base = full_amount(version, component, b)
+    values = column(df, b.mean_of)
+    dtype = df.schema.get(b.mean_of)
+    if isinstance(dtype, pl.List):
+        total = values.list.sum().cast(DECIMAL)
+        count = values.list.len().cast(DECIMAL)
+        shown = pl.format("mean of {} {}", pl.lit(b.mean_of),
+                          values.cast(pl.List(pl.String)).list.join(";"))
+        missing = values.is_null() | (values.list.len() == 0)
+    else:
+        total = values.cast(DECIMAL)
+        count = pl.lit(1, dtype=DECIMAL)
+        shown = pl.format("{}", pl.lit(b.mean_of))
+        missing = values.is_null()
+    # mean >= t  <=>  total >= t * count: exact, no division
+    chain: pl.Expr = pl.lit(pays_cents(b.otherwise, base), dtype=pl.Int64)
+    for band in sorted(b.bands, key=lambda x: x.at_least):
+        chain = pl.when(total >= pl.lit(band.at_least, dtype=DECIMAL) * count).then(
+            pl.lit(pays_cents(band.pays, base), dtype=pl.Int64)).otherwise(chain)
+    df = df.with_columns(chain.alias("amount"))
+    df = hold(df, missing, f"no {b.mean_of} on the event")
+    mean = (total / count).round(2)
+    bands = ", ".join(f"≥ {x.at_least} → {_pays_text(x.pays)}"
+                      for x in sorted(b.bands, key=lambda x: -x.at_least))
+    return add_fact(df, pl.format("{} = {} (bands {}, else {}) → {}", shown,
+                                  number_text(mean), pl.lit(bands),
+                                  pl.lit(_pays_text(b.otherwise)), euros_text(pl.col("amount"))),
+                    pl.col("held").is_null())
+
+
+def _pays_text(pays: int | Decimal) -> str:
+    return f"{pays * 100:f}%".replace(".00%", "%") if isinstance(pays, Decimal) \
+        else f"{format_cents(pays)} €"
+
+
+def _formula(df: pl.DataFrame, f: Formula) -> pl.DataFrame:
+    node = ex.parse(f.formula)
+    euros = ex.to_polars(node, lambda n: resolve_number(df, n))
+    if f.rounding == "half_up":
+        cents = euros_to_cents_half_up(euros)
+    else:
+        cents = (euros * 100).cast(pl.Int64)  # a cast truncates toward zero
+    df = df.with_columns(cents.alias("amount"))
+    df = hold(df, pl.col("amount").is_null(),
+              pl.format("formula {} has a missing input", pl.lit(f.formula)))
+    inputs = sorted(ex.names(node))
+    shown = pl.concat_str([pl.format("{}={}", pl.lit(n), number_text(column(df, n)))
+                           for n in inputs], separator=", ") if inputs else pl.lit("")
+    return add_fact(df, pl.format("{} with {}, rounded {} → {}", pl.lit(f.formula), shown,
+                                  pl.lit(f.rounding.replace("_", " ")),
+                                  euros_text(pl.col("amount"))), pl.col("held").is_null())
+
+
+def resolve_number(df: pl.DataFrame, name: str) -> pl.Expr:
+    """A column for the expression language: numbers as Decimal(38, 10)."""
+    if name not in df.columns:
+        return pl.lit(None, dtype=DECIMAL)
+    dtype = df.schema[name]
+    if dtype.is_numeric():
+        return pl.col(name).cast(DECIMAL)
+    return pl.col(name)

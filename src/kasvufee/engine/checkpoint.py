@@ -1,0 +1,106 @@
+"""``kind: checkpoint`` — a per-client fee decided at anchor + N months.
+
+The condition is an expression in the library's own language over named
+metrics (aggregates of the client's events), which is how provider-defined
+"black box" criteria are written as data.  The fee is earned on the
+checkpoint date; before it, the row is pending.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from kasvufee.calendar import add_months_expr
+from kasvufee.engine.amounts import price
+from kasvufee.engine.frame import (
+    DECIMAL,
+    add_fact,
+    date_text,
+    finish,
+    hold,
+    matches,
+    number_text,
+)
+from kasvufee.engine.prepare import Prepared
+from kasvufee.scheme import expr as ex
+from kasvufee.scheme.model import CheckpointFee, Metric, Version
+
+
+def evaluate_checkpoint(c: CheckpointFee, version: Version, p: Prepared) -> pl.DataFrame:
+    a = c.anchor
+    anchors = p.first(a)
+    if a != "enrolled":
+        anchors = anchors.join(p.clients(), on=["provider_id", "client_id"], how="left")
+    df = anchors.with_columns(
+        pl.col(f"{a}_date").alias("_anchor"),
+        add_months_expr(pl.col(f"{a}_date"), c.months).alias("_checkpoint"),
+    )
+    df = df.with_columns(
+        pl.lit(c.id).alias("component"),
+        pl.lit(version.version).alias("version"),
+        pl.col("_checkpoint").alias("earned_on"),
+        pl.col(f"{a}_ord").alias("ord"),
+        pl.lit(0).alias("stage"),
+        pl.lit(0).alias("seq"),
+        pl.col("client_id").alias("key"),
+        pl.coalesce(pl.col("enrolled_date"), pl.col("_anchor")).alias("price_date"),
+        pl.concat_list(pl.col(f"{a}_id")).alias("event_ids"),
+        pl.concat_list(pl.format("checkpoint {} = {} {} + {} months", date_text(pl.col("_checkpoint")),
+                                 pl.lit(a), date_text(pl.col("_anchor")), pl.lit(c.months))
+                       ).alias("facts"),
+        pl.lit(None, dtype=pl.String).alias("held"),
+    )
+    for name, metric in c.metrics.items():
+        df = _metric(df, name, metric, p)
+    node = ex.parse(c.condition)
+    ok = ex.to_polars(node, lambda n: pl.col(n) if n in df.columns else pl.lit(None, dtype=DECIMAL))
+    names = sorted(ex.names(node))
+    shown = pl.concat_str([pl.format("{}={}", pl.lit(n), number_text(pl.col(n))
+                                     .fill_null("missing")) for n in names], separator=", ")
+    missing = [pl.col(n).is_null() for n in names if n in df.columns]
+    if missing:
+        df = hold(df, pl.any_horizontal(missing),
+                  pl.format("a metric is missing at the checkpoint: {}", shown))
+    df = hold(df, ~ok.fill_null(False), pl.format("condition {} not met ({})",
+                                                  pl.lit(c.condition), shown))
+    df = add_fact(df, pl.format("condition {} holds ({})", pl.lit(c.condition), shown),
+                  pl.col("held").is_null())
+    df = price(df, version, c.id, c.amount)
+    return finish(df)
+
+
+def _metric(df: pl.DataFrame, name: str, m: Metric, p: Prepared) -> pl.DataFrame:
+    """Aggregate the client's events of ``m.on`` between the anchor and checkpoint."""
+    ev = p.events.filter((pl.col("type") == m.on) & matches(p.events, m.where))
+    keys = df.select("provider_id", "client_id", "_anchor", "_checkpoint")
+    joined = ev.join(keys, on=["provider_id", "client_id"])
+    bound = {"anchor": pl.col("_anchor"), "checkpoint": pl.col("_checkpoint")}
+    if m.since is not None:
+        joined = joined.filter(pl.col("occurred_on") > bound[m.since])
+    if m.until is not None:
+        joined = joined.filter(pl.col("occurred_on") <= bound[m.until])
+    joined = joined.sort("ord")
+    if m.latest is not None:
+        value = (pl.col(m.latest).last() if m.latest in joined.columns
+                 else pl.lit(None, dtype=pl.String))
+        ids = pl.col("event_id").last().cast(pl.List(pl.String))
+        ids = pl.concat_list(pl.col("event_id").last())
+    elif m.count:
+        value = pl.len().cast(DECIMAL)
+        ids = pl.col("event_id")
+    else:
+        col = m.sum or ""
+        value = (pl.col(col).cast(DECIMAL).sum() if col in joined.columns
+                 else pl.lit(0, dtype=DECIMAL))
+        ids = pl.col("event_id")
+    agg = joined.group_by(["provider_id", "client_id"]).agg(
+        value.alias(name), ids.alias(f"_{name}_ids"))
+    if agg.schema[name].is_numeric():
+        agg = agg.with_columns(pl.col(name).cast(DECIMAL))
+    df = df.join(agg, on=["provider_id", "client_id"], how="left")
+    if m.count:
+        df = df.with_columns(pl.col(name).fill_null(pl.lit(0, dtype=DECIMAL)))
+    return df.with_columns(
+        pl.concat_list("event_ids", pl.col(f"_{name}_ids").fill_null(pl.lit([], dtype=pl.List(
+            pl.String)))).list.unique(maintain_order=True).alias("event_ids")
+    ).drop(f"_{name}_ids")

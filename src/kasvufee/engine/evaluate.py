@@ -1,0 +1,194 @@
+"""``evaluate(scheme, events, as_of)``: the pure core.
+
+1. ``prepare``: what was known on ``as_of``, voids applied, events ordered;
+2. each component of each version produces candidates through its kind in
+   ``KINDS`` (one registry, one signature: ``(component, version, prepared)
+   -> candidate frame``);
+3. a candidate is priced by the version in force on its ``price_date``
+   (the client's enrolment, else the date the condition became true);
+4. once-per keys keep the first qualifying occurrence (earliest ``earned_on``,
+   then event order); a provisional payment is topped up by the realised one;
+5. conditions true after ``as_of`` are pending, not earned;
+6. caps cut entries in earning order;
+7. entries get their deterministic id, period and explanation.
+
+Nothing here reads or writes files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+
+from kasvufee.engine.caps import apply_caps
+from kasvufee.engine.checkpoint import evaluate_checkpoint
+from kasvufee.engine.event_fee import evaluate_event_fee
+from kasvufee.engine.frame import date_text, empty_candidates, euros_text, hold
+from kasvufee.engine.prepare import Prepared, prepare
+from kasvufee.engine.schedule import evaluate_schedule
+from kasvufee.ledger import Ledger
+from kasvufee.money import cents_to_text
+from kasvufee.scheme.model import Cap, CheckpointFee, EventFee, ScheduleFee, Scheme, Version
+
+Kind = Callable[[Any, Version, Prepared], pl.DataFrame]
+KINDS: dict[type, Kind] = {
+    EventFee: evaluate_event_fee,
+    ScheduleFee: evaluate_schedule,
+    CheckpointFee: evaluate_checkpoint,
+}
+EARNING_ORDER = ["earned_on", "stage", "ord", "component_no", "seq", "provider_id", "client_id"]
+
+
+def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date) -> Ledger:
+    """Price ``events`` under ``scheme`` as known on ``as_of``.
+
+    Returns the ``Ledger``: its entries in earning order and the held items
+    (candidates that earned nothing, each with its reason).
+    """
+    p = prepare(events, as_of)
+    frames = [_in_force(KINDS[type(c)](c, v, p), scheme, i)
+              for i, v in enumerate(scheme.versions) for c in v.components]
+    cand = pl.concat(frames) if frames else empty_candidates()
+    order = {c.id: n for v in scheme.versions for n, c in enumerate(v.components)}
+    cand = cand.with_columns(
+        pl.col("component").replace_strict(order, return_dtype=pl.Int64).alias("component_no"))
+    cand = _once_per(cand)
+    cand = hold(cand, pl.col("earned_on") > pl.lit(as_of),
+                pl.format("pending: the condition becomes true on {}, after {}",
+                          date_text(pl.col("earned_on")), pl.lit(as_of.isoformat())))
+    earned = cand.filter(pl.col("held").is_null()).sort(EARNING_ORDER, nulls_last=True)
+    earned = apply_caps(earned, _caps(scheme))
+    held = cand.filter(pl.col("held").is_not_null()).sort(
+        EARNING_ORDER, nulls_last=True)
+    return Ledger(scheme.scheme, _entries(scheme, earned), _held(held), as_of)
+
+
+def _in_force(cand: pl.DataFrame, scheme: Scheme, index: int) -> pl.DataFrame:
+    """Keep the rows this version prices; hold rows before the first version."""
+    versions = scheme.versions
+    start = versions[index].valid_from
+    mine = pl.col("price_date") >= pl.lit(start)
+    if index + 1 < len(versions):
+        mine = mine & (pl.col("price_date") < pl.lit(versions[index + 1].valid_from))
+    if index == 0:
+        early = pl.col("price_date") < pl.lit(start)
+        cand = hold(cand, early, pl.format("no scheme version in force on {} (first: {})",
+                                           date_text(pl.col("price_date")),
+                                           pl.lit(start.isoformat())))
+        mine = mine | early
+    return cand.filter(mine.fill_null(True))
+
+
+def _once_per(cand: pl.DataFrame) -> pl.DataFrame:
+    """Keep the first qualifying row per (component, key); top up provisionals.
+
+    Rows with ``seq`` 1 are provisional ("probable") payments of an
+    ``EventFee`` with ``provisional``; a realised row (``seq`` 0) after one of
+    them pays only the difference.
+    """
+    keyed = pl.col("key").is_not_null() & pl.col("held").is_null()
+    cand = cand.sort(EARNING_ORDER, nulls_last=True).with_row_index("_row")
+    live = cand.filter(keyed)
+    firsts = live.group_by(["component", "key", "seq"]).agg(
+        pl.col("_row").first(), pl.col("amount").first(), pl.col("earned_on").first(),
+        pl.col("event_ids").first().list.first().alias("_first_id"))
+    final = firsts.filter(pl.col("seq") == 0)
+    prov = firsts.filter(pl.col("seq") == 1)
+    both = final.join(prov, on=["component", "key"], how="full", suffix="_p", coalesce=True)
+    # a provisional row counts only if it comes before the realised one
+    prov_first = pl.col("_row_p").is_not_null() & (
+        pl.col("_row").is_null() | (pl.col("_row_p") < pl.col("_row")))
+    keep = both.select(
+        pl.concat_list(
+            pl.when(pl.col("_row").is_not_null()).then(pl.col("_row")),
+            pl.when(prov_first).then(pl.col("_row_p")),
+        ).alias("_keep"),
+        pl.when(prov_first).then(pl.col("amount_p")).alias("_paid"),
+        pl.col("_row"), pl.col("earned_on_p"), pl.col("_first_id_p"),
+        pl.col("_first_id"), pl.col("earned_on"),
+    )
+    kept = keep.select(pl.col("_keep").explode().drop_nulls()).to_series()
+    topups = keep.filter(pl.col("_paid").is_not_null() & pl.col("_row").is_not_null()).select(
+        "_row", "_paid", "earned_on_p", "_first_id_p")
+    cand = cand.join(topups, on="_row", how="left")
+    cand = cand.with_columns(
+        pl.when(pl.col("_paid").is_not_null()).then(pl.col("amount") - pl.col("_paid"))
+        .otherwise(pl.col("amount")).alias("amount"),
+        pl.when(pl.col("_paid").is_not_null()).then(
+            pl.concat_list("facts", pl.concat_list(pl.format(
+                "top-up: {} less the {} paid for the probable outcome {} on {}",
+                euros_text(pl.col("amount")), euros_text(pl.col("_paid")),
+                pl.col("_first_id_p"), date_text(pl.col("earned_on_p"))))))
+        .otherwise(pl.col("facts")).alias("facts"),
+    )
+    # the others lose to the first occurrence of their key
+    first_of_key = live.group_by(["component", "key"]).agg(
+        pl.col("event_ids").first().list.first().alias("_winner"),
+        pl.col("earned_on").first().alias("_winner_on"))
+    cand = cand.join(first_of_key, on=["component", "key"], how="left", nulls_equal=False)
+    lost = keyed & ~pl.col("_row").is_in(kept.implode())
+    # a losing policy row (deadline passed, stage 1) was never an event: drop it
+    cand = cand.filter(~(lost & (pl.col("stage") == 1)))
+    cand = hold(cand, lost, pl.format("already earned once for this key by {} on {}",
+                                      pl.col("_winner"), date_text(pl.col("_winner_on"))))
+    return cand.drop("_row", "_paid", "earned_on_p", "_first_id_p", "_winner", "_winner_on")
+
+
+def _caps(scheme: Scheme) -> tuple[Cap, ...]:
+    """Caps by id; an amendment's definition replaces the earlier one."""
+    by_id: dict[str, Cap] = {}
+    for v in scheme.versions:
+        for cap in v.caps:
+            by_id.pop(cap.id, None)
+            by_id[cap.id] = cap
+    return tuple(by_id.values())
+
+
+def _entries(scheme: Scheme, earned: pl.DataFrame) -> pl.DataFrame:
+    amount = euros_text(pl.col("amount"))
+    who = pl.when(pl.col("client_id").is_not_null()).then(
+        pl.format(" for client {}", pl.col("client_id"))).otherwise(pl.lit(" (contract level)"))
+    capped = pl.when(pl.col("cap").is_not_null()).then(pl.format(
+        "; cut from {} to the {} left under cap {}", euros_text(pl.col("capped_from")),
+        euros_text(pl.col("cap_room")), pl.col("cap"))).otherwise(pl.lit(""))
+    explanation = pl.format(
+        "{} pays {} to {}{}, earned {}: {}{}. Scheme {} version {}.",
+        pl.col("component"), amount, pl.col("provider_id"), who,
+        date_text(pl.col("earned_on")), pl.col("facts").list.join("; "), capped,
+        pl.lit(scheme.scheme), pl.col("version"))
+    df = earned.select(
+        pl.lit(scheme.scheme).alias("scheme_id"),
+        pl.col("version").alias("scheme_version"),
+        "component", "provider_id", "client_id", "earned_on",
+        pl.col("earned_on").dt.strftime("%Y-%m").alias("period"),
+        "amount",
+        pl.lit("earned").alias("kind"),
+        "event_ids",
+        explanation.alias("explanation"),
+        "capped_from", "cap", "seq",
+    )
+    ids = [_entry_id(*row) for row in df.select(
+        "scheme_id", "scheme_version", "component", "provider_id", "client_id", "earned_on",
+        "kind", "event_ids", "seq").iter_rows()]
+    return df.drop("seq").insert_column(0, pl.Series("entry_id", ids, dtype=pl.String))
+
+
+def _entry_id(scheme: str, version: str, component: str, provider: str, client: str | None,
+              earned_on: dt.date, kind: str, event_ids: list[str], seq: int) -> str:
+    """A stable id from what identifies the entitlement (not from row order)."""
+    text = "\x1f".join([scheme, version, component, provider, client or "", earned_on.isoformat(),
+                        kind, "\x1e".join(event_ids), str(seq)])
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _held(held: pl.DataFrame) -> pl.DataFrame:
+    return held.select(
+        "component", "provider_id", "client_id", "earned_on", "event_ids",
+        pl.col("held").alias("reason"),
+        pl.when(pl.col("amount").is_not_null()).then(cents_to_text(pl.col("amount")))
+        .alias("amount"),
+    )

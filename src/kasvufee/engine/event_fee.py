@@ -1,0 +1,328 @@
+"""``kind: event`` — a fee earned on events of a type.
+
+The trigger events pass through the component's conditions as a pipeline of
+column operations; each step may hold rows (with the reason), move
+``earned_on`` later, or add events to the evidence of an entry.  The order
+is fixed: filter → client attributes → eligible → requires → window →
+accumulate → evidence → lasts → amount → (provisional, missing-data rows).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from kasvufee.calendar import add_months_expr
+from kasvufee.engine.amounts import full_amount, pays_cents, price, resolve_number
+from kasvufee.engine.frame import (
+    DECIMAL,
+    add_fact,
+    column,
+    date_text,
+    empty_candidates,
+    euros_text,
+    finish,
+    hold,
+    matches,
+    number_text,
+)
+from kasvufee.engine.prepare import Prepared
+from kasvufee.scheme import expr as ex
+from kasvufee.scheme.model import EventFee, Version
+
+FINAL, PROVISIONAL = "final", "provisional"
+
+
+def evaluate_event_fee(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
+    ev = p.events
+    trig = ev.filter(pl.col("type").is_in(list(c.types)) & matches(ev, c.where)).with_columns(
+        pl.lit(FINAL).alias("_stage"))
+    if c.provisional is not None:
+        prov = ev.filter((pl.col("type") == c.provisional.on) & matches(ev, c.provisional.where))
+        trig = pl.concat([trig, prov.with_columns(pl.lit(PROVISIONAL).alias("_stage"))],
+                         how="vertical_relaxed")
+    df = _start(trig, c, version, p)
+    df = _eligible(df, c)
+    df = _requires(df, c, p)
+    df = _window(df, c, p)
+    final = pl.col("_stage") == FINAL
+    df = _accumulate(df, c)
+    df = _evidence(df, c, p)
+    df = _lasts(df, c, p)
+    df = price(df, version, c.id, c.amount)
+    if c.provisional is not None:
+        df = df.with_columns(
+            pl.when(final).then(pl.col("amount"))
+            .otherwise(pl.lit(c.provisional.amount, dtype=pl.Int64)).alias("amount"),
+            pl.when(final).then(pl.lit(0)).otherwise(pl.lit(1)).alias("seq"),
+        )
+    out = finish(df)
+    if c.missing is not None:
+        out = pl.concat([out, _missing_rows(c, version, p)])
+    return out
+
+
+def _start(trig: pl.DataFrame, c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
+    clients = p.clients()
+    df = trig.join(clients, on=["provider_id", "client_id"], how="left")
+    keys = c.once_keys
+    key = (pl.concat_str([_key_part(df, k) for k in keys], separator="|", ignore_nulls=False)
+           if keys else pl.lit(None, dtype=pl.String))
+    return df.with_columns(
+        pl.lit(c.id).alias("component"),
+        pl.lit(version.version).alias("version"),
+        pl.col("occurred_on").alias("earned_on"),
+        pl.lit(None, dtype=pl.Int64).alias("amount"),
+        pl.lit(0).alias("stage"),
+        pl.lit(0).alias("seq"),
+        key.alias("key"),
+        pl.coalesce(pl.col("enrolled_date"), pl.col("occurred_on")).alias("price_date"),
+        pl.concat_list(pl.col("event_id")).alias("event_ids"),
+        pl.concat_list(pl.format("{} {} on {}", pl.col("type"), pl.col("event_id"),
+                                 date_text(pl.col("occurred_on")))).alias("facts"),
+        pl.lit(None, dtype=pl.String).alias("held"),
+    )
+
+
+def _key_part(df: pl.DataFrame, key: str) -> pl.Expr:
+    if key == "client":
+        return pl.col("client_id")
+    if key == "provider":
+        return pl.col("provider_id")
+    return column(df, key).cast(pl.String)
+
+
+def _eligible(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
+    if c.eligible is None:
+        return df
+    df = hold(df, pl.col("enrolled_id").is_null(),
+              "the client has no enrolled event with this provider, so eligibility is unknown")
+    node = ex.parse(c.eligible)
+    ok = ex.to_polars(node, lambda n: resolve_number(df, n))
+    shown = _inputs(df, node)
+    df = hold(df, ~ok.fill_null(False),
+              pl.format("client not eligible: {} is not true ({})", pl.lit(c.eligible), shown))
+    return add_fact(df, pl.format("client eligible: {} ({})", pl.lit(c.eligible), shown))
+
+
+def _inputs(df: pl.DataFrame, node: ex.Node) -> pl.Expr:
+    names = sorted(ex.names(node))
+    if not names:
+        return pl.lit("")
+    return pl.concat_str(
+        [pl.format("{}={}", pl.lit(n), number_text(column(df, n)).fill_null("missing"))
+         for n in names], separator=", ")
+
+
+def _requires(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
+    r = c.requires
+    if r is None:
+        return df
+    pre = p.events.filter((pl.col("type") == r.on) & matches(p.events, r.where))
+    first = pre.group_by(["provider_id", "client_id"]).agg(
+        pl.col("occurred_on").min().alias("_req_date"),
+        pl.col("event_id").sort_by("ord").first().alias("_req_id"))
+    df = df.join(first, on=["provider_id", "client_id"], how="left", nulls_equal=True)
+    what = r.on + (f" ({_where_text(r.where)})" if r.where else "")
+    df = hold(df, pl.col("_req_date").is_null() | (pl.col("_req_date") > pl.col("occurred_on")),
+              pl.format("requires {} on or before {}; none found", pl.lit(what),
+                        date_text(pl.col("occurred_on"))))
+    df = add_fact(df, pl.format("after {} {} on {}", pl.lit(what), pl.col("_req_id"),
+                                date_text(pl.col("_req_date"))), pl.col("held").is_null())
+    return df.with_columns(
+        pl.when(pl.col("held").is_null())
+        .then(pl.concat_list("event_ids", pl.concat_list(pl.col("_req_id"))))
+        .otherwise(pl.col("event_ids")).alias("event_ids")).drop("_req_date", "_req_id")
+
+
+def _where_text(where: object) -> str:
+    return ", ".join(f"{k} {v}" for k, v in dict(where).items())  # type: ignore[call-overload]
+
+
+def _anchor(df: pl.DataFrame, p: Prepared, anchor: str) -> tuple[pl.DataFrame, str]:
+    """Join the client's first ``anchor`` event; return the frame and the date column."""
+    date_col = f"{anchor}_date"
+    if date_col not in df.columns:
+        df = df.join(p.first(anchor), on=["provider_id", "client_id"], how="left")
+    return df, date_col
+
+
+def _window(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
+    w = c.window
+    if w is None:
+        return df
+    df, anchor = _anchor(df, p, w.anchor)
+    end = add_months_expr(pl.col(anchor), w.months)
+    df = df.with_columns(end.alias("_win_end"))
+    df = hold(df, pl.col(anchor).is_null(),
+              pl.format("no {} event for the client, so the window is unknown", pl.lit(w.anchor)))
+    start_ok = (pl.col("occurred_on") > pl.col(anchor)) if w.start == "exclusive" \
+        else (pl.col("occurred_on") >= pl.col(anchor))
+    rel = "after" if w.start == "exclusive" else "on or after"
+    df = hold(df, ~(start_ok & (pl.col("occurred_on") <= pl.col("_win_end"))),
+              pl.format("outside the window: {} is not {} {} {} and on or before {} "
+                        "({} months)", date_text(pl.col("occurred_on")), pl.lit(rel),
+                        pl.lit(w.anchor), date_text(pl.col(anchor)), date_text(pl.col("_win_end")),
+                        pl.lit(w.months)))
+    df = add_fact(df, pl.format("within {} months of {} {}", pl.lit(w.months), pl.lit(w.anchor),
+                                date_text(pl.col(anchor))), pl.col("held").is_null())
+    return df.drop("_win_end")
+
+
+def _accumulate(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
+    a = c.accumulate
+    if a is None:
+        return df
+    ok = pl.col("held").is_null() & (pl.col("_stage") == FINAL)
+    df = df.sort("ord")
+    value = column(df, a.sum).cast(DECIMAL).fill_null(0)
+    counted = pl.when(ok).then(value).otherwise(pl.lit(0, dtype=DECIMAL))
+    ids = pl.when(ok).then(pl.col("event_id"))
+    threshold = pl.lit(a.at_least, dtype=DECIMAL)
+    df = df.with_columns(
+        counted.cum_sum().over("key").alias("_cum"),
+        ids.cum_count().over("key").alias("_n"),
+        ids.implode().over("key", mapping_strategy="join").list.drop_nulls().alias("_ids"),
+    )
+    crossing = ok & (pl.col("_cum") >= threshold) & ((pl.col("_cum") - counted) < threshold)
+    df = hold(df, ok & (pl.col("_cum") < threshold),
+              pl.format("running {} {} below {}", pl.lit(a.sum), number_text(pl.col("_cum")),
+                        pl.lit(str(a.at_least))))
+    df = hold(df, ok & ~crossing,
+              pl.format("{} already reached {} earlier", pl.lit(a.sum), pl.lit(str(a.at_least))))
+    df = df.with_columns(
+        pl.when(crossing).then(pl.col("_ids").list.head(pl.col("_n")))
+        .otherwise(pl.col("event_ids")).alias("event_ids"))
+    df = add_fact(df, pl.format("{} summed over {} events = {} ≥ {}", pl.lit(a.sum),
+                                pl.col("_n"), number_text(pl.col("_cum")),
+                                pl.lit(str(a.at_least))), crossing)
+    return df.drop("_cum", "_n", "_ids")
+
+
+def _evidence(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
+    e = c.evidence
+    if e is None:
+        return df
+    final = pl.col("_stage") == FINAL
+    on_event = column(df, e.attribute).cast(pl.String)
+    has = on_event.is_not_null() & (on_event.str.strip_chars() != "")
+    proofs = p.events.filter(pl.col("type") == e.provided_by)
+    if "for_event" in proofs.columns:
+        proofs = proofs.filter(pl.col("for_event").is_not_null()).group_by("for_event").agg(
+            pl.col("occurred_on").sort_by("ord").first().alias("_proof_date"),
+            pl.col("event_id").sort_by("ord").first().alias("_proof_id"))
+        df = df.join(proofs.with_columns(pl.col("for_event").cast(pl.String)),
+                     left_on="event_id", right_on="for_event", how="left")
+    else:
+        df = df.with_columns(pl.lit(None, dtype=pl.Date).alias("_proof_date"),
+                             pl.lit(None, dtype=pl.String).alias("_proof_id"))
+    df = hold(df, final & ~has & pl.col("_proof_id").is_null(),
+              pl.format("no proof: the event has no {} and no {} names it", pl.lit(e.attribute),
+                        pl.lit(e.provided_by)))
+    later = final & ~has & pl.col("held").is_null()
+    df = add_fact(df, pl.format("proof {} on the event", on_event), final & has)
+    df = add_fact(df, pl.format("proof {} {} on {}", pl.lit(e.provided_by), pl.col("_proof_id"),
+                                date_text(pl.col("_proof_date"))), later)
+    return df.with_columns(
+        pl.when(later).then(pl.max_horizontal("earned_on", "_proof_date"))
+        .otherwise(pl.col("earned_on")).alias("earned_on"),
+        pl.when(later).then(pl.concat_list("event_ids", pl.concat_list(pl.col("_proof_id"))))
+        .otherwise(pl.col("event_ids")).alias("event_ids"),
+    ).drop("_proof_date", "_proof_id")
+
+
+def _lasts(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
+    lasts = c.lasts
+    if lasts is None:
+        return df
+    final = pl.col("_stage") == FINAL
+    df = df.with_columns(add_months_expr(pl.col("occurred_on"), lasts.months).alias("_mark"),
+                         column(df, lasts.match_on).cast(pl.String).alias("_mid"))
+    ends = p.events.filter(pl.col("type") == lasts.ended_by).select(
+        "provider_id", "client_id", pl.col("occurred_on").alias("_end"),
+        pl.col("event_id").alias("_end_id"),
+        column(p.events, lasts.match_on).cast(pl.String).alias("_mid"))
+    starts = df.filter(final).select("event_id", "provider_id", "client_id", "occurred_on",
+                                     "_mark", "_mid")
+    by_id = starts.filter(pl.col("_mid").is_not_null()).join(
+        ends.drop("client_id"), on=["provider_id", "_mid"])
+    by_client = starts.filter(pl.col("_mid").is_null()).join(
+        ends.drop("_mid"), on=["provider_id", "client_id"])
+    early = pl.concat([by_id.select("event_id", "occurred_on", "_mark", "_end", "_end_id"),
+                       by_client.select("event_id", "occurred_on", "_mark", "_end", "_end_id")])
+    early = early.filter((pl.col("_end") >= pl.col("occurred_on")) & (pl.col("_end") <
+                                                                      pl.col("_mark")))
+    early = early.sort("_end").group_by("event_id").agg(
+        pl.col("_end").first(), pl.col("_end_id").first())
+    df = df.join(early, on="event_id", how="left")
+    df = hold(df, final & pl.col("_end").is_not_null(),
+              pl.format("ended on {} ({}) before the {}-month mark {}", date_text(pl.col("_end")),
+                        pl.col("_end_id"), pl.lit(lasts.months), date_text(pl.col("_mark"))))
+    df = add_fact(df, pl.format("lasted {} months to {}", pl.lit(lasts.months),
+                                date_text(pl.col("_mark"))), final & pl.col("held").is_null())
+    return df.with_columns(
+        pl.when(final).then(pl.max_horizontal("earned_on", "_mark"))
+        .otherwise(pl.col("earned_on")).alias("earned_on"),
+    ).drop("_mark", "_mid", "_end", "_end_id")
+
+
+def _missing_rows(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
+    """Rows of the missing-data policy: a decline, or the deadline passing.
+
+    They compete with the real answers under once-per-client: the earliest
+    wins, and on the same day a real answer beats the deadline (stage 1).
+    """
+    m = c.missing
+    if m is None:
+        return empty_candidates()
+    base = full_amount(version, c.id, c.amount)
+    pays = pays_cents(m.pays, base)
+    pays_text = f"{m.pays * 100:f}%".replace(".00%", "%") if not isinstance(m.pays, int) \
+        else "a fixed amount"
+    clients = p.first(m.deadline.anchor).join(
+        p.clients().select("provider_id", "client_id", "enrolled_date"),
+        on=["provider_id", "client_id"], how="left") if m.deadline.anchor != "enrolled" \
+        else p.clients()
+    anchor = f"{m.deadline.anchor}_date"
+    clients = clients.with_columns(add_months_expr(pl.col(anchor), m.deadline.months)
+                                   .alias("_deadline"))
+    common = [
+        pl.lit(c.id).alias("component"), pl.lit(version.version).alias("version"),
+        pl.col("provider_id"), pl.col("client_id"),
+        pl.lit(pays, dtype=pl.Int64).alias("amount"),
+        pl.col("client_id").alias("key"),
+        pl.coalesce(pl.col("enrolled_date"), pl.col(anchor)).alias("price_date"),
+        pl.lit(None, dtype=pl.String).alias("held"), pl.lit(0).alias("seq"),
+    ]
+    deadline = clients.select(
+        *common,
+        pl.col("_deadline").alias("earned_on"),
+        pl.col(f"{m.deadline.anchor}_ord").alias("ord"),
+        pl.lit(1).alias("stage"),
+        pl.concat_list(pl.col(f"{m.deadline.anchor}_id")).alias("event_ids"),
+        pl.concat_list(pl.format("nothing by the deadline {} ({} months after {} {}): the "
+                                 "missing-data policy pays {} = {}", date_text(pl.col("_deadline")),
+                                 pl.lit(m.deadline.months), pl.lit(m.deadline.anchor),
+                                 date_text(pl.col(anchor)), pl.lit(pays_text),
+                                 euros_text(pl.lit(pays)))).alias("facts"),
+    )
+    frames = [finish(deadline)]
+    if m.declined_by is not None:
+        declines = p.of_type(m.declined_by).join(
+            clients.select(list(dict.fromkeys(["provider_id", "client_id", anchor, "_deadline",
+                                               "enrolled_date", f"{m.deadline.anchor}_ord"]))),
+            on=["provider_id", "client_id"])
+        declines = declines.filter((pl.col("occurred_on") >= pl.col(anchor))
+                                   & (pl.col("occurred_on") <= pl.col("_deadline")))
+        frames.append(finish(declines.select(
+            *common,
+            pl.col("occurred_on").alias("earned_on"),
+            pl.col("ord"),
+            pl.lit(0).alias("stage"),
+            pl.concat_list(pl.col("event_id")).alias("event_ids"),
+            pl.concat_list(pl.format("{} {} on {}, before the deadline {}: the missing-data "
+                                     "policy pays {} = {}", pl.col("type"), pl.col("event_id"),
+                                     date_text(pl.col("occurred_on")),
+                                     date_text(pl.col("_deadline")), pl.lit(pays_text),
+                                     euros_text(pl.lit(pays)))).alias("facts"),
+        )))
+    return pl.concat(frames)

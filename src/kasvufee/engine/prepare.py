@@ -1,0 +1,105 @@
+"""What was known on the evaluation date, in the documented order.
+
+``prepare`` turns the events table into the engine's working table:
+- events recorded after ``as_of`` are dropped (they were not known yet);
+- voided events are removed as if they never happened (a void that is itself
+  voided restores its target);
+- every event gets ``ord``, its rank in the one total order of events:
+  (``occurred_on``, ``recorded_at``, ``event_id``);
+- each (provider, client) gets its first ``enrolled`` event, whose attributes
+  are the client's attributes (``client.risk_class`` ...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+
+CORE = ("event_id", "type", "provider_id", "client_id", "occurred_on", "recorded_at", "line")
+EVENT_ORDER = ("occurred_on", "recorded_at", "event_id")
+ENROLLED = "enrolled"
+VOIDED = "event_voided"
+
+
+@dataclass
+class Prepared:
+    """The engine's view of the events on one evaluation date.
+
+    Attributes:
+        events: the known, non-voided events sorted in event order, with ``ord``.
+        as_of: the evaluation date.
+        attributes: the attribute columns (everything but the core columns).
+        voided: ids of the events removed by voids.
+    """
+
+    events: pl.DataFrame
+    as_of: dt.date
+    attributes: tuple[str, ...]
+    voided: frozenset[str]
+    _firsts: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+    def of_type(self, *types: str) -> pl.DataFrame:
+        return self.events.filter(pl.col("type").is_in(list(types)))
+
+    def first(self, event_type: str) -> pl.DataFrame:
+        """Per (provider, client): the first event of ``event_type``.
+
+        Columns: provider_id, client_id, ``{t}_date``, ``{t}_id``, ``{t}_ord``
+        and, for ``enrolled``, ``client.<attribute>`` for every attribute.
+        """
+        if event_type not in self._firsts:
+            firsts = (
+                self.of_type(event_type)
+                .filter(pl.col("client_id").is_not_null())
+                .unique(["provider_id", "client_id"], keep="first", maintain_order=True)
+            )
+            cols = [
+                pl.col("provider_id"),
+                pl.col("client_id"),
+                pl.col("occurred_on").alias(f"{event_type}_date"),
+                pl.col("event_id").alias(f"{event_type}_id"),
+                pl.col("ord").alias(f"{event_type}_ord"),
+            ]
+            if event_type == ENROLLED:
+                cols += [pl.col(a).alias(f"client.{a}") for a in self.attributes]
+            self._firsts[event_type] = firsts.select(cols)
+        return self._firsts[event_type]
+
+    def clients(self) -> pl.DataFrame:
+        return self.first(ENROLLED)
+
+
+def prepare(events: pl.DataFrame, as_of: dt.date) -> Prepared:
+    known_until = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+    known = events.filter(pl.col("recorded_at") < known_until)
+    voided = _voided_ids(known)
+    if voided:
+        known = known.filter(~pl.col("event_id").is_in(list(voided)))
+    ordered = known.sort(list(EVENT_ORDER)).with_row_index("ord").with_columns(
+        pl.col("ord").cast(pl.Int64)
+    )
+    attributes = tuple(c for c in events.columns if c not in CORE)
+    return Prepared(ordered, as_of, attributes, frozenset(voided))
+
+
+def _voided_ids(events: pl.DataFrame) -> set[str]:
+    """Ids removed by voids, resolving voids of voids to a fixed point."""
+    if "voids" not in events.columns:
+        return set()
+    voids = events.filter((pl.col("type") == VOIDED) & pl.col("voids").is_not_null())
+    if voids.height == 0:
+        return set()
+    target = dict(zip(voids["event_id"].to_list(), voids["voids"].cast(pl.String).to_list(),
+                      strict=True))
+    # A void is effective unless an effective void targets it.  Iterate from
+    # "all effective" until stable; chains resolve, cycles settle on a fixed set.
+    effective = set(target)
+    for _ in range(len(target) + 1):
+        cancelled = {target[v] for v in effective if target[v] in target}
+        nxt = set(target) - cancelled
+        if nxt == effective:
+            break
+        effective = nxt
+    return {target[v] for v in effective}

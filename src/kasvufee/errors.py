@@ -1,0 +1,83 @@
+"""One exception tree for kasvufee.
+
+    KasvufeeError                 every error the library raises on purpose
+    ├── InputError                bad input a user must fix (exit status 2)
+    │   ├── SchemeError           a scheme file is invalid
+    │   ├── EventsError           an events file is invalid
+    │   └── ExpressionError       a metric expression does not parse or check
+    └── UsageError                the library was called the wrong way
+
+An ``InputError`` carries every ``Problem`` found, not only the first one, so
+that a finance officer fixes a file in one pass.  Each problem renders as
+``file:line: field: expected …, got …``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input.
+
+    Attributes:
+        file: the file (or ``<events>``/``<scheme>`` for in-memory input).
+        line: 1-based line number, or None when the problem concerns the whole file.
+        field: the column or scheme path at fault, or None.
+        expected: what a valid value looks like.
+        found: what was there instead.
+    """
+
+    file: str
+    line: int | None
+    field: str | None
+    expected: str
+    found: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        field = f" {self.field}:" if self.field else ""
+        return f"{where}:{field} expected {self.expected}, got {self.found}"
+
+
+class KasvufeeError(Exception):
+    """Root of every error kasvufee raises on purpose."""
+
+
+class InputError(KasvufeeError):
+    """Invalid user input; carries all problems found."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        if not self.problems:
+            raise ValueError("InputError needs at least one problem")
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class SchemeError(InputError):
+    """A scheme file is invalid."""
+
+
+class EventsError(InputError):
+    """An events file is invalid."""
+
+
+class ExpressionError(KasvufeeError):
+    """A metric expression does not parse or check.
+
+    ``position`` is the 0-based character offset of the fault in the text.
+    The scheme loader turns it into a ``Problem`` naming the file and field.
+    """
+
+    def __init__(self, text: str, position: int, expected: str, found: str) -> None:
+        self.text = text
+        self.position = position
+        self.expected = expected
+        self.found = found
+        super().__init__(f"at column {position + 1}: expected {expected}, got {found}")
+
+
+class UsageError(KasvufeeError):
+    """The library was called in a way it does not support."""

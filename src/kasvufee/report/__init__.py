@@ -1,0 +1,1 @@
+"""Writing ledgers out: tables, CSV, JSON Lines, Excel and Parquet."""

@@ -1,0 +1,148 @@
+"""Loading scheme files: safe YAML, exact decimals, errors with line numbers.
+
+YAML is read with a ``SafeLoader`` subclass (no Python tags, no objects) that
+keeps decimal numbers as ``Decimal`` instead of float, so ``0.1`` in a scheme
+is exactly one tenth.  Validation errors from the pydantic models are mapped
+back to the YAML line they came from.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from kasvufee.errors import ExpressionError, Problem, SchemeError
+from kasvufee.scheme.model import Scheme
+
+MAX_SCHEME_BYTES = 2_000_000
+
+
+class _ExactLoader(yaml.SafeLoader):
+    """SafeLoader with exact decimals and YAML 1.2 booleans.
+
+    YAML 1.1 reads ``on``, ``off``, ``yes`` and ``no`` as booleans, which would
+    turn the key ``on:`` into ``True``; here only ``true``/``false`` are.
+    """
+
+
+_ExactLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_ExactLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"))
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+    text = str(loader.construct_scalar(node)).replace("_", "")  # type: ignore[arg-type]
+    return Decimal(text)
+
+
+_ExactLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+
+
+def load_scheme(path: str | os.PathLike[str]) -> Scheme:
+    """Read and validate a scheme file; raise ``SchemeError`` listing every problem."""
+    name = str(path)
+    p = Path(path)
+    try:
+        if p.stat().st_size > MAX_SCHEME_BYTES:
+            raise SchemeError([Problem(name, None, None, "a scheme file under 2 MB",
+                                       f"{p.stat().st_size} bytes")])
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SchemeError([Problem(name, None, None, "an existing scheme file",
+                                   "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SchemeError([Problem(name, None, None, "a readable UTF-8 text file",
+                                   type(exc).__name__)]) from None
+    return parse_scheme(text, source=name)
+
+
+def parse_scheme(text: str, *, source: str = "<scheme>") -> Scheme:
+    """Validate scheme YAML given as text."""
+    try:
+        node = yaml.compose(text, Loader=_ExactLoader)
+        data = yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - _ExactLoader is a SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SchemeError([Problem(source, line, None, "valid YAML", str(problem))]) from None
+    if not isinstance(data, dict):
+        raise SchemeError([Problem(source, 1, None, "a mapping with scheme, title and versions",
+                                   type(data).__name__)])
+    try:
+        return Scheme.model_validate(data)
+    except ValidationError as exc:
+        raise SchemeError(_problems(exc, node, source)) from None
+
+
+def _problems(exc: ValidationError, root: yaml.Node | None, source: str) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        line, path = _locate(root, err["loc"])
+        expected, found = _message(err)
+        problems.append(Problem(source, line, path or None, expected, found))
+    # one problem per place: unions report the same place several times
+    seen: set[tuple[int | None, str | None]] = set()
+    unique = []
+    for pr in problems:
+        if (pr.line, pr.field) not in seen:
+            seen.add((pr.line, pr.field))
+            unique.append(pr)
+    return unique
+
+
+def _message(err: Mapping[str, Any]) -> tuple[str, str]:
+    msg = str(err["msg"])
+    ctx = err.get("ctx") or {}
+    cause = ctx.get("error")
+    if isinstance(cause, ExpressionError):
+        return cause.expected + f" (column {cause.position + 1})", cause.found
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if ", got " in msg:
+        expected, found = msg.rsplit(", got ", 1)
+        return expected, found
+    if err["type"] == "missing":
+        return "this field", "nothing"
+    if err["type"] == "extra_forbidden":
+        return "no such field here (check the spelling)", repr(err.get("input"))
+    expected = msg[len("Input should be "):] if msg.startswith("Input should be ") else msg
+    found = repr(err.get("input"))
+    if len(found) > 80:
+        found = found[:77] + "..."
+    return expected, found
+
+
+def _locate(root: yaml.Node | None, loc: Sequence[int | str]) -> tuple[int | None, str]:
+    """Follow a pydantic error location through the YAML node tree."""
+    node = root
+    line = node.start_mark.line + 1 if node is not None else None
+    parts: list[str] = []
+    for key in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if str(k.value) == str(key):
+                    child = v
+                    line = k.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            if 0 <= key < len(node.value):
+                child = node.value[key]
+                line = child.start_mark.line + 1
+        if child is None:
+            continue  # a union tag or a validator's own name, not a place in the file
+        node = child
+        parts.append(str(key))
+    return line, ".".join(parts)

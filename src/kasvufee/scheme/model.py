@@ -1,0 +1,504 @@
+"""The scheme file, as frozen pydantic models.
+
+A scheme (palkkiomalli) is a list of versions; a version holds named prices,
+components (the ways money is earned) and caps.  Every field is documented
+here and in ``docs/scheme-reference.md``; ``kasvufee schema`` prints the JSON
+Schema generated from these models.
+
+Amounts are written as euro decimals (``900.00``); the YAML loader keeps them
+exact (never float).  Inside the models they are integer cents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    Tag,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from kasvufee.money import format_cents, parse_euros, parse_percent
+from kasvufee.scheme import expr as ex
+
+SLUG = r"^[a-z0-9][a-z0-9_\-]*$"
+AttributeTypeName = Literal["string", "decimal", "integer", "boolean", "date", "integer_list"]
+
+
+def _euros(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise ValueError(f"a euro amount like 900.00, got {value!r}")
+    return parse_euros(str(value))
+
+
+def _percent(value: Any) -> Decimal:
+    if not isinstance(value, str):
+        raise ValueError(f"a percentage like 25%, got {value!r}")
+    return parse_percent(value)
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise ValueError(f"a decimal number like 0.5, got {value!r}")
+    try:
+        return Decimal(str(value).strip())
+    except Exception as exc:
+        raise ValueError(f"a decimal number like 0.5, got {value!r}") from exc
+
+
+Cents = Annotated[
+    int,
+    BeforeValidator(_euros),
+    PlainSerializer(format_cents, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$",
+                    "description": "euros with at most two decimals, e.g. 900.00"}),
+]
+Percent = Annotated[
+    Decimal,
+    BeforeValidator(_percent),
+    PlainSerializer(lambda d: f"{d * 100:f}%", return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?\s*%$",
+                    "description": "a percentage, e.g. 25%"}),
+]
+Dec = Annotated[
+    Decimal,
+    BeforeValidator(_decimal),
+    PlainSerializer(lambda d: f"{d:f}", return_type=str),
+    WithJsonSchema({"type": ["string", "number"], "description": "an exact decimal"}),
+]
+Scalar = str | int | bool | Decimal
+
+
+def _pays_form(value: Any) -> str:
+    return "percent" if isinstance(value, (str, Decimal)) and str(value).strip().endswith("%") \
+        else "euros"
+
+
+Pays = Annotated[
+    Annotated[Cents, Tag("euros")] | Annotated[Percent, Tag("percent")],
+    Discriminator(_pays_form)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=False)
+
+
+# --------------------------------------------------------------------------- amounts
+
+
+class ShareOf(Model):
+    """This component's share of a named price (``prices`` of the version)."""
+
+    share_of: str
+
+
+class Table(Model):
+    """An amount looked up by an attribute, e.g. risk tiers by ``client.risk_class``."""
+
+    by: str = Field(description="attribute name; client.X reads the client's enrolled event")
+    table: dict[str, Cents]
+
+
+class PerAnswer(Model):
+    """Sum of a fee per survey answer: ``{4: 200.00, 3: 100.00}``; other answers pay 0."""
+
+    per_answer: dict[int, Cents]
+    answers: str = "answers"
+
+
+class Band(Model):
+    at_least: Dec
+    pays: Pays
+
+
+class MeanBands(Model):
+    """Bands of the mean of a list of answers (or of a score).
+
+    ``pays`` is euros, or a percentage of ``base``.  Bands are tried from the
+    highest ``at_least`` down; a mean below every band pays ``otherwise``.
+    """
+
+    mean_of: str = "answers"
+    bands: tuple[Band, ...] = Field(min_length=1)
+    otherwise: Pays = 0
+    base: Cents | ShareOf | None = None
+
+    @model_validator(mode="after")
+    def _percent_needs_base(self) -> MeanBands:
+        pays = [b.pays for b in self.bands] + [self.otherwise]
+        if self.base is None and any(isinstance(p, Decimal) for p in pays):
+            raise ValueError("a percentage band needs a base amount (base: ...)")
+        return self
+
+
+class Formula(Model):
+    """An amount computed by an expression over event and client attributes.
+
+    The result in euros is rounded to the cent by ``rounding`` (half up by
+    default) once, where the entry is produced.
+    """
+
+    formula: str
+    rounding: Literal["half_up", "down"] = "half_up"
+
+    @field_validator("formula")
+    @classmethod
+    def _parses(cls, v: str) -> str:
+        ex.parse(v)
+        return v
+
+
+_AMOUNT_KEYS = {"share_of": "share", "table": "table", "per_answer": "per_answer",
+                "bands": "bands", "formula": "formula"}
+
+
+def _amount_form(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for key, tag in _AMOUNT_KEYS.items():
+            if key in value:
+                return tag
+        return None
+    if isinstance(value, BaseModel):
+        return {ShareOf: "share", Table: "table", PerAnswer: "per_answer",
+                MeanBands: "bands", Formula: "formula"}.get(type(value))
+    return "euros"
+
+
+
+
+Amount = Annotated[
+    Annotated[Cents, Tag("euros")] | Annotated[ShareOf, Tag("share")]
+    | Annotated[Table, Tag("table")] | Annotated[PerAnswer, Tag("per_answer")]
+    | Annotated[MeanBands, Tag("bands")] | Annotated[Formula, Tag("formula")],
+    Discriminator(_amount_form, custom_error_type="amount",
+                  custom_error_message="an amount: euros like 900.00, or a mapping with one of "
+                  "share_of, table, per_answer, bands, formula")]
+
+
+# --------------------------------------------------------------------------- conditions
+
+Where = dict[str, Scalar | tuple[Scalar, ...]]
+
+
+class Window(Model):
+    """The trigger must fall within ``months`` after the client's ``anchor`` event.
+
+    The end (anchor + months) is inclusive; the start is inclusive unless
+    ``start: exclusive`` ("after enrolment").
+    """
+
+    anchor: str = "enrolled"
+    months: int = Field(ge=0, le=600)
+    start: Literal["inclusive", "exclusive"] = "inclusive"
+
+
+class Lasts(Model):
+    """The employment must last ``months``: no end event before start + months.
+
+    An end is matched by ``match_on`` (``employment_id``); when the start has
+    no such id, by the same client and provider.  Earned on start + months.
+    """
+
+    months: int = Field(ge=1, le=600)
+    ended_by: str = "employment_ended"
+    match_on: str = "employment_id"
+
+
+class Evidence(Model):
+    """Proof is required: ``attribute`` on the event, or a later ``provided_by``
+    event whose ``for_event`` names it (then earned on the proof's date)."""
+
+    attribute: str = "evidence_ref"
+    provided_by: str = "evidence_provided"
+
+
+class Requires(Model):
+    """A prerequisite event of the same provider (and client) on or before the trigger."""
+
+    on: str
+    where: Where = Field(default_factory=dict)
+
+
+class Accumulate(Model):
+    """Earn when the running sum of ``sum`` over qualifying events reaches ``at_least``."""
+
+    sum: str
+    at_least: Dec
+
+
+class Provisional(Model):
+    """A probable outcome pays ``amount`` now; the realised one later pays the rest."""
+
+    on: str
+    where: Where = Field(default_factory=dict)
+    amount: Cents
+
+
+class Deadline(Model):
+    anchor: str = "enrolled"
+    months: int = Field(ge=0, le=600)
+
+
+class Missing(Model):
+    """Policy when the data the fee needs never arrives (e.g. no survey answer).
+
+    Until the deadline the fee is pending.  A ``declined_by`` event on or before
+    the deadline, or the deadline passing with nothing, pays ``pays``: euros,
+    or a percentage of the component's base amount.
+    """
+
+    deadline: Deadline
+    declined_by: str | None = None
+    pays: Pays
+
+
+class Schedule(Model):
+    """Instalment dates: explicit ``dates`` or a dateutil rrule recurrence."""
+
+    dates: tuple[dt.date, ...] | None = None
+    freq: Literal["yearly", "monthly", "weekly", "daily"] | None = None
+    start: dt.date | None = None
+    interval: int = Field(default=1, ge=1, le=120)
+    count: int | None = Field(default=None, ge=1, le=1000)
+    until: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Schedule:
+        if (self.dates is None) == (self.freq is None):
+            raise ValueError("either dates: [...] or freq/start with count or until")
+        if self.freq is not None and (self.start is None or (self.count is None and self.until is None)):
+            raise ValueError("a recurrence needs start and count or until")
+        return self
+
+
+class Metric(Model):
+    """A named aggregate of a client's events for a checkpoint condition.
+
+    Exactly one of ``latest`` (the attribute of the last event), ``count``
+    or ``sum`` (of an attribute).  Events are those of type ``on`` with
+    ``where``; ``since`` is exclusive ("after"), ``until`` inclusive ("on or
+    before"); each is ``anchor`` or ``checkpoint``.
+    """
+
+    on: str
+    where: Where = Field(default_factory=dict)
+    latest: str | None = None
+    count: bool = False
+    sum: str | None = None
+    since: Literal["anchor", "checkpoint"] | None = None
+    until: Literal["anchor", "checkpoint"] | None = None
+
+    @model_validator(mode="after")
+    def _one_aggregate(self) -> Metric:
+        if sum(x for x in (self.latest is not None, self.count, self.sum is not None)) != 1:
+            raise ValueError("exactly one of latest: ATTRIBUTE, count: true or sum: ATTRIBUTE")
+        return self
+
+
+# --------------------------------------------------------------------------- components
+
+
+class ComponentBase(Model):
+    id: str = Field(pattern=SLUG, description="the component id, shown in the ledger")
+    title: str | None = None
+    defined_by: Literal["buyer", "provider"] = "buyer"
+    influence: Literal["high", "medium", "low"] | None = Field(
+        default=None, description="how much the provider can influence the criterion")
+    max_amount: Cents | None = Field(
+        default=None, description="no single entry may exceed this; a static amount above it "
+        "makes the scheme invalid")
+
+
+class EventFee(ComponentBase):
+    """A fee earned on events of a type (the most common component)."""
+
+    kind: Literal["event"] = "event"
+    on: str | tuple[str, ...]
+    where: Where = Field(default_factory=dict)
+    once_per: Literal["event", "client", "provider"] | tuple[str, ...] = "event"
+    amount: Amount
+    eligible: str | None = Field(default=None, description="expression over client.* attributes")
+    requires: Requires | None = None
+    window: Window | None = None
+    accumulate: Accumulate | None = None
+    evidence: Evidence | None = None
+    lasts: Lasts | None = None
+    provisional: Provisional | None = None
+    missing: Missing | None = None
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        return (self.on,) if isinstance(self.on, str) else self.on
+
+    @property
+    def once_keys(self) -> tuple[str, ...]:
+        if self.once_per == "event":
+            return ()
+        return (self.once_per,) if isinstance(self.once_per, str) else self.once_per
+
+    @field_validator("eligible")
+    @classmethod
+    def _parses(cls, v: str | None) -> str | None:
+        if v is not None:
+            ex.parse(v)
+        return v
+
+    @model_validator(mode="after")
+    def _combinations(self) -> EventFee:
+        if self.provisional is not None and not self.once_keys:
+            raise ValueError("provisional needs once_per (the top-up is per client or key)")
+        if self.missing is not None and "client" not in self.once_keys:
+            raise ValueError("a missing-data policy needs once_per: client")
+        if self.accumulate is not None and not self.once_keys:
+            raise ValueError("accumulate needs once_per (whose running sum?)")
+        return self
+
+
+class ScheduleFee(ComponentBase):
+    """A fixed amount on each date of a schedule, paid to one provider (contract level)."""
+
+    kind: Literal["schedule"]
+    provider: str
+    amount: Cents | ShareOf
+    schedule: Schedule
+
+
+class CheckpointFee(ComponentBase):
+    """A per-client fee decided at a checkpoint (anchor + months) by a condition
+    over named metrics — the form for provider-defined "black box" criteria."""
+
+    kind: Literal["checkpoint"]
+    anchor: str = "enrolled"
+    months: int = Field(ge=0, le=600)
+    metrics: dict[str, Metric] = Field(default_factory=dict)
+    condition: str
+    amount: Cents | ShareOf | Table
+
+    @field_validator("condition")
+    @classmethod
+    def _parses(cls, v: str) -> str:
+        ex.parse(v)
+        return v
+
+    @field_validator("metrics")
+    @classmethod
+    def _names(cls, v: dict[str, Metric]) -> dict[str, Metric]:
+        for name in v:
+            if not re.match(r"^[a-z_][a-z0-9_]*$", name):
+                raise ValueError(f"a metric name like baseline_revenue, got {name!r}")
+        return v
+
+
+Component = Annotated[EventFee | ScheduleFee | CheckpointFee, Field(discriminator="kind")]
+
+
+def _default_kind(value: Any) -> Any:
+    if isinstance(value, dict) and "kind" not in value:
+        return {**value, "kind": "event"}
+    return value
+
+
+# --------------------------------------------------------------------------- caps & versions
+
+
+class Cap(Model):
+    """At most ``amount`` per ``per`` over ``components`` (all when omitted).
+
+    Entries consume a cap in earning order; the entry that crosses it is cut to
+    what is left and later ones to 0.00, each keeping ``capped_from``.  Caps
+    apply in the order declared, each to the amounts left by the ones before.
+    """
+
+    id: str = Field(pattern=SLUG)
+    per: Literal["client", "provider", "contract"]
+    components: tuple[str, ...] | None = None
+    amount: Cents
+
+
+class Price(Model):
+    """A price split into percentage shares by component id (e.g. 50/25/25).
+
+    The shares are allocated so that they always sum exactly to the price.
+    """
+
+    amount: Cents
+    shares: dict[str, Percent]
+
+    @model_validator(mode="after")
+    def _hundred(self) -> Price:
+        total = sum(self.shares.values(), Decimal(0))
+        if total != 1:
+            raise ValueError(f"shares summing to 100%, got {total * 100:f}%")
+        return self
+
+
+class Version(Model):
+    version: str = Field(min_length=1)
+    valid_from: dt.date
+    prices: dict[str, Price] = Field(default_factory=dict)
+    components: tuple[Annotated[Component, BeforeValidator(_default_kind)], ...] = Field(
+        min_length=1)
+    caps: tuple[Cap, ...] = ()
+
+    @model_validator(mode="after")
+    def _references(self) -> Version:
+        ids = [c.id for c in self.components]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"unique component ids, got {', '.join(dup)} more than once")
+        for cap in self.caps:
+            for c in cap.components or ():
+                if c not in ids:
+                    raise ValueError(f"cap {cap.id}: a component id ({', '.join(ids)}), got {c!r}")
+        for comp in self.components:
+            for share in _share_refs(comp):
+                price = self.prices.get(share.share_of)
+                if price is None:
+                    raise ValueError(f"{comp.id}: a price named in prices, got {share.share_of!r}")
+                if comp.id not in price.shares:
+                    raise ValueError(f"{comp.id}: price {share.share_of!r} to have a share for "
+                                     f"{comp.id!r}")
+        return self
+
+
+def _share_refs(comp: Any) -> list[ShareOf]:
+    found: list[ShareOf] = []
+    amount = getattr(comp, "amount", None)
+    if isinstance(amount, ShareOf):
+        found.append(amount)
+    if isinstance(amount, MeanBands) and isinstance(amount.base, ShareOf):
+        found.append(amount.base)
+    return found
+
+
+class Scheme(Model):
+    """A payment scheme: an id, descriptive fields and dated versions."""
+
+    scheme: str = Field(pattern=SLUG, description="the scheme id, shown in the ledger")
+    title: str
+    buyer: str | None = None
+    source: str | None = Field(default=None, description="where the rules come from")
+    attributes: dict[str, AttributeTypeName] = Field(
+        default_factory=dict, description="types of event attributes beyond the core vocabulary")
+    versions: tuple[Version, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scheme:
+        dates = [v.valid_from for v in self.versions]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            raise ValueError("versions in increasing order of valid_from, each date once")
+        names = [v.version for v in self.versions]
+        if len(set(names)) != len(names):
+            raise ValueError("unique version names")
+        return self
