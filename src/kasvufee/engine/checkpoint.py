@@ -83,7 +83,6 @@ def _metric(df: pl.DataFrame, name: str, m: Metric, p: Prepared) -> pl.DataFrame
     if m.latest is not None:
         value = (pl.col(m.latest).last() if m.latest in joined.columns
                  else pl.lit(None, dtype=pl.String))
-        ids = pl.col("event_id").last().cast(pl.List(pl.String))
         ids = pl.concat_list(pl.col("event_id").last())
     elif m.count:
         value = pl.len().cast(DECIMAL)

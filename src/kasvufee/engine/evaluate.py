@@ -49,7 +49,7 @@ def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date) -> Ledger:
     Returns the ``Ledger``: its entries in earning order and the held items
     (candidates that earned nothing, each with its reason).
     """
-    p = prepare(events, as_of)
+    p = prepare(events, as_of, scheme.attributes)
     frames = [_in_force(KINDS[type(c)](c, v, p), scheme, i)
               for i, v in enumerate(scheme.versions) for c in v.components]
     cand = pl.concat(frames) if frames else empty_candidates()

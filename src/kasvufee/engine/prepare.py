@@ -13,9 +13,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import polars as pl
+
+from kasvufee.events.types import ATTRIBUTE_DTYPES, ATTRIBUTE_TYPES, AttributeType
 
 CORE = ("event_id", "type", "provider_id", "client_id", "occurred_on", "recorded_at", "line")
 EVENT_ORDER = ("occurred_on", "recorded_at", "event_id")
@@ -71,7 +74,14 @@ class Prepared:
         return self.first(ENROLLED)
 
 
-def prepare(events: pl.DataFrame, as_of: dt.date) -> Prepared:
+def prepare(events: pl.DataFrame, as_of: dt.date,
+            types: Mapping[str, AttributeType] | None = None) -> Prepared:
+    """The working table; ``types`` adds typed null columns for absent attributes."""
+    all_types = {**ATTRIBUTE_TYPES, **(types or {})}
+    absent = [pl.lit(None, dtype=ATTRIBUTE_DTYPES[t]).alias(name)
+              for name, t in all_types.items() if name not in events.columns]
+    if absent:
+        events = events.with_columns(absent)
     known_until = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
     known = events.filter(pl.col("recorded_at") < known_until)
     voided = _voided_ids(known)

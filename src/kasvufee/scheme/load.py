@@ -19,6 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from kasvufee.errors import ExpressionError, Problem, SchemeError
+from kasvufee.scheme.check import check_scheme
 from kasvufee.scheme.model import Scheme
 
 MAX_SCHEME_BYTES = 2_000_000
@@ -81,9 +82,17 @@ def parse_scheme(text: str, *, source: str = "<scheme>") -> Scheme:
         raise SchemeError([Problem(source, 1, None, "a mapping with scheme, title and versions",
                                    type(data).__name__)])
     try:
-        return Scheme.model_validate(data)
+        scheme = Scheme.model_validate(data)
     except ValidationError as exc:
         raise SchemeError(_problems(exc, node, source)) from None
+    findings = check_scheme(scheme)
+    if findings:
+        problems = []
+        for loc, expected, found in findings:
+            line, path = _locate(node, loc)
+            problems.append(Problem(source, line, path or None, expected, found))
+        raise SchemeError(problems)
+    return scheme
 
 
 def _problems(exc: ValidationError, root: yaml.Node | None, source: str) -> list[Problem]:

@@ -1,0 +1,150 @@
+"""Checks of a scheme that need more than one field: expression names and
+types, amounts against ``max_amount``, list attributes used as lists.
+
+``check_scheme`` returns findings as (location, expected, found); the loader
+maps each location to its YAML line.  The model has already checked shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from kasvufee.errors import ExpressionError
+from kasvufee.events.types import ATTRIBUTE_TYPES
+from kasvufee.money import allocate_shares, format_cents, round_cents
+from kasvufee.scheme import expr as ex
+from kasvufee.scheme.model import (
+    CheckpointFee,
+    EventFee,
+    Formula,
+    MeanBands,
+    PerAnswer,
+    ScheduleFee,
+    Scheme,
+    ShareOf,
+    Table,
+    Version,
+)
+
+Loc = tuple[str | int, ...]
+Finding = tuple[Loc, str, str]
+ExprType = Literal["number", "string", "boolean"]
+_EXPR_TYPE: Mapping[str, ExprType] = {
+    "decimal": "number", "integer": "number", "boolean": "boolean", "string": "string",
+    "date": "string",
+}
+
+
+def attribute_type(scheme: Scheme, name: str) -> str:
+    return scheme.attributes.get(name) or ATTRIBUTE_TYPES.get(name, "string")
+
+
+def check_scheme(scheme: Scheme) -> list[Finding]:
+    found: list[Finding] = []
+    for vi, version in enumerate(scheme.versions):
+        for ci, comp in enumerate(version.components):
+            loc: Loc = ("versions", vi, "components", ci)
+            if isinstance(comp, EventFee):
+                found += _event_fee(scheme, version, comp, loc)
+            elif isinstance(comp, CheckpointFee):
+                found += _checkpoint(scheme, comp, loc)
+            found += _max_amount(version, comp, loc)
+    return found
+
+
+def _known(scheme: Scheme, names: frozenset[str], allow_event: bool) -> dict[str, ExprType]:
+    """Types for the names an expression uses (client.X and, if allowed, event X)."""
+    known: dict[str, ExprType] = {}
+    for n in names:
+        attr = n.removeprefix("client.")
+        if n.startswith("client.") or allow_event:
+            t = attribute_type(scheme, attr)
+            if t in _EXPR_TYPE:
+                known[n] = _EXPR_TYPE[t]
+    return known
+
+
+def _expression(text: str, known: Mapping[str, ExprType], want: ExprType, loc: Loc,
+                hint: str) -> list[Finding]:
+    try:
+        got = ex.check(ex.parse(text), known)
+    except ExpressionError as exc:
+        return [(loc, f"{exc.expected} (column {exc.position + 1}); {hint}", exc.found)]
+    if got != want:
+        return [(loc, f"an expression giving a {want}", f"one giving a {got}")]
+    return []
+
+
+def _event_fee(scheme: Scheme, version: Version, c: EventFee, loc: Loc) -> list[Finding]:
+    found: list[Finding] = []
+    if c.eligible is not None:
+        names = ex.names(ex.parse(c.eligible))
+        found += _expression(c.eligible, _known(scheme, names, allow_event=False), "boolean",
+                             (*loc, "eligible"), "eligibility reads client.<attribute> names")
+    amount = c.amount
+    if isinstance(amount, Formula):
+        names = ex.names(ex.parse(amount.formula))
+        found += _expression(amount.formula, _known(scheme, names, allow_event=True), "number",
+                             (*loc, "amount", "formula"),
+                             "a formula reads event attributes and client.<attribute>")
+    if isinstance(amount, PerAnswer) and attribute_type(scheme, amount.answers) != "integer_list":
+        found.append(((*loc, "amount", "answers"), "an integer_list attribute such as answers",
+                      f"{amount.answers!r} of type {attribute_type(scheme, amount.answers)}"))
+    if isinstance(amount, MeanBands) and attribute_type(scheme, amount.mean_of) not in (
+            "integer_list", "decimal", "integer"):
+        found.append(((*loc, "amount", "mean_of"), "a list of answers or a number attribute",
+                      f"{amount.mean_of!r} of type {attribute_type(scheme, amount.mean_of)}"))
+    if isinstance(amount, Table) and attribute_type(
+            scheme, amount.by.removeprefix("client.")) == "integer_list":
+        found.append(((*loc, "amount", "by"), "a single-valued attribute", "a list attribute"))
+    if c.accumulate is not None and attribute_type(scheme, c.accumulate.sum) not in (
+            "decimal", "integer"):
+        found.append(((*loc, "accumulate", "sum"), "a decimal or integer attribute",
+                      f"{c.accumulate.sum!r} of type {attribute_type(scheme, c.accumulate.sum)}"))
+    if c.missing is not None and not isinstance(c.missing.pays, int):
+        from kasvufee.engine.amounts import full_amount
+
+        if full_amount(version, c.id, amount) is None:
+            found.append(((*loc, "missing", "pays"),
+                          "euros, or a percentage of a fixed amount or of the bands' base",
+                          "a percentage with no base amount"))
+    return found
+
+
+def _checkpoint(scheme: Scheme, c: CheckpointFee, loc: Loc) -> list[Finding]:
+    known: dict[str, ExprType] = {}
+    for name, metric in c.metrics.items():
+        kind = attribute_type(scheme, metric.latest) if metric.latest is not None else "decimal"
+        if kind in _EXPR_TYPE:
+            known[name] = _EXPR_TYPE[kind]
+    return _expression(c.condition, known, "boolean", (*loc, "condition"),
+                       "a checkpoint condition reads the metrics named under metrics")
+
+
+def _max_amount(version: Version, comp: EventFee | ScheduleFee | CheckpointFee,
+                loc: Loc) -> list[Finding]:
+    if comp.max_amount is None:
+        return []
+    amount = comp.amount
+    highest: int | None = None
+    if isinstance(amount, int):
+        highest = amount
+    elif isinstance(amount, ShareOf):
+        price = version.prices[amount.share_of]
+        highest = allocate_shares(price.amount, price.shares)[comp.id]
+    elif isinstance(amount, Table):
+        highest = max(amount.table.values(), default=0)
+    elif isinstance(amount, MeanBands):
+        base = amount.base
+        base_cents = base if isinstance(base, int) else (
+            allocate_shares(version.prices[base.share_of].amount,
+                            version.prices[base.share_of].shares)[comp.id]
+            if isinstance(base, ShareOf) else None)
+        pays = [b.pays for b in amount.bands] + [amount.otherwise]
+        highest = max((p if isinstance(p, int) else round_cents(
+            (base_cents or 0) * p / 100) for p in pays), default=0)
+    if highest is not None and highest > comp.max_amount:
+        return [((*loc, "amount"), f"at most max_amount {format_cents(comp.max_amount)}",
+                 format_cents(highest))]
+    return []

@@ -1,0 +1,401 @@
+"""Every semantic rule of the design, one case file at a time: these events,
+this scheme, these euros."""
+
+from __future__ import annotations
+
+from tests.conftest import amounts, run
+
+PLACEMENT = """
+scheme: t
+title: test
+versions:
+  - version: "1"
+    valid_from: 2016-01-01
+    components:
+      - id: placement
+        on: employment_started
+        once_per: client
+        lasts: {months: MONTHS}
+        amount: 900.00
+"""
+
+
+def _start(eid: str, client: str, day: str, emp: str | None = None, **kw: object) -> dict:
+    row: dict[str, object] = {"event_id": eid, "type": "employment_started", "provider_id": "P",
+                              "client_id": client, "occurred_on": day}
+    if emp:
+        row["employment_id"] = emp
+    row.update(kw)
+    return row
+
+
+def _end(eid: str, client: str, day: str, emp: str | None = None, **kw: object) -> dict:
+    row = _start(eid, client, day, emp, **kw)
+    row["type"] = "employment_ended"
+    return row
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def test_month_end_is_clamped_like_relativedelta() -> None:
+    ledger = run(PLACEMENT.replace("MONTHS", "1"), [_start("e1", "A", "2018-01-31", "A-1")],
+                 "2018-12-31")
+    assert amounts(ledger) == [("placement", "A", "2018-02-28", "900.00")]
+
+
+def test_leap_day_plus_twelve_months() -> None:
+    ledger = run(PLACEMENT.replace("MONTHS", "12"), [_start("e1", "A", "2020-02-29", "A-1")],
+                 "2021-12-31")
+    assert amounts(ledger) == [("placement", "A", "2021-02-28", "900.00")]
+
+
+def test_three_months_into_a_leap_february() -> None:
+    ledger = run(PLACEMENT.replace("MONTHS", "3"), [_start("e1", "A", "2019-11-30", "A-1")],
+                 "2020-12-31")
+    assert amounts(ledger) == [("placement", "A", "2020-02-29", "900.00")]
+
+
+def test_ended_on_the_mark_still_lasts() -> None:
+    # "before S + N months" is exclusive: an end on the mark itself does not break it
+    rows = [_start("e1", "A", "2018-03-01", "A-1"), _end("e2", "A", "2018-06-01", "A-1")]
+    ledger = run(PLACEMENT.replace("MONTHS", "3"), rows, "2018-12-31")
+    assert amounts(ledger) == [("placement", "A", "2018-06-01", "900.00")]
+
+
+def test_ended_the_day_before_the_mark_does_not_last() -> None:
+    rows = [_start("e1", "A", "2018-03-01", "A-1"), _end("e2", "A", "2018-05-31", "A-1")]
+    ledger = run(PLACEMENT.replace("MONTHS", "3"), rows, "2018-12-31")
+    assert amounts(ledger) == []
+    (held,) = ledger.held
+    assert held.reason == "ended on 2018-05-31 (e2) before the 3-month mark 2018-06-01"
+
+
+def test_end_matched_by_client_and_provider_without_employment_ids() -> None:
+    rows = [_start("e1", "A", "2018-03-01"), _end("e2", "A", "2018-04-01"),
+            _start("e3", "B", "2018-03-01"), _end("e4", "B", "2018-04-01", provider_id="Q")]
+    ledger = run(PLACEMENT.replace("MONTHS", "3"), rows, "2018-12-31")
+    assert amounts(ledger) == [("placement", "B", "2018-06-01", "900.00")]
+
+
+def test_end_of_another_employment_does_not_count() -> None:
+    rows = [_start("e1", "A", "2018-03-01", "A-1"), _end("e2", "A", "2018-04-01", "A-0")]
+    ledger = run(PLACEMENT.replace("MONTHS", "3"), rows, "2018-12-31")
+    assert amounts(ledger) == [("placement", "A", "2018-06-01", "900.00")]
+
+
+def test_condition_true_after_as_of_is_pending() -> None:
+    ledger = run(PLACEMENT.replace("MONTHS", "3"), [_start("e1", "A", "2018-10-15", "A-1")],
+                 "2019-01-14")
+    assert amounts(ledger) == []
+    assert ledger.held[0].reason == (
+        "pending: the condition becomes true on 2019-01-15, after 2019-01-14")
+    assert amounts(run(PLACEMENT.replace("MONTHS", "3"), [_start("e1", "A", "2018-10-15")],
+                       "2019-01-15")) == [("placement", "A", "2019-01-15", "900.00")]
+
+
+WINDOW = """
+scheme: t
+title: test
+versions:
+  - version: "1"
+    valid_from: 2016-01-01
+    components:
+      - id: result
+        on: company_founded
+        once_per: client
+        window: {anchor: enrolled, months: 6, start: START}
+        amount: 500.00
+"""
+
+
+def _enrol(eid: str, client: str, day: str, **attrs: object) -> dict:
+    return {"event_id": eid, "type": "enrolled", "provider_id": "P", "client_id": client,
+            "occurred_on": day, **attrs}
+
+
+def _event(eid: str, kind: str, client: str | None, day: str, **attrs: object) -> dict:
+    return {"event_id": eid, "type": kind, "provider_id": attrs.pop("provider_id", "P"),
+            "client_id": client, "occurred_on": day, **attrs}
+
+
+def test_window_end_is_inclusive() -> None:
+    rows = [_enrol("e1", "A", "2018-01-31"), _event("e2", "company_founded", "A", "2018-07-31"),
+            _enrol("e3", "B", "2018-01-31"), _event("e4", "company_founded", "B", "2018-08-01")]
+    ledger = run(WINDOW.replace("START", "inclusive"), rows, "2018-12-31")
+    assert amounts(ledger) == [("result", "A", "2018-07-31", "500.00")]
+    assert ledger.held[0].reason.startswith("outside the window: 2018-08-01")
+
+
+def test_window_start_inclusive_or_exclusive() -> None:
+    rows = [_enrol("e1", "A", "2018-01-15"), _event("e2", "company_founded", "A", "2018-01-15")]
+    assert len(run(WINDOW.replace("START", "inclusive"), rows, "2018-12-31")) == 1
+    assert len(run(WINDOW.replace("START", "exclusive"), rows, "2018-12-31")) == 0
+
+
+def test_window_without_anchor_is_held_with_reason() -> None:
+    ledger = run(WINDOW.replace("START", "inclusive"),
+                 [_event("e2", "company_founded", "A", "2018-01-15")], "2018-12-31")
+    assert ledger.held[0].reason == "no enrolled event for the client, so the window is unknown"
+
+
+# --------------------------------------------------------------------------- knowledge
+
+
+FLAT = """
+scheme: t
+title: test
+versions:
+  - version: "1"
+    valid_from: 2016-01-01
+    components:
+      - id: fee
+        on: employment_started
+        once_per: client
+        amount: 1000.00
+"""
+
+
+def test_event_recorded_after_as_of_is_ignored() -> None:
+    rows = [_start("e1", "A", "2018-03-01", recorded_at="2018-04-02T08:00:00")]
+    assert len(run(FLAT, rows, "2018-04-01")) == 0
+    assert amounts(run(FLAT, rows, "2018-04-02")) == [("fee", "A", "2018-03-01", "1000.00")]
+
+
+def test_void_removes_the_event_from_its_recording_on() -> None:
+    rows = [_start("e1", "A", "2018-03-01"),
+            _event("v1", "event_voided", None, "2018-03-10", voids="e1",
+                   recorded_at="2018-03-15")]
+    assert len(run(FLAT, rows, "2018-03-14")) == 1
+    assert len(run(FLAT, rows, "2018-03-15")) == 0
+
+
+def test_void_of_a_void_restores_the_event() -> None:
+    rows = [_start("e1", "A", "2018-03-01"),
+            _event("v1", "event_voided", None, "2018-03-10", voids="e1"),
+            _event("v2", "event_voided", None, "2018-03-11", voids="v1")]
+    assert amounts(run(FLAT, rows, "2018-12-31")) == [("fee", "A", "2018-03-01", "1000.00")]
+
+
+def test_voided_first_occurrence_lets_the_next_one_pay() -> None:
+    rows = [_start("e1", "A", "2018-03-01"), _start("e2", "A", "2018-05-01"),
+            _event("v1", "event_voided", None, "2018-06-01", voids="e1")]
+    assert amounts(run(FLAT, rows, "2018-12-31")) == [("fee", "A", "2018-05-01", "1000.00")]
+
+
+# --------------------------------------------------------------------------- once per client
+
+
+def test_once_per_client_pays_the_first_to_qualify_not_the_first_event() -> None:
+    # the first job ends early; the second one, started later, is the one that lasts
+    rows = [_start("e1", "A", "2018-02-10", "A-1"), _end("e2", "A", "2018-04-01", "A-1"),
+            _start("e3", "A", "2018-06-01", "A-2")]
+    ledger = run(PLACEMENT.replace("MONTHS", "3"), rows, "2018-12-31")
+    assert amounts(ledger) == [("placement", "A", "2018-09-01", "900.00")]
+
+
+def test_once_per_client_holds_across_providers() -> None:
+    rows = [_start("e1", "A", "2018-03-01"), _start("e2", "A", "2018-02-01", provider_id="Q")]
+    ledger = run(FLAT, rows, "2018-12-31")
+    assert [(e.provider_id, e.amount) for e in ledger.entries] == [("Q", "1000.00")]
+    assert ledger.held[0].reason == "already earned once for this key by e2 on 2018-02-01"
+
+
+def test_same_day_tie_is_decided_by_recorded_at_then_event_id() -> None:
+    rows = [_start("b", "A", "2018-03-01", recorded_at="2018-03-01T09:00"),
+            _start("a", "A", "2018-03-01", recorded_at="2018-03-01T10:00")]
+    assert run(FLAT, rows, "2018-12-31").entries[0].event_ids == ("b",)
+    rows = [_start("b", "A", "2018-03-01"), _start("a", "A", "2018-03-01")]
+    assert run(FLAT, rows, "2018-12-31").entries[0].event_ids == ("a",)
+
+
+# --------------------------------------------------------------------------- caps
+
+
+CAPPED = """
+scheme: t
+title: test
+versions:
+  - version: "1"
+    valid_from: 2016-01-01
+    components:
+      - id: fee
+        on: employment_started
+        amount: 400.00
+      - id: bonus
+        on: training_referred
+        amount: 300.00
+    caps:
+      - id: per_client
+        per: client
+        amount: 500.00
+      - id: budget
+        per: contract
+        components: [fee]
+        amount: 1000.00
+"""
+
+
+def test_cap_cuts_the_crossing_entry_and_zeroes_later_ones() -> None:
+    rows = [_start("e1", "A", "2018-01-01"), _event("e2", "training_referred", "A", "2018-01-02"),
+            _event("e3", "training_referred", "A", "2018-01-03")]
+    ledger = run(CAPPED, rows, "2018-12-31")
+    assert [(e.amount, e.capped_from, e.cap) for e in ledger.entries] == [
+        ("400.00", None, None), ("100.00", "300.00", "per_client"),
+        ("0.00", "300.00", "per_client")]
+
+
+def test_cap_ties_on_one_day_go_by_event_order() -> None:
+    rows = [_start(f"e{i}", c, "2018-03-01") for i, c in ((3, "C"), (1, "A"), (2, "B"))]
+    ledger = run(CAPPED, rows, "2018-12-31")
+    assert [(e.client_id, e.amount) for e in ledger.entries] == [
+        ("A", "400.00"), ("B", "400.00"), ("C", "200.00")]
+    assert ledger.total() == 1000
+
+
+def test_contract_cap_crossed_on_one_day_by_several_providers() -> None:
+    rows = [_start("e1", "A", "2018-03-01", provider_id="P1"),
+            _start("e2", "B", "2018-03-01", provider_id="P2"),
+            _start("e3", "C", "2018-03-01", provider_id="P1")]
+    ledger = run(CAPPED, rows, "2018-12-31")
+    assert [e.amount for e in ledger.entries] == ["400.00", "400.00", "200.00"]
+
+
+# --------------------------------------------------------------------------- amounts
+
+
+SHARES = """
+scheme: t
+title: test
+versions:
+  - version: "1"
+    valid_from: 2016-01-01
+    prices:
+      voucher: {amount: 1000.01, shares: {a: 50%, b: 25%, c: 25%}}
+    components:
+      - {id: a, on: enrolled, amount: {share_of: voucher}}
+      - {id: b, on: enrolled, amount: {share_of: voucher}}
+      - {id: c, on: enrolled, amount: {share_of: voucher}}
+"""
+
+
+def test_percentage_shares_sum_exactly_to_the_price() -> None:
+    ledger = run(SHARES, [_enrol("e1", "A", "2018-01-01")], "2018-12-31")
+    assert [e.amount for e in ledger.entries] == ["500.01", "250.00", "250.00"]
+    assert str(ledger.total()) == "1000.01"
+
+
+FORMULA = """
+scheme: t
+title: test
+versions:
+  - version: "1"
+    valid_from: 2016-01-01
+    components:
+      - id: bonus
+        on: quality_rated
+        amount: {formula: "ROUNDED", rounding: MODE}
+"""
+
+
+def test_formula_rounds_half_up_once() -> None:
+    rows = [_event("e1", "quality_rated", None, "2018-01-01", score="0.125"),
+            _event("e2", "quality_rated", None, "2018-01-02", score="0.135"),
+            _event("e3", "quality_rated", None, "2018-01-03", score="3.3333333")]
+    ledger = run(FORMULA.replace("ROUNDED", "score").replace("MODE", "half_up"), rows,
+                 "2018-12-31")
+    assert [e.amount for e in ledger.entries] == ["0.13", "0.14", "3.33"]
+    ledger = run(FORMULA.replace("ROUNDED", "3200.00 * (score - 1) / 4")
+                 .replace("MODE", "half_up"), rows[2:], "2018-12-31")
+    assert [e.amount for e in ledger.entries] == ["1866.67"]
+    ledger = run(FORMULA.replace("ROUNDED", "3200.00 * (score - 1) / 4")
+                 .replace("MODE", "down"), rows[2:], "2018-12-31")
+    assert [e.amount for e in ledger.entries] == ["1866.66"]
+
+
+RUNNING = """
+scheme: t
+title: test
+versions:
+  - version: "1"
+    valid_from: 2016-01-01
+    components:
+      - id: result
+        on: recruitment_made
+        once_per: client
+        accumulate: {sum: fte_years, at_least: 0.5}
+        amount: 1200.00
+"""
+
+
+def test_decimal_sum_that_floats_get_wrong() -> None:
+    # 0.2 + 0.1 + 0.2 is 0.5 exactly (as floats it is 0.49999999999999994... or more)
+    rows = [_event("e1", "recruitment_made", "A", "2018-01-01", fte_years="0.2"),
+            _event("e2", "recruitment_made", "A", "2018-01-02", fte_years="0.1"),
+            _event("e3", "recruitment_made", "A", "2018-01-03", fte_years="0.2")]
+    ledger = run(RUNNING, rows, "2018-12-31")
+    assert amounts(ledger) == [("result", "A", "2018-01-03", "1200.00")]
+    assert ledger.entries[0].event_ids == ("e1", "e2", "e3")
+
+
+TOPUP = """
+scheme: t
+title: test
+versions:
+  - version: "1"
+    valid_from: 2016-01-01
+    components:
+      - id: recruitment
+        on: recruitment_made
+        once_per: client
+        amount: 300.00
+        provisional: {on: recruitment_probable, amount: 150.00}
+"""
+
+
+def test_probable_then_realised_pays_the_difference() -> None:
+    rows = [_event("e1", "recruitment_probable", "A", "2018-01-01"),
+            _event("e2", "recruitment_made", "A", "2018-02-01"),
+            _event("e3", "recruitment_made", "B", "2018-02-01"),
+            _event("e4", "recruitment_probable", "B", "2018-03-01"),
+            _event("e5", "recruitment_probable", "C", "2018-03-01")]
+    ledger = run(TOPUP, rows, "2018-12-31")
+    assert amounts(ledger) == [
+        ("recruitment", "A", "2018-01-01", "150.00"), ("recruitment", "A", "2018-02-01", "150.00"),
+        ("recruitment", "B", "2018-02-01", "300.00"), ("recruitment", "C", "2018-03-01", "150.00")]
+    top_up = [e for e in ledger.entries if e.event_ids == ("e2",)][0]
+    assert "top-up: 300.00 € less the 150.00 € paid for the probable outcome e1" in (
+        top_up.explanation)
+
+
+VERSIONS = """
+scheme: t
+title: test
+versions:
+  - version: "2017"
+    valid_from: 2017-01-01
+    components:
+      - {id: fee, on: employment_started, once_per: client, amount: 100.00}
+      - {id: start, on: milestone_reached, amount: 1000.00}
+  - version: "2018"
+    valid_from: 2018-01-01
+    components:
+      - {id: fee, on: employment_started, once_per: client, amount: 200.00}
+      - {id: start, on: milestone_reached, amount: 2000.00}
+"""
+
+
+def test_client_is_priced_by_the_version_in_force_on_enrolment() -> None:
+    rows = [_enrol("e1", "A", "2017-12-31"), _start("e2", "A", "2018-02-01"),
+            _enrol("e3", "B", "2018-01-01"), _start("e4", "B", "2018-02-01"),
+            _start("e5", "C", "2018-02-01"),  # no enrolment: the date it is earned
+            _event("m1", "milestone_reached", None, "2017-12-31"),
+            _event("m2", "milestone_reached", None, "2018-01-01"),
+            _start("e6", "D", "2016-06-01")]
+    ledger = run(VERSIONS, rows, "2018-12-31")
+    got = [(e.client_id or e.event_ids[0], e.scheme_version, e.amount) for e in ledger.entries]
+    assert sorted(got) == [("A", "2017", "100.00"), ("B", "2018", "200.00"),
+                           ("C", "2018", "200.00"), ("m1", "2017", "1000.00"),
+                           ("m2", "2018", "2000.00")]
+    (held,) = ledger.held
+    assert held.reason == "no scheme version in force on 2016-06-01 (first: 2017-01-01)"
