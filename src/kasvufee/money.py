@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
@@ -101,9 +101,7 @@ def allocate_shares(total_cents: int, shares: Mapping[str, Decimal]) -> dict[str
     return dict(zip(names, allocate(total_cents, [shares[n] for n in names]), strict=True))
 
 
-def is_decimal_text(text: str) -> bool:
-    try:
-        Decimal(text)
-    except InvalidOperation:
-        return False
-    return True
+def percent_text(fraction: Decimal) -> str:
+    """A fraction as a short percentage: ``Decimal("0.5") -> "50%"``, ``0.125 -> "12.5%"``."""
+    text = f"{(fraction * 100).normalize():f}"
+    return f"{text}%"

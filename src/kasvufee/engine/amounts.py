@@ -13,7 +13,13 @@ from decimal import Decimal
 import polars as pl
 
 from kasvufee.engine.frame import DECIMAL, add_fact, column, euros_text, hold, number_text
-from kasvufee.money import allocate_shares, euros_to_cents_half_up, format_cents, round_cents
+from kasvufee.money import (
+    allocate_shares,
+    euros_to_cents_half_up,
+    format_cents,
+    percent_text,
+    round_cents,
+)
 from kasvufee.scheme import expr as ex
 from kasvufee.scheme.model import (
     Amount,
@@ -126,17 +132,16 @@ def _bands(df: pl.DataFrame, version: Version, component: str, b: MeanBands) -> 
     df = df.with_columns(chain.alias("amount"))
     df = hold(df, missing, f"no {b.mean_of} on the event")
     mean = (total / count).round(2)
-    bands = ", ".join(f"≥ {x.at_least} → {_pays_text(x.pays)}"
+    bands = ", ".join(f"≥ {x.at_least} → {pays_text(x.pays)}"
                       for x in sorted(b.bands, key=lambda x: -x.at_least))
     return add_fact(df, pl.format("{} = {} (bands {}, else {}) → {}", shown,
                                   number_text(mean), pl.lit(bands),
-                                  pl.lit(_pays_text(b.otherwise)), euros_text(pl.col("amount"))),
+                                  pl.lit(pays_text(b.otherwise)), euros_text(pl.col("amount"))),
                     pl.col("held").is_null())
 
 
-def _pays_text(pays: int | Decimal) -> str:
-    return f"{pays * 100:f}%".replace(".00%", "%") if isinstance(pays, Decimal) \
-        else f"{format_cents(pays)} €"
+def pays_text(pays: int | Decimal) -> str:
+    return percent_text(pays) if isinstance(pays, Decimal) else f"{format_cents(pays)} €"
 
 
 def _formula(df: pl.DataFrame, f: Formula) -> pl.DataFrame:

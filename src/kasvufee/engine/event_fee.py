@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from kasvufee.calendar import add_months_expr
-from kasvufee.engine.amounts import full_amount, pays_cents, price, resolve_number
+from kasvufee.engine.amounts import full_amount, pays_cents, pays_text, price, resolve_number
 from kasvufee.engine.frame import (
     DECIMAL,
     add_fact,
@@ -50,6 +50,8 @@ def evaluate_event_fee(c: EventFee, version: Version, p: Prepared) -> pl.DataFra
     df = _lasts(df, c, p)
     df = price(df, version, c.id, c.amount)
     if c.provisional is not None:
+        df = add_fact(df, pl.format("a probable outcome pays {} now; the realised one pays the "
+                                    "rest", euros_text(pl.lit(c.provisional.amount))), ~final)
         df = df.with_columns(
             pl.when(final).then(pl.col("amount"))
             .otherwise(pl.lit(c.provisional.amount, dtype=pl.Int64)).alias("amount"),
@@ -192,7 +194,7 @@ def _accumulate(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
     df = df.with_columns(
         pl.when(crossing).then(pl.col("_ids").list.head(pl.col("_n")))
         .otherwise(pl.col("event_ids")).alias("event_ids"))
-    df = add_fact(df, pl.format("{} summed over {} events = {} ≥ {}", pl.lit(a.sum),
+    df = add_fact(df, pl.format("{} summed over {} event(s) = {} ≥ {}", pl.lit(a.sum),
                                 pl.col("_n"), number_text(pl.col("_cum")),
                                 pl.lit(str(a.at_least))), crossing)
     return df.drop("_cum", "_n", "_ids")
@@ -276,8 +278,7 @@ def _missing_rows(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
         return empty_candidates()
     base = full_amount(version, c.id, c.amount)
     pays = pays_cents(m.pays, base)
-    pays_text = f"{m.pays * 100:f}%".replace(".00%", "%") if not isinstance(m.pays, int) \
-        else "a fixed amount"
+    pays_shown = pays_text(m.pays)
     clients = p.first(m.deadline.anchor).join(
         p.clients().select("provider_id", "client_id", "enrolled_date"),
         on=["provider_id", "client_id"], how="left") if m.deadline.anchor != "enrolled" \
@@ -302,7 +303,7 @@ def _missing_rows(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
         pl.concat_list(pl.format("nothing by the deadline {} ({} months after {} {}): the "
                                  "missing-data policy pays {} = {}", date_text(pl.col("_deadline")),
                                  pl.lit(m.deadline.months), pl.lit(m.deadline.anchor),
-                                 date_text(pl.col(anchor)), pl.lit(pays_text),
+                                 date_text(pl.col(anchor)), pl.lit(pays_shown),
                                  euros_text(pl.lit(pays)))).alias("facts"),
     )
     frames = [finish(deadline)]
@@ -322,7 +323,7 @@ def _missing_rows(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
             pl.concat_list(pl.format("{} {} on {}, before the deadline {}: the missing-data "
                                      "policy pays {} = {}", pl.col("type"), pl.col("event_id"),
                                      date_text(pl.col("occurred_on")),
-                                     date_text(pl.col("_deadline")), pl.lit(pays_text),
+                                     date_text(pl.col("_deadline")), pl.lit(pays_shown),
                                      euros_text(pl.lit(pays)))).alias("facts"),
         )))
     return pl.concat(frames)

@@ -1,0 +1,120 @@
+"""Every snippet in README.md and docs/ is run.
+
+- ``console`` blocks: each ``$ command`` runs in the repository root; the lines
+  after it must each appear in its output; ``[exit N]`` states the exit status
+  (default 0).
+- ``python`` blocks run as written, in the repository root.
+- ``yaml`` blocks that start with ``scheme:`` must be valid schemes; blocks that
+  start with ``- id:`` are components and must be valid inside a scheme.
+  A block after ``<!-- invalid -->`` must instead be rejected, with the next
+  ``text`` block's lines in the message.
+- ``bash`` blocks are the README's install commands, which ``.ci/run`` runs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import kasvufee
+from tests.conftest import ROOT
+
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
+
+
+def _blocks(kind: str) -> list[tuple[str, str, str]]:
+    """(id, text, the markdown before it) of each block of ``kind``."""
+    found = []
+    for path in DOCS:
+        text = path.read_text()
+        for m in FENCE.finditer(text):
+            if m.group(1) == kind:
+                line = text[: m.start()].count("\n") + 1
+                found.append((f"{path.relative_to(ROOT)}:{line}", m.group(2), text[: m.start()]))
+    return found
+
+
+def _next_text_block(path_line: str) -> list[str]:
+    path, line = path_line.rsplit(":", 1)
+    text = (ROOT / path).read_text()
+    rest = "\n".join(text.splitlines()[int(line):])
+    m = re.search(r"^```text\n(.*?)^```", rest, re.S | re.M)
+    return [x for x in m.group(1).splitlines() if x.strip()] if m else []
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["COLUMNS"] = "200"
+    return env
+
+
+@pytest.mark.parametrize(("where", "block"), [(w, b) for w, b, _ in _blocks("console")])
+def test_console_snippet(where: str, block: str, tmp_path: Path) -> None:
+    steps: list[tuple[str, list[str]]] = []
+    for line in block.splitlines():
+        if line.startswith("$ "):
+            steps.append((line[2:], []))
+        elif line.strip() and steps:
+            steps[-1][1].append(line)
+    assert steps, f"{where}: a console block without commands"
+    for command, expected in steps:
+        status = 0
+        wanted = []
+        for line in expected:
+            m = re.fullmatch(r"\[exit (\d+)\]", line.strip())
+            if m:
+                status = int(m.group(1))
+            else:
+                wanted.append(line.strip())
+        done = subprocess.run(shlex.split(command), cwd=ROOT, env=_env(), capture_output=True,
+                              text=True, timeout=120, check=False)
+        out = done.stdout + done.stderr
+        assert done.returncode == status, f"{where}: {command}\n{out}"
+        for line in wanted:
+            assert line in out, f"{where}: {command}: missing {line!r} in\n{out}"
+        assert "Traceback" not in out
+
+
+@pytest.mark.parametrize(("where", "block"), [(w, b) for w, b, _ in _blocks("python")])
+def test_python_snippet(where: str, block: str, monkeypatch: pytest.MonkeyPatch,
+                        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(ROOT)
+    exec(compile(block, where, "exec"), {"__name__": "__doc_snippet__"})  # noqa: S102
+
+
+def _as_scheme(block: str) -> str:
+    if block.lstrip().startswith("scheme:"):
+        return block
+    body = textwrap.indent(block, " " * 6)
+    return ("scheme: snippet\ntitle: a documentation snippet\nversions:\n"
+            "  - version: '1'\n    valid_from: 2016-01-01\n    components:\n" + body)
+
+
+@pytest.mark.parametrize(("where", "block", "before"), _blocks("yaml"))
+def test_yaml_snippet(where: str, block: str, before: str) -> None:
+    if not (block.lstrip().startswith("scheme:") or block.lstrip().startswith("- id:")):
+        pytest.skip("a fragment, not a scheme or component")
+    if before.rstrip().endswith("<!-- invalid -->"):
+        with pytest.raises(kasvufee.SchemeError) as info:
+            kasvufee.parse_scheme(_as_scheme(block), source="snippet.yaml")
+        for line in _next_text_block(where):
+            assert line.strip() in str(info.value), f"{where}: {info.value}"
+    else:
+        kasvufee.parse_scheme(_as_scheme(block), source=where)
+
+
+def test_the_package_docstring_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import doctest
+
+    monkeypatch.chdir(ROOT)
+    result = doctest.testmod(kasvufee, verbose=False)
+    assert result.attempted > 0 and result.failed == 0
