@@ -65,14 +65,10 @@ def cents_to_text(col: pl.Expr) -> pl.Expr:
 def euros_to_cents_half_up(col: pl.Expr) -> pl.Expr:
     """Vectorised half-up rounding of a Decimal euro column to Int64 cents.
 
-    polars' own ``Decimal.round`` rounds half to even; a finance office expects
-    half up, so the rounding is done here on the absolute value.
+    polars rounds Decimal arithmetic and casts half to even; a finance office
+    expects half up (away from zero), so the mode is named explicitly.
     """
-    scaled = (col.abs() * 100 + Decimal("0.5")).cast(pl.Decimal(38, 10))
-    whole = scaled.cast(pl.Decimal(38, 0), strict=False)
-    # a cast to scale 0 rounds in some polars versions; floor explicitly
-    floored = pl.when(whole > scaled).then(whole - 1).otherwise(whole).cast(pl.Int64)
-    return pl.when(col < 0).then(-floored).otherwise(floored)
+    return (col * 100).round(0, mode="half_away_from_zero").cast(pl.Int64)
 
 
 def allocate(total_cents: int, weights: Sequence[Decimal]) -> list[int]:
