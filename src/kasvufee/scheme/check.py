@@ -43,6 +43,10 @@ def attribute_type(scheme: Scheme, name: str) -> str:
 def check_scheme(scheme: Scheme) -> list[Finding]:
     found: list[Finding] = []
     for vi, version in enumerate(scheme.versions):
+        refs = _references(version, ("versions", vi))
+        found += refs
+        if refs:
+            continue  # the checks below rely on the references
         for ci, comp in enumerate(version.components):
             loc: Loc = ("versions", vi, "components", ci)
             if isinstance(comp, EventFee):
@@ -51,6 +55,41 @@ def check_scheme(scheme: Scheme) -> list[Finding]:
                 found += _checkpoint(scheme, comp, loc)
             found += _max_amount(version, comp, loc)
     return found
+
+
+def _references(version: Version, loc: Loc) -> list[Finding]:
+    found: list[Finding] = []
+    ids = [c.id for c in version.components]
+    seen: set[str] = set()
+    for ci, comp in enumerate(version.components):
+        if comp.id in seen:
+            found.append(((*loc, "components", ci, "id"), "a component id not used before",
+                          repr(comp.id)))
+        seen.add(comp.id)
+        for share, path in _share_refs(comp):
+            price = version.prices.get(share.share_of)
+            where = (*loc, "components", ci, *path)
+            if price is None:
+                found.append((where, f"a price named under prices ({', '.join(version.prices)})",
+                               repr(share.share_of)))
+            elif comp.id not in price.shares:
+                found.append((where, f"price {share.share_of!r} to have a share for {comp.id!r}",
+                               f"shares for {', '.join(price.shares)}"))
+    for ki, cap in enumerate(version.caps):
+        for c in cap.components or ():
+            if c not in ids:
+                found.append(((*loc, "caps", ki, "components"),
+                              f"a component id ({', '.join(ids)})", repr(c)))
+    return found
+
+
+def _share_refs(comp: object) -> list[tuple[ShareOf, tuple[str, ...]]]:
+    amount = getattr(comp, "amount", None)
+    if isinstance(amount, ShareOf):
+        return [(amount, ("amount", "share_of"))]
+    if isinstance(amount, MeanBands) and isinstance(amount.base, ShareOf):
+        return [(amount.base, ("amount", "base", "share_of"))]
+    return []
 
 
 def _known(scheme: Scheme, names: frozenset[str], allow_event: bool) -> dict[str, ExprType]:

@@ -26,15 +26,17 @@ MAX_SCHEME_BYTES = 2_000_000
 
 
 class _ExactLoader(yaml.SafeLoader):
-    """SafeLoader with exact decimals and YAML 1.2 booleans.
+    """SafeLoader with exact decimals, YAML 1.2 booleans and dates as text.
 
     YAML 1.1 reads ``on``, ``off``, ``yes`` and ``no`` as booleans, which would
     turn the key ``on:`` into ``True``; here only ``true``/``false`` are.
     """
 
 
+# Dates stay text too: pydantic parses them and reports a bad one with its line.
+_DROPPED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"}
 _ExactLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _ExactLoader.add_implicit_resolver(
@@ -82,7 +84,7 @@ def parse_scheme(text: str, *, source: str = "<scheme>") -> Scheme:
         raise SchemeError([Problem(source, 1, None, "a mapping with scheme, title and versions",
                                    type(data).__name__)])
     try:
-        scheme = Scheme.model_validate(data)
+        scheme = Scheme.model_validate(data, context={"located": True})
     except ValidationError as exc:
         raise SchemeError(_problems(exc, node, source)) from None
     findings = check_scheme(scheme)
@@ -96,19 +98,17 @@ def parse_scheme(text: str, *, source: str = "<scheme>") -> Scheme:
 
 
 def _problems(exc: ValidationError, root: yaml.Node | None, source: str) -> list[Problem]:
+    errors = exc.errors(include_url=False)
+    # a container reported too short only because its items failed says nothing new
+    locs = [tuple(e["loc"]) for e in errors]
+    errors = [e for e in errors if not (e["type"] == "too_short" and any(
+        len(other) > len(e["loc"]) and other[:len(e["loc"])] == tuple(e["loc"]) for other in locs))]
     problems = []
-    for err in exc.errors(include_url=False):
+    for err in errors:
         line, path = _locate(root, err["loc"])
         expected, found = _message(err)
         problems.append(Problem(source, line, path or None, expected, found))
-    # one problem per place: unions report the same place several times
-    seen: set[tuple[int | None, str | None]] = set()
-    unique = []
-    for pr in problems:
-        if (pr.line, pr.field) not in seen:
-            seen.add((pr.line, pr.field))
-            unique.append(pr)
-    return unique
+    return list(dict.fromkeys(problems))
 
 
 def _message(err: Mapping[str, Any]) -> tuple[str, str]:
@@ -123,7 +123,15 @@ def _message(err: Mapping[str, Any]) -> tuple[str, str]:
         expected, found = msg.rsplit(", got ", 1)
         return expected, found
     if err["type"] == "missing":
-        return "this field", "nothing"
+        return f"a field {err['loc'][-1]!s}", "nothing"
+    if err["type"].startswith(("date_", "datetime_")):
+        return "a date YYYY-MM-DD", repr(err.get("input"))
+    if err["type"] == "string_pattern_mismatch" and "a-z0-9" in str(ctx.get("pattern", "")):
+        return ("a lowercase id of letters a-z, digits, '-' and '_' (like varsinais-suomi)",
+                repr(err.get("input")))
+    if err["type"] == "union_tag_invalid":
+        return (f"{ctx.get('discriminator', 'kind')} one of {ctx.get('expected_tags')}",
+                repr(ctx.get("tag")))
     if err["type"] == "extra_forbidden":
         return "no such field here (check the spelling)", repr(err.get("input"))
     expected = msg[len("Input should be "):] if msg.startswith("Input should be ") else msg

@@ -24,12 +24,14 @@ from pydantic import (
     Field,
     PlainSerializer,
     Tag,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 
-from kasvufee.money import format_cents, parse_euros, parse_percent
+from kasvufee.errors import ExpressionError
+from kasvufee.money import format_cents, parse_euros, parse_percent, percent_text
 from kasvufee.scheme import expr as ex
 
 SLUG = r"^[a-z0-9][a-z0-9_\-]*$"
@@ -46,6 +48,15 @@ def _percent(value: Any) -> Decimal:
     if not isinstance(value, str):
         raise ValueError(f"a percentage like 25%, got {value!r}")
     return parse_percent(value)
+
+
+def _expression(text: str) -> str:
+    """Parse an expression so that a bad one is a validation error with its place."""
+    try:
+        ex.parse(text)
+    except ExpressionError as exc:
+        raise ValueError(f"{exc.expected} (column {exc.position + 1}), got {exc.found}") from None
+    return text
 
 
 def _decimal(value: Any) -> Decimal:
@@ -67,7 +78,7 @@ Cents = Annotated[
 Percent = Annotated[
     Decimal,
     BeforeValidator(_percent),
-    PlainSerializer(lambda d: f"{d * 100:f}%", return_type=str),
+    PlainSerializer(percent_text, return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?\s*%$",
                     "description": "a percentage, e.g. 25%"}),
 ]
@@ -155,8 +166,7 @@ class Formula(Model):
     @field_validator("formula")
     @classmethod
     def _parses(cls, v: str) -> str:
-        ex.parse(v)
-        return v
+        return _expression(v)
 
 
 _AMOUNT_KEYS = {"share_of": "share", "table": "table", "per_answer": "per_answer",
@@ -350,9 +360,7 @@ class EventFee(ComponentBase):
     @field_validator("eligible")
     @classmethod
     def _parses(cls, v: str | None) -> str | None:
-        if v is not None:
-            ex.parse(v)
-        return v
+        return None if v is None else _expression(v)
 
     @model_validator(mode="after")
     def _combinations(self) -> EventFee:
@@ -388,8 +396,7 @@ class CheckpointFee(ComponentBase):
     @field_validator("condition")
     @classmethod
     def _parses(cls, v: str) -> str:
-        ex.parse(v)
-        return v
+        return _expression(v)
 
     @field_validator("metrics")
     @classmethod
@@ -439,7 +446,7 @@ class Price(Model):
     def _hundred(self) -> Price:
         total = sum(self.shares.values(), Decimal(0))
         if total != 1:
-            raise ValueError(f"shares summing to 100%, got {total * 100:f}%")
+            raise ValueError(f"shares summing to 100%, got {percent_text(total)}")
         return self
 
 
@@ -450,36 +457,6 @@ class Version(Model):
     components: tuple[Annotated[Component, BeforeValidator(_default_kind)], ...] = Field(
         min_length=1)
     caps: tuple[Cap, ...] = ()
-
-    @model_validator(mode="after")
-    def _references(self) -> Version:
-        ids = [c.id for c in self.components]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
-        if dup:
-            raise ValueError(f"unique component ids, got {', '.join(dup)} more than once")
-        for cap in self.caps:
-            for c in cap.components or ():
-                if c not in ids:
-                    raise ValueError(f"cap {cap.id}: a component id ({', '.join(ids)}), got {c!r}")
-        for comp in self.components:
-            for share in _share_refs(comp):
-                price = self.prices.get(share.share_of)
-                if price is None:
-                    raise ValueError(f"{comp.id}: a price named in prices, got {share.share_of!r}")
-                if comp.id not in price.shares:
-                    raise ValueError(f"{comp.id}: price {share.share_of!r} to have a share for "
-                                     f"{comp.id!r}")
-        return self
-
-
-def _share_refs(comp: Any) -> list[ShareOf]:
-    found: list[ShareOf] = []
-    amount = getattr(comp, "amount", None)
-    if isinstance(amount, ShareOf):
-        found.append(amount)
-    if isinstance(amount, MeanBands) and isinstance(amount.base, ShareOf):
-        found.append(amount.base)
-    return found
 
 
 class Scheme(Model):
@@ -501,4 +478,18 @@ class Scheme(Model):
         names = [v.version for v in self.versions]
         if len(set(names)) != len(names):
             raise ValueError("unique version names")
+        return self
+
+    @model_validator(mode="after")
+    def _cross_checks(self, info: ValidationInfo) -> Scheme:
+        """References and expressions; the file loader runs these itself to
+        report each with its line, so it passes ``context={"located": True}``."""
+        if (info.context or {}).get("located"):
+            return self
+        from kasvufee.scheme.check import check_scheme
+
+        findings = check_scheme(self)
+        if findings:
+            raise ValueError("; ".join(f"{'.'.join(map(str, loc))}: {expected}, got {found}"
+                                       for loc, expected, found in findings))
         return self
