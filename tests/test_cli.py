@@ -1,0 +1,137 @@
+"""The command line: the stable ``run`` contract, exit codes, clean errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from kasvufee.cli import main
+from tests.conftest import EXAMPLES
+
+SCHEME = str(EXAMPLES / "satakunta-kokosata" / "scheme.yaml")
+EVENTS = str(EXAMPLES / "satakunta-kokosata" / "events.csv")
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_jsonl_to_stdout_carries_only_entries() -> None:
+    code, out, err = invoke("run", SCHEME, EVENTS, "--as-of", "2018-12-31", "--format", "jsonl",
+                            "--out", "-")
+    assert code == 0
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == 23
+    assert set(records[0]) == {"entry_id", "scheme_id", "scheme_version", "component",
+                               "provider_id", "client_id", "earned_on", "period", "amount",
+                               "kind", "event_ids", "explanation", "capped_from", "cap"}
+    r16 = [r for r in records if r["client_id"] == "R16"][0]
+    assert (r16["amount"], r16["capped_from"], r16["cap"]) == ("0.00", "2000.00",
+                                                                "result_budget")
+    assert "satakunta-kokosata: 23 entries, total 94000.00 EUR as of 2018-12-31" in err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "xlsx", "parquet", "table"])
+def test_every_format_writes_a_file(fmt: str, tmp_path: Path) -> None:
+    out = tmp_path / f"ledger.{fmt}"
+    code, _, _ = invoke("run", SCHEME, EVENTS, "--as-of", "2018-12-31", "--format", fmt,
+                        "--out", str(out))
+    assert code == 0 and out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temporary files left
+    if fmt == "csv":
+        assert pl.read_csv(out)["amount"].cast(pl.Decimal(12, 2)).sum() == 94000
+    if fmt == "parquet":
+        df = pl.read_parquet(out)
+        assert df.height == 23 and df["event_ids"].dtype == pl.List(pl.String)
+    if fmt == "xlsx":
+        ws = load_workbook(out).active
+        header = [c.value for c in ws[1]]
+        amounts = [row[header.index("amount")] for row in ws.iter_rows(min_row=2, values_only=True)]
+        assert sum(amounts) == 94000
+
+
+def test_xlsx_neutralises_formula_like_text(tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text("event_id,type,provider_id,client_id,occurred_on\n"
+                      'e1,employment_started,SATA-1,"=HYPERLINK(""http://x"")",2018-02-01\n')
+    out = tmp_path / "l.xlsx"
+    assert invoke("run", SCHEME, str(events), "--as-of", "2018-12-31", "--format", "xlsx",
+                  "--out", str(out))[0] == 0
+    ws = load_workbook(out).active
+    header = [c.value for c in ws[1]]
+    cell = ws.cell(row=2, column=header.index("client_id") + 1)
+    assert cell.value == '=HYPERLINK("http://x")' and cell.data_type == "s"
+
+
+def test_bad_events_exit_2_and_write_nothing(tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text("event_id,type,provider_id,client_id,occurred_on\n"
+                      "e1,employment_started,P,A,2018-02-30\n"
+                      "e2,employment_started,P,B,2018-03-01\n"
+                      "e2,employment_started,P,C,\n")
+    out = tmp_path / "ledger.csv"
+    code, _, err = invoke("run", SCHEME, str(events), "--format", "csv", "--out", str(out))
+    assert code == 2
+    assert f"{events}:2: occurred_on: expected a date YYYY-MM-DD, got '2018-02-30'" in err
+    assert f"{events}:4: occurred_on: expected a value, got an empty cell" in err
+    assert f"{events}:4: event_id: expected a unique id, got 'e2' (also on line 3)" in err
+    assert not out.exists() and list(tmp_path.iterdir()) == [events]
+
+
+def test_bad_scheme_exits_2(tmp_path: Path) -> None:
+    scheme = tmp_path / "s.yaml"
+    scheme.write_text("scheme: s\ntitle: t\nversions: []\n")
+    code, _, err = invoke("run", str(scheme), EVENTS)
+    assert code == 2
+    assert f"{scheme}:3: versions: expected" in err
+
+
+def test_bad_as_of_exits_2() -> None:
+    code, _, err = invoke("run", SCHEME, EVENTS, "--as-of", "31.12.2018")
+    assert code == 2
+    assert "<command line>: --as-of: expected a date YYYY-MM-DD, got '31.12.2018'" in err
+
+
+def test_output_directory_must_exist(tmp_path: Path) -> None:
+    code, _, err = invoke("run", SCHEME, EVENTS, "--out", str(tmp_path / "no" / "x.csv"),
+                          "--format", "csv")
+    assert code == 2 and "--out: expected an existing directory" in err
+
+
+def test_validate_and_schema() -> None:
+    code, out, _ = invoke("validate", SCHEME)
+    assert code == 0 and "valid scheme 'satakunta-kokosata', 1 version(s), 3 component(s)" in out
+    code, out, _ = invoke("schema")
+    assert code == 0 and json.loads(out)["title"] == "Scheme"
+
+
+def test_report_lists_held_items(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    scheme = str(EXAMPLES / "uusimaa-koko-rekry" / "scheme.yaml")
+    events = str(EXAMPLES / "uusimaa-koko-rekry" / "events.csv")
+    code, _, _ = invoke("run", scheme, events, "--as-of", "2018-06-30", "--format", "csv",
+                        "--out", str(tmp_path / "l.csv"), "--report", str(report))
+    assert code == 0
+    data = json.loads(report.read_text())
+    assert data["total"] == "3600.00"
+    reasons = {h["client_id"]: h["reason"] for h in data["held"]}
+    assert reasons["G5"] == "no proof: the event has no evidence_ref and no evidence_provided " \
+                            "names it"
+    assert reasons["G2"].startswith("client not eligible:")
+
+
+def test_real_process_never_shows_a_traceback(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 not really parquet")
+    done = subprocess.run([sys.executable, "-m", "kasvufee.cli", "run", SCHEME, str(broken)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and str(broken) in done.stderr
