@@ -33,7 +33,7 @@ def test_jsonl_to_stdout_carries_only_entries() -> None:
     assert set(records[0]) == {"entry_id", "scheme_id", "scheme_version", "component",
                                "provider_id", "client_id", "earned_on", "period", "amount",
                                "kind", "event_ids", "explanation", "capped_from", "cap"}
-    r16 = [r for r in records if r["client_id"] == "R16"][0]
+    r16 = next(r for r in records if r["client_id"] == "R16")
     assert (r16["amount"], r16["capped_from"], r16["cap"]) == ("0.00", "2000.00",
                                                                 "result_budget")
     assert "satakunta-kokosata: 23 entries, total 94000.00 EUR as of 2018-12-31" in err

@@ -88,7 +88,7 @@ def test_console_snippet(where: str, block: str, tmp_path: Path) -> None:
 def test_python_snippet(where: str, block: str, monkeypatch: pytest.MonkeyPatch,
                         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(ROOT)
-    exec(compile(block, where, "exec"), {"__name__": "__doc_snippet__"})  # noqa: S102
+    exec(compile(block, where, "exec"), {"__name__": "__doc_snippet__"})
 
 
 def _as_scheme(block: str) -> str:

@@ -363,7 +363,7 @@ def test_probable_then_realised_pays_the_difference() -> None:
     assert amounts(ledger) == [
         ("recruitment", "A", "2018-01-01", "150.00"), ("recruitment", "A", "2018-02-01", "150.00"),
         ("recruitment", "B", "2018-02-01", "300.00"), ("recruitment", "C", "2018-03-01", "150.00")]
-    top_up = [e for e in ledger.entries if e.event_ids == ("e2",)][0]
+    top_up = next(e for e in ledger.entries if e.event_ids == ("e2",))
     assert "top-up: 300.00 € less the 150.00 € paid for the probable outcome e1" in (
         top_up.explanation)
 

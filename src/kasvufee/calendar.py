@@ -11,12 +11,14 @@ Schedules of instalments are ``dateutil.rrule`` recurrences.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import polars as pl
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule
 
-FREQUENCIES = {"yearly": YEARLY, "monthly": MONTHLY, "weekly": WEEKLY, "daily": DAILY}
+FREQUENCIES: dict[str, Literal[0, 1, 2, 3, 4, 5, 6]] = {
+    "yearly": YEARLY, "monthly": MONTHLY, "weekly": WEEKLY, "daily": DAILY}
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import cast
 
 import polars as pl
 
@@ -87,7 +88,8 @@ def matches(df: pl.DataFrame, where: Mapping[str, Scalar | Sequence[Scalar]]) ->
     """Equality / one-of filters on event attributes (``where:`` in a scheme)."""
     cond = pl.lit(True)
     for name, wanted in where.items():
-        values = list(wanted) if isinstance(wanted, (list, tuple)) else [wanted]
+        values: list[Scalar] = (list(wanted) if isinstance(wanted, (list, tuple))
+                                else [cast(Scalar, wanted)])
         cond = cond & _one_of(df, name, values)
     return cond
 

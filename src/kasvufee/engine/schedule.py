@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from kasvufee.calendar import recurrence
@@ -11,7 +13,7 @@ from kasvufee.engine.prepare import Prepared
 from kasvufee.scheme.model import ScheduleFee, Version
 
 
-def schedule_dates(c: ScheduleFee) -> list:  # type: ignore[type-arg]
+def schedule_dates(c: ScheduleFee) -> list[dt.date]:
     s = c.schedule
     if s.dates is not None:
         return sorted(s.dates)

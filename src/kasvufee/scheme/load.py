@@ -74,7 +74,7 @@ def parse_scheme(text: str, *, source: str = "<scheme>") -> Scheme:
     """Validate scheme YAML given as text."""
     try:
         node = yaml.compose(text, Loader=_ExactLoader)
-        data = yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - _ExactLoader is a SafeLoader
+        data = yaml.load(text, Loader=_ExactLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -154,10 +154,10 @@ def _locate(root: yaml.Node | None, loc: Sequence[int | str]) -> tuple[int | Non
                     child = v
                     line = k.start_mark.line + 1
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
-            if 0 <= key < len(node.value):
-                child = node.value[key]
-                line = child.start_mark.line + 1
+        elif (isinstance(node, yaml.SequenceNode) and isinstance(key, int)
+              and 0 <= key < len(node.value)):
+            child = node.value[key]
+            line = child.start_mark.line + 1
         if child is None:
             continue  # a union tag or a validator's own name, not a place in the file
         node = child

@@ -287,7 +287,8 @@ class Schedule(Model):
     def _one_form(self) -> Schedule:
         if (self.dates is None) == (self.freq is None):
             raise ValueError("either dates: [...] or freq/start with count or until")
-        if self.freq is not None and (self.start is None or (self.count is None and self.until is None)):
+        bounded = self.count is not None or self.until is not None
+        if self.freq is not None and (self.start is None or not bounded):
             raise ValueError("a recurrence needs start and count or until")
         return self
 
