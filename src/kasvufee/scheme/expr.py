@@ -1220,7 +1220,8 @@ class _Compiler:
         if func == "round":
             places = node.args[1]
             _check_round_places(text, places, 0, to_text(places))
-            assert isinstance(places, Number)
+            if not isinstance(places, Number):  # _check_round_places has said so already
+                raise self.error(node, "a whole number of places", to_text(places))
             value = self.compile(node.args[0])
             return _dec(value.round(int(places.value), mode="half_away_from_zero"))
         if func == "coalesce":
@@ -1232,7 +1233,12 @@ class _Compiler:
                     break
             if len(kept) == 1:
                 return self.compile(kept[0])
-            return pl.coalesce([self.compile(arg) for arg in kept])
+            # A chain of fill_null, not pl.coalesce: polars 2.1 gives one row instead of
+            # a column for ``0 == coalesce(a, 0)`` in eager mode.
+            result = self.compile(kept[0])
+            for arg in kept[1:]:
+                result = result.fill_null(self.compile(arg))
+            return result
         if func == "if" and not names(node.args[0]):
             cond_value = evaluate(node.args[0], {})
             if cond_value is not None:
