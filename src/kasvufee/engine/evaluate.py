@@ -171,18 +171,25 @@ def _entries(scheme: Scheme, earned: pl.DataFrame) -> pl.DataFrame:
         explanation.alias("explanation"),
         "capped_from", "cap", "seq",
     )
-    ids = [_entry_id(*row) for row in df.select(
-        "scheme_id", "scheme_version", "component", "provider_id", "client_id", "earned_on",
-        "kind", "event_ids", "seq").iter_rows()]
-    return df.drop("seq").insert_column(0, pl.Series("entry_id", ids, dtype=pl.String))
+    return df.drop("seq").insert_column(0, _entry_ids(df))
 
 
-def _entry_id(scheme: str, version: str, component: str, provider: str, client: str | None,
-              earned_on: dt.date, kind: str, event_ids: list[str], seq: int) -> str:
-    """A stable id from what identifies the entitlement (not from row order)."""
-    text = "\x1f".join([scheme, version, component, provider, client or "", earned_on.isoformat(),
-                        kind, "\x1e".join(event_ids), str(seq)])
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
+def _entry_ids(df: pl.DataFrame) -> pl.Series:
+    """Stable ids from what identifies the entitlement, never from row order.
+
+    The key joins scheme, version, component, provider, client, earned_on, kind,
+    the events and the sub-order; its SHA-256 (first 20 hex digits) is the id.
+    polars' own hash is not stable across versions, so hashlib does the hashing.
+    """
+    key = pl.concat_str([
+        pl.col("scheme_id"), pl.col("scheme_version"), pl.col("component"),
+        pl.col("provider_id"), pl.col("client_id").fill_null(""),
+        pl.col("earned_on").dt.strftime("%Y-%m-%d"), pl.col("kind"),
+        pl.col("event_ids").list.join("\x1e"), pl.col("seq").cast(pl.String),
+    ], separator="\x1f")
+    keys = df.select(key.alias("k")).to_series().to_list()
+    return pl.Series("entry_id", [hashlib.sha256(k.encode()).hexdigest()[:20] for k in keys],
+                     dtype=pl.String)
 
 
 def _held(held: pl.DataFrame) -> pl.DataFrame:

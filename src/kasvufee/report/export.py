@@ -8,7 +8,6 @@ succeeded (a failed run writes nothing).
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable
 from decimal import Decimal
 from typing import IO
@@ -23,8 +22,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write_jsonl(ledger: Ledger, out: IO[bytes]) -> None:
-    for record in ledger.records():
-        out.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
+    """One JSON object per entry, fields in the contract's order."""
+    ledger.output_frame().with_columns(pl.col("earned_on").dt.strftime("%Y-%m-%d")).select(
+        ENTRY_FIELDS).write_ndjson(out)
 
 
 def _flat(ledger: Ledger) -> pl.DataFrame:
