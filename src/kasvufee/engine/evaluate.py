@@ -87,55 +87,45 @@ def _once_per(cand: pl.DataFrame) -> pl.DataFrame:
     """Keep the first qualifying row per (component, key); top up provisionals.
 
     Rows with ``seq`` 1 are provisional ("probable") payments of an
-    ``EventFee`` with ``provisional``; a realised row (``seq`` 0) after one of
-    them pays only the difference.
+    ``EventFee`` with ``provisional``.  Per key, in earning order: the first
+    realised row pays; the first provisional row pays only when no realised
+    row came before it, and then the realised row pays only the difference.
     """
-    keyed = pl.col("key").is_not_null() & pl.col("held").is_null()
-    cand = cand.sort(EARNING_ORDER, nulls_last=True).with_row_index("_row")
-    live = cand.filter(keyed)
-    firsts = live.group_by(["component", "key", "seq"]).agg(
-        pl.col("_row").first(), pl.col("amount").first(), pl.col("earned_on").first(),
-        pl.col("event_ids").first().list.first().alias("_first_id"))
-    final = firsts.filter(pl.col("seq") == 0)
-    prov = firsts.filter(pl.col("seq") == 1)
-    both = final.join(prov, on=["component", "key"], how="full", suffix="_p", coalesce=True)
-    # a provisional row counts only if it comes before the realised one
-    prov_first = pl.col("_row_p").is_not_null() & (
-        pl.col("_row").is_null() | (pl.col("_row_p") < pl.col("_row")))
-    keep = both.select(
-        pl.concat_list(
-            pl.when(pl.col("_row").is_not_null()).then(pl.col("_row")),
-            pl.when(prov_first).then(pl.col("_row_p")),
-        ).alias("_keep"),
-        pl.when(prov_first).then(pl.col("amount_p")).alias("_paid"),
-        pl.col("_row"), pl.col("earned_on_p"), pl.col("_first_id_p"),
-        pl.col("_first_id"), pl.col("earned_on"),
-    )
-    kept = keep.select(pl.col("_keep").explode().drop_nulls()).to_series()
-    topups = keep.filter(pl.col("_paid").is_not_null() & pl.col("_row").is_not_null()).select(
-        "_row", "_paid", "earned_on_p", "_first_id_p")
-    cand = cand.join(topups, on="_row", how="left")
+    cand = cand.sort(EARNING_ORDER, nulls_last=True)
+    live = pl.col("key").is_not_null() & pl.col("held").is_null()
+    part = [pl.col("component"), pl.col("key"), live]
+    realised = pl.col("seq") == 0
+    realised_so_far = realised.cast(pl.Int64).cum_sum().over(part)
+    provisional_so_far = (~realised).cast(pl.Int64).cum_sum().over(part)
     cand = cand.with_columns(
-        pl.when(pl.col("_paid").is_not_null()).then(pl.col("amount") - pl.col("_paid"))
-        .otherwise(pl.col("amount")).alias("amount"),
-        pl.when(pl.col("_paid").is_not_null()).then(
-            pl.concat_list("facts", pl.concat_list(pl.format(
-                "top-up: {} less the {} paid for the probable outcome {} on {}",
-                euros_text(pl.col("amount")), euros_text(pl.col("_paid")),
-                pl.col("_first_id_p"), date_text(pl.col("earned_on_p"))))))
-        .otherwise(pl.col("facts")).alias("facts"),
+        (live & realised & (realised_so_far == 1)).alias("_pays"),
+        (live & ~realised & (provisional_so_far == 1) & (realised_so_far == 0)).alias("_prov"),
     )
-    # the others lose to the first occurrence of their key
-    first_of_key = live.group_by(["component", "key"]).agg(
-        pl.col("event_ids").first().list.first().alias("_winner"),
-        pl.col("earned_on").first().alias("_winner_on"))
-    cand = cand.join(first_of_key, on=["component", "key"], how="left", nulls_equal=False)
-    lost = keyed & ~pl.col("_row").is_in(kept.implode())
+    prov = pl.col("_prov")
+    cand = cand.with_columns(
+        pl.when(prov).then(pl.col("amount")).otherwise(0).cum_sum().over(part).alias("_paid"),
+        pl.when(prov).then(pl.col("event_ids").list.first()).forward_fill().over(part)
+        .alias("_prov_id"),
+        pl.when(prov).then(pl.col("earned_on")).forward_fill().over(part).alias("_prov_on"),
+        pl.col("event_ids").list.first().first().over(part).alias("_winner"),
+        pl.col("earned_on").first().over(part).alias("_winner_on"),
+    )
+    top_up = pl.col("_pays") & (pl.col("_paid") > 0)
+    cand = cand.with_columns(
+        pl.when(top_up).then(pl.col("amount") - pl.col("_paid")).otherwise(pl.col("amount"))
+        .alias("amount"),
+        pl.when(top_up).then(pl.concat_list("facts", pl.concat_list(pl.format(
+            "top-up: {} less the {} paid for the probable outcome {} on {}",
+            euros_text(pl.col("amount")), euros_text(pl.col("_paid")), pl.col("_prov_id"),
+            date_text(pl.col("_prov_on")))))).otherwise(pl.col("facts")).alias("facts"),
+    )
+    lost = live & ~(pl.col("_pays") | prov)
     # a losing policy row (deadline passed, stage 1) was never an event: drop it
     cand = cand.filter(~(lost & (pl.col("stage") == 1)))
     cand = hold(cand, lost, pl.format("already earned once for this key by {} on {}",
                                       pl.col("_winner"), date_text(pl.col("_winner_on"))))
-    return cand.drop("_row", "_paid", "earned_on_p", "_first_id_p", "_winner", "_winner_on")
+    return cand.drop("_pays", "_prov", "_paid", "_prov_id", "_prov_on", "_winner",
+                     "_winner_on")
 
 
 def _caps(scheme: Scheme) -> tuple[Cap, ...]:
