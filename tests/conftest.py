@@ -4,6 +4,7 @@ short way to write events as Python rows."""
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -17,6 +18,15 @@ EXAMPLES = ROOT / "examples"
 SHARED = ROOT.parent / "shared" / "scenarios"
 GOLDEN = SHARED if SHARED.is_dir() else ROOT / "tests" / "golden"
 PILOTS = sorted(p.name for p in EXAMPLES.iterdir() if (p / "scheme.yaml").exists())
+
+
+def scheme_yaml(components: str, caps: str = "") -> str:
+    """A one-version scheme file around component (and cap) YAML list items."""
+    text = ("scheme: t\ntitle: test\nversions:\n  - version: '1'\n    valid_from: 2016-01-01\n"
+            "    components:\n" + textwrap.indent(components, " " * 6))
+    if caps:
+        text += "    caps:\n" + textwrap.indent(caps, " " * 6)
+    return text
 
 
 def events(rows: Iterable[Mapping[str, object]]) -> pl.DataFrame:

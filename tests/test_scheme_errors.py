@@ -155,3 +155,24 @@ def test_json_schema_describes_the_file() -> None:
     assert schema["title"] == "Scheme"
     assert set(schema["required"]) == {"scheme", "title", "versions"}
     assert "EventFee" in schema["$defs"] and "CheckpointFee" in schema["$defs"]
+
+
+def test_provisional_above_the_full_amount_is_invalid() -> None:
+    text = GOOD.replace("amount: 900.00", "once_per: client\n        amount: 300.00\n"
+                        "        provisional: {on: recruitment_probable, amount: 350.00}")
+    assert problems(text) == ["s.yaml:11: versions.0.components.0.provisional.amount: expected "
+                              "at most the full amount 300.00, got 350.00"]
+
+
+def test_where_on_a_client_attribute_points_to_eligible() -> None:
+    text = GOOD.replace("amount: 900.00", "where: {client.region: lappi}\n        amount: 900.00")
+    assert problems(text) == ["s.yaml:9: versions.0.components.0.where.client.region: expected "
+                              "an event attribute (client attributes belong in eligible:), got "
+                              "'client.region'"]
+
+
+def test_date_attributes_are_not_expression_values() -> None:
+    text = GOOD.replace("title: t", "title: t\nattributes: {started: date}").replace(
+        "amount: 900.00", "amount: {formula: \"started + 1\"}")
+    (problem,) = problems(text)
+    assert "formula: expected a known name" in problem and "got 'started'" in problem

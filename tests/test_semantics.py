@@ -3,21 +3,15 @@ this scheme, these euros."""
 
 from __future__ import annotations
 
-from tests.conftest import amounts, run
+from tests.conftest import amounts, run, scheme_yaml
 
-PLACEMENT = """
-scheme: t
-title: test
-versions:
-  - version: "1"
-    valid_from: 2016-01-01
-    components:
-      - id: placement
-        on: employment_started
-        once_per: client
-        lasts: {months: MONTHS}
-        amount: 900.00
-"""
+PLACEMENT = scheme_yaml("""\
+- id: placement
+  on: employment_started
+  once_per: client
+  lasts: {months: MONTHS}
+  amount: 900.00
+""")
 
 
 def _start(eid: str, client: str, day: str, emp: str | None = None, **kw: object) -> dict:
@@ -94,19 +88,13 @@ def test_condition_true_after_as_of_is_pending() -> None:
                        "2019-01-15")) == [("placement", "A", "2019-01-15", "900.00")]
 
 
-WINDOW = """
-scheme: t
-title: test
-versions:
-  - version: "1"
-    valid_from: 2016-01-01
-    components:
-      - id: result
-        on: company_founded
-        once_per: client
-        window: {anchor: enrolled, months: 6, start: START}
-        amount: 500.00
-"""
+WINDOW = scheme_yaml("""\
+- id: result
+  on: company_founded
+  once_per: client
+  window: {anchor: enrolled, months: 6, start: START}
+  amount: 500.00
+""")
 
 
 def _enrol(eid: str, client: str, day: str, **attrs: object) -> dict:
@@ -142,18 +130,12 @@ def test_window_without_anchor_is_held_with_reason() -> None:
 # --------------------------------------------------------------------------- knowledge
 
 
-FLAT = """
-scheme: t
-title: test
-versions:
-  - version: "1"
-    valid_from: 2016-01-01
-    components:
-      - id: fee
-        on: employment_started
-        once_per: client
-        amount: 1000.00
-"""
+FLAT = scheme_yaml("""\
+- id: fee
+  on: employment_started
+  once_per: client
+  amount: 1000.00
+""")
 
 
 def test_event_recorded_after_as_of_is_ignored() -> None:
@@ -201,6 +183,13 @@ def test_once_per_client_holds_across_providers() -> None:
     assert ledger.held[0].reason == "already earned once for this key by e2 on 2018-02-01"
 
 
+def test_once_per_client_needs_a_client() -> None:
+    rows = [_start("e1", None, "2018-03-01"), _start("e2", None, "2018-03-02")]  # type: ignore[arg-type]
+    ledger = run(FLAT, rows, "2018-12-31")
+    assert amounts(ledger) == []
+    assert {h.reason for h in ledger.held} == {"once per client: the event has no client_id"}
+
+
 def test_same_day_tie_is_decided_by_recorded_at_then_event_id() -> None:
     rows = [_start("b", "A", "2018-03-01", recorded_at="2018-03-01T09:00"),
             _start("a", "A", "2018-03-01", recorded_at="2018-03-01T10:00")]
@@ -212,28 +201,22 @@ def test_same_day_tie_is_decided_by_recorded_at_then_event_id() -> None:
 # --------------------------------------------------------------------------- caps
 
 
-CAPPED = """
-scheme: t
-title: test
-versions:
-  - version: "1"
-    valid_from: 2016-01-01
-    components:
-      - id: fee
-        on: employment_started
-        amount: 400.00
-      - id: bonus
-        on: training_referred
-        amount: 300.00
-    caps:
-      - id: per_client
-        per: client
-        amount: 500.00
-      - id: budget
-        per: contract
-        components: [fee]
-        amount: 1000.00
-"""
+CAPPED = scheme_yaml("""\
+- id: fee
+  on: employment_started
+  amount: 400.00
+- id: bonus
+  on: training_referred
+  amount: 300.00
+""", caps="""\
+- id: per_client
+  per: client
+  amount: 500.00
+- id: budget
+  per: contract
+  components: [fee]
+  amount: 1000.00
+""")
 
 
 def test_cap_cuts_the_crossing_entry_and_zeroes_later_ones() -> None:
@@ -285,17 +268,11 @@ def test_percentage_shares_sum_exactly_to_the_price() -> None:
     assert str(ledger.total()) == "1000.01"
 
 
-FORMULA = """
-scheme: t
-title: test
-versions:
-  - version: "1"
-    valid_from: 2016-01-01
-    components:
-      - id: bonus
-        on: quality_rated
-        amount: {formula: "ROUNDED", rounding: MODE}
-"""
+FORMULA = scheme_yaml("""\
+- id: bonus
+  on: quality_rated
+  amount: {formula: "ROUNDED", rounding: MODE}
+""")
 
 
 def test_formula_rounds_half_up_once() -> None:
@@ -313,19 +290,13 @@ def test_formula_rounds_half_up_once() -> None:
     assert [e.amount for e in ledger.entries] == ["1866.66"]
 
 
-RUNNING = """
-scheme: t
-title: test
-versions:
-  - version: "1"
-    valid_from: 2016-01-01
-    components:
-      - id: result
-        on: recruitment_made
-        once_per: client
-        accumulate: {sum: fte_years, at_least: 0.5}
-        amount: 1200.00
-"""
+RUNNING = scheme_yaml("""\
+- id: result
+  on: recruitment_made
+  once_per: client
+  accumulate: {sum: fte_years, at_least: 0.5}
+  amount: 1200.00
+""")
 
 
 def test_decimal_sum_that_floats_get_wrong() -> None:
@@ -338,19 +309,13 @@ def test_decimal_sum_that_floats_get_wrong() -> None:
     assert ledger.entries[0].event_ids == ("e1", "e2", "e3")
 
 
-TOPUP = """
-scheme: t
-title: test
-versions:
-  - version: "1"
-    valid_from: 2016-01-01
-    components:
-      - id: recruitment
-        on: recruitment_made
-        once_per: client
-        amount: 300.00
-        provisional: {on: recruitment_probable, amount: 150.00}
-"""
+TOPUP = scheme_yaml("""\
+- id: recruitment
+  on: recruitment_made
+  once_per: client
+  amount: 300.00
+  provisional: {on: recruitment_probable, amount: 150.00}
+""")
 
 
 def test_probable_then_realised_pays_the_difference() -> None:
@@ -385,6 +350,16 @@ versions:
 """
 
 
+def test_without_enrolment_the_date_earned_picks_the_version() -> None:
+    text = VERSIONS.replace("once_per: client, amount: 100.00}",
+                            "once_per: client, lasts: {months: 3}, amount: 100.00}").replace(
+        "once_per: client, amount: 200.00}", "once_per: client, lasts: {months: 3}, "
+        "amount: 200.00}")
+    ledger = run(text, [_start("e1", "B", "2017-11-15")], "2018-12-31")
+    assert [(e.earned_on.isoformat(), e.scheme_version, e.amount) for e in ledger.entries] == [
+        ("2018-02-15", "2018", "200.00")]
+
+
 def test_client_is_priced_by_the_version_in_force_on_enrolment() -> None:
     rows = [_enrol("e1", "A", "2017-12-31"), _start("e2", "A", "2018-02-01"),
             _enrol("e3", "B", "2018-01-01"), _start("e4", "B", "2018-02-01"),
@@ -399,3 +374,240 @@ def test_client_is_priced_by_the_version_in_force_on_enrolment() -> None:
                            ("m2", "2018", "2000.00")]
     (held,) = ledger.held
     assert held.reason == "no scheme version in force on 2016-06-01 (first: 2017-01-01)"
+
+
+# --------------------------------------------------------------------------- missing data
+
+QUALITY = scheme_yaml("""\
+- id: quality
+  on: survey_answered
+  once_per: client
+  window: {anchor: enrolled, months: 3}
+  amount:
+    mean_of: answers
+    base: 500.00
+    bands: [{at_least: 4.5, pays: 100%}, {at_least: 3.5, pays: 50%}]
+  missing:
+    declined_by: survey_declined
+    deadline: {anchor: enrolled, months: 3}
+    pays: 50%
+""")
+
+
+def test_an_answer_on_the_deadline_day_beats_the_deadline() -> None:
+    rows = [_enrol("e1", "A", "2018-01-31"),
+            _event("e2", "survey_answered", "A", "2018-04-30", answers="5;5;5")]
+    assert amounts(run(QUALITY, rows, "2018-12-31")) == [
+        ("quality", "A", "2018-04-30", "500.00")]
+
+
+def test_a_decline_after_the_deadline_does_not_count() -> None:
+    rows = [_enrol("e1", "A", "2018-01-31"), _event("e2", "survey_declined", "A", "2018-05-02")]
+    ledger = run(QUALITY, rows, "2018-12-31")
+    assert amounts(ledger) == [("quality", "A", "2018-04-30", "250.00")]
+    assert "nothing by the deadline 2018-04-30" in ledger.entries[0].explanation
+
+
+def test_quality_is_pending_until_the_deadline() -> None:
+    rows = [_enrol("e1", "A", "2018-01-31")]
+    ledger = run(QUALITY, rows, "2018-04-29")
+    assert amounts(ledger) == []
+    assert [h.reason for h in ledger.held] == [
+        "pending: the condition becomes true on 2018-04-30, after 2018-04-29"]
+
+
+def test_mean_band_boundary_is_exact() -> None:
+    # mean 4.5 exactly pays the top band; 13/3 = 4.333... pays the middle one
+    rows = [_enrol("e1", "A", "2018-01-01"),
+            _event("e2", "survey_answered", "A", "2018-01-02", answers="5;4"),
+            _enrol("e3", "B", "2018-01-01"),
+            _event("e4", "survey_answered", "B", "2018-01-02", answers="5;4;4")]
+    assert amounts(run(QUALITY, rows, "2018-12-31")) == [
+        ("quality", "A", "2018-01-02", "500.00"), ("quality", "B", "2018-01-02", "250.00")]
+
+
+# ----------------------------------------------------------------- evidence, prerequisites
+
+PROVEN = scheme_yaml("""\
+- id: placement
+  on: employment_started
+  once_per: client
+  eligible: client.education == 'higher' and client.unemployed_months >= 6
+  evidence: {attribute: evidence_ref, provided_by: evidence_provided}
+  amount: 1800.00
+""")
+
+
+def test_proof_before_the_start_earns_on_the_start() -> None:
+    rows = [_enrol("e1", "A", "2018-01-01", education="higher", unemployed_months=6),
+            _event("e2", "evidence_provided", "A", "2018-01-20", for_event="e3"),
+            _start("e3", "A", "2018-02-01")]
+    ledger = run(PROVEN, rows, "2018-12-31")
+    assert amounts(ledger) == [("placement", "A", "2018-02-01", "1800.00")]
+    assert ledger.entries[0].event_ids == ("e3", "e2")
+
+
+def test_proof_recorded_after_as_of_is_not_known_yet() -> None:
+    rows = [_enrol("e1", "A", "2018-01-01", education="higher", unemployed_months=7),
+            _start("e2", "A", "2018-02-01"),
+            _event("e3", "evidence_provided", "A", "2018-02-10", for_event="e2",
+                   recorded_at="2018-03-05")]
+    assert amounts(run(PROVEN, rows, "2018-03-04")) == []
+    assert amounts(run(PROVEN, rows, "2018-03-05")) == [("placement", "A", "2018-02-10",
+                                                         "1800.00")]
+
+
+def test_missing_eligibility_attribute_is_held_not_paid() -> None:
+    rows = [_enrol("e1", "A", "2018-01-01", education="higher"),
+            _start("e2", "A", "2018-02-01", evidence_ref="TS-1")]
+    ledger = run(PROVEN, rows, "2018-12-31")
+    assert amounts(ledger) == []
+    assert ledger.held[0].reason == (
+        "client not eligible: client.education == 'higher' and client.unemployed_months >= 6 "
+        "is not true (client.education=higher, client.unemployed_months=missing)")
+
+
+OPTION = scheme_yaml("""\
+- id: phase_2
+  on: milestone_reached
+  where: {milestone: phase_2_completed}
+  once_per: provider
+  requires: {on: milestone_reached, where: {milestone: phase_2_option_exercised}}
+  amount: 24000.00
+""")
+
+
+def test_prerequisite_must_come_on_or_before_the_trigger() -> None:
+    rows = [_event("m1", "milestone_reached", None, "2018-06-30", milestone="phase_2_completed"),
+            _event("m2", "milestone_reached", None, "2018-06-30",
+                   milestone="phase_2_option_exercised"),
+            _event("m3", "milestone_reached", None, "2018-06-30", provider_id="Q",
+                   milestone="phase_2_completed"),
+            _event("m4", "milestone_reached", None, "2018-07-01", provider_id="Q",
+                   milestone="phase_2_option_exercised")]
+    ledger = run(OPTION, rows, "2018-12-31")
+    assert [(e.provider_id, e.amount, e.event_ids) for e in ledger.entries] == [
+        ("P", "24000.00", ("m1", "m2"))]
+    assert ledger.held[0].reason == (
+        "requires milestone_reached (milestone phase_2_option_exercised) on or before "
+        "2018-06-30; none found")
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+GROWTH = scheme_yaml("""\
+- id: sales_growth
+  kind: checkpoint
+  months: 12
+  metrics:
+    baseline: {on: metric_observed, where: {metric: revenue}, latest: value, until: anchor}
+    current: {on: metric_observed, where: {metric: revenue}, latest: value, since: anchor,
+              until: checkpoint}
+  condition: current >= 1.10 * baseline
+  amount: 2000.00
+""")
+
+
+def test_checkpoint_uses_the_latest_observation_in_each_period() -> None:
+    rows = [_event("r1", "metric_observed", "K", "2017-12-01", metric="revenue", value="90000"),
+            _event("r2", "metric_observed", "K", "2018-01-15", metric="revenue", value="100000"),
+            _enrol("e1", "K", "2018-01-15"),
+            _event("r3", "metric_observed", "K", "2018-12-31", metric="revenue", value="120000"),
+            _event("r4", "metric_observed", "K", "2019-01-15", metric="revenue", value="109999"),
+            _event("r5", "metric_observed", "K", "2019-01-16", metric="revenue", value="500000")]
+    ledger = run(GROWTH, rows, "2019-12-31")
+    # baseline r2 (on the enrolment day), checkpoint value r4 (on the checkpoint): 1.09999 < 1.1
+    assert amounts(ledger) == []
+    assert ledger.held[0].reason == ("condition current >= 1.10 * baseline not met "
+                                     "(baseline=100000, current=109999)")
+    rows[4]["value"] = "110000"
+    assert amounts(run(GROWTH, rows, "2019-12-31")) == [
+        ("sales_growth", "K", "2019-01-15", "2000.00")]
+
+
+def test_checkpoint_before_as_of_is_pending() -> None:
+    rows = [_enrol("e1", "K", "2018-02-28")]
+    ledger = run(GROWTH, rows, "2019-02-27")
+    assert ledger.held[0].reason == (
+        "pending: decided at the checkpoint 2019-02-28, after 2019-02-27")
+
+
+def test_checkpoint_condition_handles_missing_metrics_itself() -> None:
+    text = GROWTH.replace("condition: current >= 1.10 * baseline",
+                          "condition: coalesce(current, 0) >= 1.10 * coalesce(baseline, 0)")
+    ledger = run(text, [_enrol("e1", "K", "2018-02-28")], "2019-12-31")
+    assert amounts(ledger) == [("sales_growth", "K", "2019-02-28", "2000.00")]
+    ledger = run(GROWTH, [_enrol("e1", "K", "2018-02-28")], "2019-12-31")
+    assert ledger.held[0].reason == (
+        "the condition current >= 1.10 * baseline cannot be decided: a metric is missing "
+        "(baseline=missing, current=missing)")
+
+
+AMENDED = """
+scheme: t
+title: test
+versions:
+  - version: "1"
+    valid_from: 2017-01-01
+    components:
+      - {id: fee, on: employment_started, once_per: client, amount: 100.00}
+  - version: "2"
+    valid_from: 2018-01-01
+    components:
+      - {id: fee, on: employment_started, once_per: client, amount: 100.00}
+      - {id: bonus, on: employment_started, once_per: client, amount: 50.00}
+"""
+
+
+def test_a_component_added_later_holds_clients_of_the_earlier_version() -> None:
+    rows = [_enrol("e1", "A", "2017-06-01"), _start("e2", "A", "2018-02-01"),
+            _enrol("e3", "B", "2018-01-01"), _start("e4", "B", "2018-02-01"),
+            _start("e5", "C", "2016-02-01")]
+    ledger = run(AMENDED, rows, "2018-12-31")
+    assert amounts(ledger) == [("bonus", "B", "2018-02-01", "50.00"),
+                               ("fee", "A", "2018-02-01", "100.00"),
+                               ("fee", "B", "2018-02-01", "100.00")]
+    assert sorted((h.component, h.client_id, h.reason) for h in ledger.held) == [
+        ("bonus", "A", "priced by version 1 (in force on 2017-06-01), which has no component "
+                       "bonus"),
+        ("bonus", "C", "no scheme version in force on 2016-02-01 (first: 2017-01-01)"),
+        ("fee", "C", "no scheme version in force on 2016-02-01 (first: 2017-01-01)")]
+
+
+def test_formula_amount_is_bounded_by_max_amount_and_never_negative() -> None:
+    text = scheme_yaml("""\
+- id: bonus
+  on: quality_rated
+  amount: {formula: "3200.00 * (score - 1) / 4"}
+  max_amount: 3200.00
+""")
+    rows = [_event("e1", "quality_rated", None, "2018-01-01", score="6"),
+            _event("e2", "quality_rated", None, "2018-01-02", score="0")]
+    ledger = run(text, rows, "2018-12-31")
+    assert [e.amount for e in ledger.entries] == ["3200.00"]
+    assert "4000.00 € limited to max_amount 3200.00 €" in ledger.entries[0].explanation
+    assert ledger.held[0].reason == "the amount came out negative (-800.00 €)"
+
+
+def test_proof_from_another_provider_does_not_count() -> None:
+    rows = [_enrol("e1", "A", "2018-01-01", education="higher", unemployed_months=9),
+            _start("e2", "A", "2018-02-01"),
+            _event("e3", "evidence_provided", "A", "2018-02-10", for_event="e2",
+                   provider_id="OTHER")]
+    ledger = run(PROVEN, rows, "2018-12-31")
+    assert amounts(ledger) == []
+    assert ledger.held[0].reason.startswith("no proof:")
+
+
+def test_monthly_instalments_from_a_month_end_fall_on_month_ends() -> None:
+    text = scheme_yaml("""\
+- id: fixed
+  kind: schedule
+  provider: P
+  amount: 1000.00
+  schedule: {freq: monthly, start: 2020-01-31, count: 4}
+""")
+    ledger = run(text, [], "2020-12-31")
+    assert [e.earned_on.isoformat() for e in ledger.entries] == [
+        "2020-01-31", "2020-02-29", "2020-03-31", "2020-04-30"]
+    assert [e.period for e in ledger.entries] == ["2020-01", "2020-02", "2020-03", "2020-04"]

@@ -36,13 +36,24 @@ def recurrence(
     freq: str, start: dt.date, *, interval: int = 1, count: int | None = None,
     until: dt.date | None = None,
 ) -> list[dt.date]:
-    """The dates of an rrule recurrence (``freq`` one of yearly/monthly/weekly/daily)."""
+    """The dates of an rrule recurrence (``freq`` one of yearly/monthly/weekly/daily).
+
+    A monthly or yearly recurrence from the 29th-31st falls on the last day of a
+    shorter month (2018-01-31 monthly: 01-31, 02-28, 03-31), as ``add_months``
+    does; a plain rrule would skip those months.
+    """
+    clamp: dict[str, object] = {}
+    if freq in ("monthly", "yearly") and start.day > 28:
+        clamp = {"bymonthday": (start.day, -1), "bysetpos": 1}
+        if freq == "yearly":
+            clamp["bymonth"] = start.month
     rule = rrule(
         FREQUENCIES[freq],
         dtstart=dt.datetime.combine(start, dt.time()),
         interval=interval,
         count=count,
         until=None if until is None else dt.datetime.combine(until, dt.time()),
+        **clamp,  # type: ignore[arg-type]
     )
     return [d.date() for d in rule]
 

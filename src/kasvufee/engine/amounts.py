@@ -13,56 +13,35 @@ from decimal import Decimal
 import polars as pl
 
 from kasvufee.engine.frame import DECIMAL, add_fact, column, euros_text, hold, number_text
-from kasvufee.money import (
-    allocate_shares,
-    euros_to_cents_half_up,
-    format_cents,
-    percent_text,
-    round_cents,
-)
+from kasvufee.money import euros_to_cents_half_up, format_cents, percent_text
 from kasvufee.scheme import expr as ex
 from kasvufee.scheme.model import (
     Amount,
+    CheckpointFee,
+    EventFee,
     Formula,
     MeanBands,
     PerAnswer,
-    ShareOf,
     Table,
     Version,
 )
+from kasvufee.scheme.prices import full_amount, pays_cents, static_cents
 
 
-def share_cents(version: Version, component: str, share: ShareOf) -> int:
-    price = version.prices[share.share_of]
-    return allocate_shares(price.amount, price.shares)[component]
+def price(df: pl.DataFrame, version: Version, c: EventFee | CheckpointFee) -> pl.DataFrame:
+    """Set ``amount`` by the component's amount form, then bound it: a result
+    above ``max_amount`` is cut to it; a negative result is held, never paid."""
+    df = _amount(df, version, c.id, c.amount)
+    if c.max_amount is not None:
+        over = pl.col("amount") > c.max_amount
+        df = add_fact(df, pl.format("{} limited to max_amount {}", euros_text(pl.col("amount")),
+                                    euros_text(pl.lit(c.max_amount))), over)
+        df = df.with_columns(pl.min_horizontal("amount", pl.lit(c.max_amount)).alias("amount"))
+    return hold(df, pl.col("amount") < 0,
+                pl.format("the amount came out negative ({})", euros_text(pl.col("amount"))))
 
 
-def static_cents(version: Version, component: str, amount: object) -> int | None:
-    """The amount in cents when it does not depend on the events, else None."""
-    if isinstance(amount, int):
-        return amount
-    if isinstance(amount, ShareOf):
-        return share_cents(version, component, amount)
-    return None
-
-
-def pays_cents(pays: int | Decimal, base: int | None) -> int:
-    """A policy or band payment: euros, or a percentage of ``base`` (half up)."""
-    if isinstance(pays, Decimal):
-        if base is None:
-            raise ValueError("a percentage needs a base amount")
-        return round_cents(Decimal(base) * pays / 100)
-    return pays
-
-
-def full_amount(version: Version, component: str, amount: Amount) -> int | None:
-    """The component's full (100 %) amount, the base of percentage policies."""
-    if isinstance(amount, MeanBands):
-        return static_cents(version, component, amount.base) if amount.base is not None else None
-    return static_cents(version, component, amount)
-
-
-def price(df: pl.DataFrame, version: Version, component: str, amount: Amount) -> pl.DataFrame:
+def _amount(df: pl.DataFrame, version: Version, component: str, amount: Amount) -> pl.DataFrame:
     fixed = static_cents(version, component, amount)
     if fixed is not None:
         return df.with_columns(pl.lit(fixed, dtype=pl.Int64).alias("amount"))

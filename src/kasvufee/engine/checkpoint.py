@@ -57,16 +57,22 @@ def evaluate_checkpoint(c: CheckpointFee, version: Version, p: Prepared) -> pl.D
     names = sorted(ex.names(node))
     shown = pl.concat_str([pl.format("{}={}", pl.lit(n), number_text(pl.col(n))
                                      .fill_null("missing")) for n in names], separator=", ")
-    missing = [pl.col(n).is_null() for n in names if n in df.columns]
-    if missing:
-        df = hold(df, pl.any_horizontal(missing),
-                  pl.format("a metric is missing at the checkpoint: {}", shown))
-    df = hold(df, ~ok.fill_null(False), pl.format("condition {} not met ({})",
-                                                  pl.lit(c.condition), shown))
+    # Before the checkpoint nothing is decided: the metrics may still change.
+    df = hold(df, pl.col("_checkpoint") > pl.lit(p.as_of),
+              pl.format("pending: decided at the checkpoint {}, after {}",
+                        date_text(pl.col("_checkpoint")), pl.lit(p.as_of.isoformat())))
+    # Missing metrics are the condition's business (coalesce, is_missing); only a
+    # condition that comes out missing as a whole is held for missing data.
+    df = df.with_columns(ok.alias("_ok"))
+    df = hold(df, pl.col("_ok").is_null(),
+              pl.format("the condition {} cannot be decided: a metric is missing ({})",
+                        pl.lit(c.condition), shown))
+    df = hold(df, ~pl.col("_ok"), pl.format("condition {} not met ({})",
+                                            pl.lit(c.condition), shown))
     df = add_fact(df, pl.format("condition {} holds ({})", pl.lit(c.condition), shown),
                   pl.col("held").is_null())
-    df = price(df, version, c.id, c.amount)
-    return finish(df)
+    df = price(df, version, c)
+    return finish(df.drop("_ok"))
 
 
 def _metric(df: pl.DataFrame, name: str, m: Metric, p: Prepared) -> pl.DataFrame:
@@ -97,7 +103,7 @@ def _metric(df: pl.DataFrame, name: str, m: Metric, p: Prepared) -> pl.DataFrame
     if agg.schema[name].is_numeric():
         agg = agg.with_columns(pl.col(name).cast(DECIMAL))
     df = df.join(agg, on=["provider_id", "client_id"], how="left")
-    if m.count:
+    if m.count or m.sum is not None:  # a count or sum over no events is 0, not missing
         df = df.with_columns(pl.col(name).fill_null(pl.lit(0, dtype=DECIMAL)))
     return df.with_columns(
         pl.concat_list("event_ids", pl.col(f"_{name}_ids").fill_null(pl.lit([], dtype=pl.List(

@@ -50,7 +50,7 @@ def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date) -> Ledger:
     (candidates that earned nothing, each with its reason).
     """
     p = prepare(events, as_of, scheme.attributes)
-    frames = [_in_force(KINDS[type(c)](c, v, p), scheme, i)
+    frames = [_in_force(KINDS[type(c)](c, v, p), scheme, i, c.id)
               for i, v in enumerate(scheme.versions) for c in v.components]
     cand = pl.concat(frames) if frames else empty_candidates()
     order = {c.id: n for v in scheme.versions for n, c in enumerate(v.components)}
@@ -67,20 +67,35 @@ def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date) -> Ledger:
     return Ledger(scheme.scheme, _entries(scheme, earned), _held(held), as_of)
 
 
-def _in_force(cand: pl.DataFrame, scheme: Scheme, index: int) -> pl.DataFrame:
-    """Keep the rows this version prices; hold rows before the first version."""
+def _in_force(cand: pl.DataFrame, scheme: Scheme, index: int, component: str) -> pl.DataFrame:
+    """Keep the rows this version prices.
+
+    Rows priced by another version are that version's business, unless it has
+    no such component: then this version holds them with the reason, so that
+    nothing disappears silently.  Rows before the first version are held too.
+    """
     versions = scheme.versions
-    start = versions[index].valid_from
-    mine = pl.col("price_date") >= pl.lit(start)
-    if index + 1 < len(versions):
-        mine = mine & (pl.col("price_date") < pl.lit(versions[index + 1].valid_from))
-    if index == 0:
-        early = pl.col("price_date") < pl.lit(start)
-        cand = hold(cand, early, pl.format("no scheme version in force on {} (first: {})",
-                                           date_text(pl.col("price_date")),
-                                           pl.lit(start.isoformat())))
-        mine = mine | early
-    return cand.filter(mine.fill_null(True))
+    starts = [pl.lit(v.valid_from) for v in versions]
+    # the index of the version in force on price_date (-1: before the first)
+    in_force = pl.sum_horizontal([(pl.col("price_date") >= s).cast(pl.Int64) for s in starts]) - 1
+    cand = cand.with_columns(in_force.alias("_v"))
+    names = pl.Series([v.version for v in versions])
+    lacking = [i for i, v in enumerate(versions) if component not in {c.id for c in v.components}]
+    cand = hold(cand, pl.col("_v").is_in(lacking),
+                pl.format("priced by version {} (in force on {}), which has no component {}",
+                          pl.col("_v").replace_strict(dict(enumerate(names.to_list())),
+                                                      default=None, return_dtype=pl.String),
+                          date_text(pl.col("price_date")), pl.lit(component)))
+    cand = hold(cand, pl.col("_v") < 0,
+                pl.format("no scheme version in force on {} (first: {})",
+                          date_text(pl.col("price_date")),
+                          pl.lit(versions[0].valid_from.isoformat())))
+    # each held row is reported once: by the first version that has this component
+    first_with = min(i for i, v in enumerate(versions)
+                     if component in {c.id for c in v.components})
+    mine = (pl.col("_v") == index) | (
+        (pl.col("_v").is_in([*lacking, -1]) | pl.col("_v").is_null()) & pl.lit(index == first_with))
+    return cand.filter(mine).drop("_v")
 
 
 def _once_per(cand: pl.DataFrame) -> pl.DataFrame:
@@ -129,11 +144,11 @@ def _once_per(cand: pl.DataFrame) -> pl.DataFrame:
 
 
 def _caps(scheme: Scheme) -> tuple[Cap, ...]:
-    """Caps by id; an amendment's definition replaces the earlier one."""
+    """Caps by id, in the order first declared; a later version's definition of
+    a cap replaces the earlier one for the whole contract."""
     by_id: dict[str, Cap] = {}
     for v in scheme.versions:
         for cap in v.caps:
-            by_id.pop(cap.id, None)
             by_id[cap.id] = cap
     return tuple(by_id.values())
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from kasvufee.calendar import add_months_expr
-from kasvufee.engine.amounts import full_amount, pays_cents, pays_text, price, resolve_number
+from kasvufee.engine.amounts import pays_text, price, resolve_number
 from kasvufee.engine.frame import (
     DECIMAL,
     add_fact,
@@ -28,6 +28,7 @@ from kasvufee.engine.frame import (
 from kasvufee.engine.prepare import Prepared
 from kasvufee.scheme import expr as ex
 from kasvufee.scheme.model import EventFee, Version
+from kasvufee.scheme.prices import full_amount, pays_cents
 
 FINAL, PROVISIONAL = "final", "provisional"
 
@@ -48,7 +49,7 @@ def evaluate_event_fee(c: EventFee, version: Version, p: Prepared) -> pl.DataFra
     df = _accumulate(df, c)
     df = _evidence(df, c, p)
     df = _lasts(df, c, p)
-    df = price(df, version, c.id, c.amount)
+    df = price(df, version, c)
     if c.provisional is not None:
         df = add_fact(df, pl.format("a probable outcome pays {} now; the realised one pays the "
                                     "rest", euros_text(pl.lit(c.provisional.amount))), ~final)
@@ -57,6 +58,8 @@ def evaluate_event_fee(c: EventFee, version: Version, p: Prepared) -> pl.DataFra
             .otherwise(pl.lit(c.provisional.amount, dtype=pl.Int64)).alias("amount"),
             pl.when(final).then(pl.lit(0)).otherwise(pl.lit(1)).alias("seq"),
         )
+    # priced by the version in force on the client's enrolment, else on the date earned
+    df = df.with_columns(pl.coalesce("enrolled_date", "earned_on").alias("price_date"))
     out = finish(df)
     if c.missing is not None:
         out = pl.concat([out, _missing_rows(c, version, p)])
@@ -69,7 +72,7 @@ def _start(trig: pl.DataFrame, c: EventFee, version: Version, p: Prepared) -> pl
     keys = c.once_keys
     key = (pl.concat_str([_key_part(df, k) for k in keys], separator="|", ignore_nulls=False)
            if keys else pl.lit(None, dtype=pl.String))
-    return df.with_columns(
+    df = df.with_columns(
         pl.lit(c.id).alias("component"),
         pl.lit(version.version).alias("version"),
         pl.col("occurred_on").alias("earned_on"),
@@ -77,12 +80,18 @@ def _start(trig: pl.DataFrame, c: EventFee, version: Version, p: Prepared) -> pl
         pl.lit(0).alias("stage"),
         pl.lit(0).alias("seq"),
         key.alias("key"),
-        pl.coalesce(pl.col("enrolled_date"), pl.col("occurred_on")).alias("price_date"),
         pl.concat_list(pl.col("event_id")).alias("event_ids"),
         pl.concat_list(pl.format("{} {} on {}", pl.col("type"), pl.col("event_id"),
                                  date_text(pl.col("occurred_on")))).alias("facts"),
         pl.lit(None, dtype=pl.String).alias("held"),
     )
+    for k in keys:
+        df = hold(df, _key_part(df, k).is_null(),
+                  f"once per {k}: the event has no {_KEY_COLUMN.get(k, k)}")
+    return df
+
+
+_KEY_COLUMN = {"client": "client_id", "provider": "provider_id"}
 
 
 def _key_part(df: pl.DataFrame, key: str) -> pl.Expr:
@@ -207,16 +216,18 @@ def _evidence(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
     final = pl.col("_stage") == FINAL
     on_event = column(df, e.attribute).cast(pl.String)
     has = on_event.is_not_null() & (on_event.str.strip_chars() != "")
-    proofs = p.events.filter(pl.col("type") == e.provided_by)
-    if "for_event" in proofs.columns:
-        proofs = proofs.filter(pl.col("for_event").is_not_null()).group_by("for_event").agg(
-            pl.col("occurred_on").sort_by("ord").first().alias("_proof_date"),
-            pl.col("event_id").sort_by("ord").first().alias("_proof_id"))
-        df = df.join(proofs.with_columns(pl.col("for_event").cast(pl.String)),
-                     left_on="event_id", right_on="for_event", how="left")
-    else:
-        df = df.with_columns(pl.lit(None, dtype=pl.Date).alias("_proof_date"),
-                             pl.lit(None, dtype=pl.String).alias("_proof_id"))
+    # a proof counts for its own provider's event, and for the same client when it names one
+    proofs = p.events.filter(pl.col("type") == e.provided_by).select(
+        column(p.events, "for_event").cast(pl.String).alias("event_id"), "provider_id",
+        pl.col("client_id").alias("_proof_client"), pl.col("occurred_on").alias("_proof_date"),
+        pl.col("event_id").alias("_proof_id"), "ord")
+    first = (df.select("event_id", "provider_id", "client_id")
+             .join(proofs, on=["event_id", "provider_id"])
+             .filter(pl.col("_proof_client").is_null()
+                     | (pl.col("_proof_client") == pl.col("client_id")))
+             .sort("ord").group_by("event_id").agg(pl.col("_proof_date").first(),
+                                                   pl.col("_proof_id").first()))
+    df = df.join(first, on="event_id", how="left")
     df = hold(df, final & ~has & pl.col("_proof_id").is_null(),
               pl.format("no proof: the event has no {} and no {} names it", pl.lit(e.attribute),
                         pl.lit(e.provided_by)))

@@ -7,10 +7,10 @@ import datetime as dt
 import polars as pl
 
 from kasvufee.calendar import recurrence
-from kasvufee.engine.amounts import static_cents
 from kasvufee.engine.frame import euros_text, finish
 from kasvufee.engine.prepare import Prepared
 from kasvufee.scheme.model import ScheduleFee, Version
+from kasvufee.scheme.prices import static_cents
 
 
 def schedule_dates(c: ScheduleFee) -> list[dt.date]:

@@ -22,7 +22,7 @@ import csv
 import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import Final, TypedDict
 
 import polars as pl
 
@@ -32,6 +32,16 @@ from kasvufee.events._problems import MAX_PROBLEMS, ProblemLog, quote
 from kasvufee.events.types import REQUIRED_COLUMNS
 
 _QUOTE: Final = '"'
+# every cell as text, no header handling: the reader parses and checks columns itself
+class _TextCells(TypedDict):
+    has_header: bool
+    infer_schema: bool
+    quote_char: str
+    raise_if_empty: bool
+
+
+_TEXT_CELLS: Final[_TextCells] = {"has_header": False, "infer_schema": False,
+                                  "quote_char": _QUOTE, "raise_if_empty": True}
 _PROGRESS_BATCHES: Final = 20
 _MIN_BATCH_ROWS: Final = 50_000
 _MAX_NAMES_SHOWN: Final = 30
@@ -183,17 +193,9 @@ def read_csv(
 
     # Pass 2: the cells, as text.
     try:
-        if progress is None:
-            table = pl.read_csv(
-                source,
-                has_header=False,
-                infer_schema=False,
-                separator=separator,
-                quote_char=_QUOTE,
-                raise_if_empty=True,
-            )
+        if progress is None or ends is None:
+            table = pl.read_csv(source, separator=separator, **_TEXT_CELLS)
         else:
-            assert ends is not None
             table = _read_in_batches(source, separator, progress, ends, size)
     except pl.exceptions.NoDataError as exc:
         problems.add(1, "header", "a header row naming the columns", "an empty file")
@@ -238,14 +240,7 @@ def _read_in_batches(
     rows = max(_MIN_BATCH_ROWS, ends.len() // _PROGRESS_BATCHES)
     batches: list[pl.DataFrame] = []
     done = 0
-    lazy = pl.scan_csv(
-        source,
-        has_header=False,
-        infer_schema=False,
-        separator=separator,
-        quote_char=_QUOTE,
-        raise_if_empty=True,
-    )
+    lazy = pl.scan_csv(source, separator=separator, **_TEXT_CELLS)
     for batch in lazy.collect_batches(chunk_size=rows):
         batches.append(batch)
         done += batch.height

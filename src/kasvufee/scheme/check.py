@@ -26,13 +26,14 @@ from kasvufee.scheme.model import (
     Table,
     Version,
 )
+from kasvufee.scheme.prices import full_amount
 
 Loc = tuple[str | int, ...]
 Finding = tuple[Loc, str, str]
 ExprType = Literal["number", "string", "boolean"]
+# date and list attributes are not values the expression language compares
 _EXPR_TYPE: Mapping[str, ExprType] = {
     "decimal": "number", "integer": "number", "boolean": "boolean", "string": "string",
-    "date": "string",
 }
 
 
@@ -121,7 +122,20 @@ def _event_fee(scheme: Scheme, version: Version, c: EventFee, loc: Loc) -> list[
         names = ex.names(ex.parse(c.eligible))
         found += _expression(c.eligible, _known(scheme, names, allow_event=False), "boolean",
                              (*loc, "eligible"), "eligibility reads client.<attribute> names")
+    for where, path in ((c.where, ("where",)),
+                        (c.requires.where if c.requires else {}, ("requires", "where")),
+                        (c.provisional.where if c.provisional else {}, ("provisional", "where"))):
+        for key in where:
+            if key.startswith("client."):
+                found.append(((*loc, *path, key), "an event attribute (client attributes "
+                              "belong in eligible:)", repr(key)))
     amount = c.amount
+    if c.provisional is not None:
+        full = full_amount(version, c.id, amount)
+        if full is not None and c.provisional.amount > full:
+            found.append(((*loc, "provisional", "amount"),
+                          f"at most the full amount {format_cents(full)}",
+                          format_cents(c.provisional.amount)))
     if isinstance(amount, Formula):
         names = ex.names(ex.parse(amount.formula))
         found += _expression(amount.formula, _known(scheme, names, allow_event=True), "number",
@@ -141,13 +155,11 @@ def _event_fee(scheme: Scheme, version: Version, c: EventFee, loc: Loc) -> list[
             "decimal", "integer"):
         found.append(((*loc, "accumulate", "sum"), "a decimal or integer attribute",
                       f"{c.accumulate.sum!r} of type {attribute_type(scheme, c.accumulate.sum)}"))
-    if c.missing is not None and not isinstance(c.missing.pays, int):
-        from kasvufee.engine.amounts import full_amount
-
-        if full_amount(version, c.id, amount) is None:
-            found.append(((*loc, "missing", "pays"),
-                          "euros, or a percentage of a fixed amount or of the bands' base",
-                          "a percentage with no base amount"))
+    if (c.missing is not None and not isinstance(c.missing.pays, int)
+            and full_amount(version, c.id, amount) is None):
+        found.append(((*loc, "missing", "pays"),
+                      "euros, or a percentage of a fixed amount or of the bands' base",
+                      "a percentage with no base amount"))
     return found
 
 

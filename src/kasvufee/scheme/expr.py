@@ -1045,7 +1045,9 @@ class _Evaluator:
             n, d = present[0].as_integer_ratio()
             return self.result(node, abs(n), d)
         places = node.args[1]
-        assert isinstance(places, Number)
+        if not isinstance(places, Number):  # parse() admits only a number literal here
+            raise ExpressionError(to_text(node), node.pos, "a whole number of places",
+                                  to_text(places))
         rounded = present[0].quantize(Decimal(1).scaleb(-int(places.value)), ROUND_HALF_UP, _CTX)
         n, d = rounded.as_integer_ratio()
         return self.result(node, n, d)

@@ -149,7 +149,7 @@ class MeanBands(Model):
     def _percent_needs_base(self) -> MeanBands:
         pays = [b.pays for b in self.bands] + [self.otherwise]
         if self.base is None and any(isinstance(p, Decimal) for p in pays):
-            raise ValueError("a percentage band needs a base amount (base: ...)")
+            raise ValueError("a base amount (base: ...) for percentage bands, got none")
         return self
 
 
@@ -286,10 +286,12 @@ class Schedule(Model):
     @model_validator(mode="after")
     def _one_form(self) -> Schedule:
         if (self.dates is None) == (self.freq is None):
-            raise ValueError("either dates: [...] or freq/start with count or until")
+            raise ValueError("either dates: [...] or freq with start and count or until, got "
+                             + ("both" if self.dates is not None else "neither"))
         bounded = self.count is not None or self.until is not None
         if self.freq is not None and (self.start is None or not bounded):
-            raise ValueError("a recurrence needs start and count or until")
+            raise ValueError("start and count or until for a recurrence, got "
+                             f"start={self.start}, count={self.count}, until={self.until}")
         return self
 
 
@@ -313,7 +315,9 @@ class Metric(Model):
     @model_validator(mode="after")
     def _one_aggregate(self) -> Metric:
         if sum(x for x in (self.latest is not None, self.count, self.sum is not None)) != 1:
-            raise ValueError("exactly one of latest: ATTRIBUTE, count: true or sum: ATTRIBUTE")
+            raise ValueError("exactly one of latest: ATTRIBUTE, count: true or sum: ATTRIBUTE, "
+                             "got " + ("none" if not any((self.latest, self.count, self.sum))
+                                       else "several"))
         return self
 
 
@@ -366,11 +370,13 @@ class EventFee(ComponentBase):
     @model_validator(mode="after")
     def _combinations(self) -> EventFee:
         if self.provisional is not None and not self.once_keys:
-            raise ValueError("provisional needs once_per (the top-up is per client or key)")
+            raise ValueError("once_per with provisional (the top-up is per client or key), "
+                             "got once_per: event")
         if self.missing is not None and "client" not in self.once_keys:
-            raise ValueError("a missing-data policy needs once_per: client")
+            raise ValueError(f"once_per: client with a missing-data policy, got once_per: "
+                             f"{self.once_per}")
         if self.accumulate is not None and not self.once_keys:
-            raise ValueError("accumulate needs once_per (whose running sum?)")
+            raise ValueError("once_per with accumulate (whose running sum?), got once_per: event")
         return self
 
 
@@ -475,10 +481,11 @@ class Scheme(Model):
     def _ordered(self) -> Scheme:
         dates = [v.valid_from for v in self.versions]
         if dates != sorted(dates) or len(set(dates)) != len(dates):
-            raise ValueError("versions in increasing order of valid_from, each date once")
+            raise ValueError("versions in increasing order of valid_from, each date once, got "
+                             + ", ".join(str(d) for d in dates))
         names = [v.version for v in self.versions]
         if len(set(names)) != len(names):
-            raise ValueError("unique version names")
+            raise ValueError("unique version names, got " + ", ".join(names))
         return self
 
     @model_validator(mode="after")

@@ -1,0 +1,40 @@
+"""Amounts that follow from the scheme alone: fixed euros, shares of a price,
+percentages of a component's full amount.  Used by the checks at load time and
+by the engine."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from kasvufee.money import allocate_shares, round_cents
+from kasvufee.scheme.model import Amount, MeanBands, ShareOf, Version
+
+
+def share_cents(version: Version, component: str, share: ShareOf) -> int:
+    price = version.prices[share.share_of]
+    return allocate_shares(price.amount, price.shares)[component]
+
+
+def static_cents(version: Version, component: str, amount: object) -> int | None:
+    """The amount in cents when it does not depend on the events, else None."""
+    if isinstance(amount, int):
+        return amount
+    if isinstance(amount, ShareOf):
+        return share_cents(version, component, amount)
+    return None
+
+
+def pays_cents(pays: int | Decimal, base: int | None) -> int:
+    """A policy or band payment: euros, or a percentage of ``base`` (half up)."""
+    if isinstance(pays, Decimal):
+        if base is None:
+            raise ValueError("a percentage needs a base amount")
+        return round_cents(Decimal(base) * pays / 100)
+    return pays
+
+
+def full_amount(version: Version, component: str, amount: Amount) -> int | None:
+    """The component's full (100 %) amount, the base of percentage policies."""
+    if isinstance(amount, MeanBands):
+        return static_cents(version, component, amount.base) if amount.base is not None else None
+    return static_cents(version, component, amount)
