@@ -92,16 +92,25 @@ def test_python_snippet(where: str, block: str, monkeypatch: pytest.MonkeyPatch,
 
 
 def _as_scheme(block: str) -> str:
-    if block.lstrip().startswith("scheme:"):
+    if _content(block).startswith("scheme:"):
         return block
     body = textwrap.indent(block, " " * 6)
     return ("scheme: snippet\ntitle: a documentation snippet\nversions:\n"
             "  - version: '1'\n    valid_from: 2016-01-01\n    components:\n" + body)
 
 
+def _content(block: str) -> str:
+    """The block without its leading comment lines."""
+    lines = block.splitlines()
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("#")):
+        lines.pop(0)
+    return "\n".join(lines)
+
+
 @pytest.mark.parametrize(("where", "block", "before"), _blocks("yaml"))
 def test_yaml_snippet(where: str, block: str, before: str) -> None:
-    if not (block.lstrip().startswith("scheme:") or block.lstrip().startswith("- id:")):
+    content = _content(block)
+    if not (content.startswith("scheme:") or content.startswith("- id:")):
         pytest.skip("a fragment, not a scheme or component")
     if before.rstrip().endswith("<!-- invalid -->"):
         with pytest.raises(kasvufee.SchemeError) as info:
