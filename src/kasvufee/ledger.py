@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from kasvufee.money import format_cents
+from kasvufee.money import cents_to_text, format_cents
 
 ENTRY_FIELDS = ("entry_id", "scheme_id", "scheme_version", "component", "provider_id",
                 "client_id", "earned_on", "period", "amount", "kind", "event_ids",
@@ -39,6 +39,8 @@ class Entry:
         event_ids: the events that made the condition true.
         explanation: one sentence: rule, inputs, result, cap applied.
         capped_from, cap: the amount before a cap cut it, and the cap's id.
+        facts: the inputs and steps the explanation is made of.
+        cap_usage: for each cap over this entry, what it had paid out before and after.
     """
 
     entry_id: str
@@ -55,6 +57,8 @@ class Entry:
     explanation: str
     capped_from: str | None
     cap: str | None
+    facts: tuple[str, ...] = ()
+    cap_usage: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = {f: getattr(self, f) for f in ENTRY_FIELDS}
@@ -115,7 +119,7 @@ class Ledger:
                 earned_on=r["earned_on"], period=r["period"], amount=format_cents(r["amount"]),
                 kind=r["kind"], event_ids=tuple(r["event_ids"]), explanation=r["explanation"],
                 capped_from=None if r["capped_from"] is None else format_cents(r["capped_from"]),
-                cap=r["cap"]))
+                cap=r["cap"], facts=tuple(r["facts"]), cap_usage=tuple(r["cap_usage"])))
         return tuple(out)
 
     @property
@@ -140,8 +144,6 @@ class Ledger:
 
     def output_frame(self) -> pl.DataFrame:
         """Entries as a flat table with euro strings (csv, parquet, xlsx outputs)."""
-        from kasvufee.money import cents_to_text
-
         return self.frame.with_columns(
             cents_to_text(pl.col("amount")).alias("amount"),
             pl.when(pl.col("capped_from").is_not_null())

@@ -6,13 +6,15 @@ amount before any cap) and ``cap`` (the id of the last cap that cut it).
 Caps apply one after another in the order declared; each sees the amounts
 the earlier caps left.  With a running sum ``S`` over the cap's group the
 amount left is ``min(amount, max(0, limit - (S - amount)))``: one vectorised
-pass per cap, no per-row loop.
+pass per cap, no per-row loop.  What the cap has paid out before an entry is
+then ``min(limit, S - amount)``, and after it ``min(limit, S)``.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from kasvufee.engine.frame import euros_text
 from kasvufee.scheme.model import Cap
 
 GROUP = {"client": "client_id", "provider": "provider_id"}
@@ -24,6 +26,7 @@ def apply_caps(entries: pl.DataFrame, caps: tuple[Cap, ...]) -> pl.DataFrame:
         pl.lit(None, dtype=pl.Int64).alias("capped_from"),
         pl.lit(None, dtype=pl.String).alias("cap"),
         pl.lit(None, dtype=pl.Int64).alias("cap_room"),
+        pl.lit([], dtype=pl.List(pl.String)).alias("cap_usage"),
     )
     for cap in caps:
         inside = pl.lit(True)
@@ -39,6 +42,15 @@ def apply_caps(entries: pl.DataFrame, caps: tuple[Cap, ...]) -> pl.DataFrame:
         left = pl.max_horizontal(pl.lit(cap.amount) - before, pl.lit(0))
         new = pl.min_horizontal(pl.col("amount"), left)
         cut = inside & (new < pl.col("amount"))
+        # what the cap had paid out before and after this entry (see the module doc)
+        usage = pl.format("cap {} ({} per {}): {} used before, {} after",
+                          pl.lit(cap.id), euros_text(pl.lit(cap.amount)), pl.lit(cap.per),
+                          euros_text(pl.min_horizontal(before, pl.lit(cap.amount))),
+                          euros_text(pl.min_horizontal(running, pl.lit(cap.amount))))
+        df = df.with_columns(
+            pl.when(inside).then(pl.concat_list("cap_usage", pl.concat_list(usage)))
+            .otherwise(pl.col("cap_usage")).alias("cap_usage"),
+        )
         df = df.with_columns(
             pl.when(cut).then(pl.coalesce("capped_from", "amount"))
             .otherwise(pl.col("capped_from")).alias("capped_from"),

@@ -174,7 +174,7 @@ def _entries(scheme: Scheme, earned: pl.DataFrame) -> pl.DataFrame:
         pl.lit("earned").alias("kind"),
         "event_ids",
         explanation.alias("explanation"),
-        "capped_from", "cap", "seq",
+        "capped_from", "cap", "seq", "facts", "cap_usage",
     )
     return df.drop("seq").insert_column(0, _entry_ids(df))
 
