@@ -3,8 +3,11 @@
     KasvufeeError                 every error the library raises on purpose
     ├── InputError                bad input a user must fix (exit status 2)
     │   ├── SchemeError           a scheme file is invalid
-    │   ├── EventsError           an events file is invalid
-    │   └── ExpressionError       a metric expression does not parse or check
+    │   └── EventsError           an events file is invalid
+    ├── ExpressionError           a metric expression does not parse or check
+    ├── LedgerError               a posted ledger refuses an operation
+    │   ├── PeriodClosedError     posting into a closed (or earlier) period
+    │   └── LedgerBusyError       another post holds the ledger
     └── UsageError                the library was called the wrong way
 
 An ``InputError`` carries every ``Problem`` found, not only the first one, so
@@ -77,6 +80,18 @@ class ExpressionError(KasvufeeError):
         self.expected = expected
         self.found = found
         super().__init__(f"at column {position + 1}: expected {expected}, got {found}")
+
+
+class LedgerError(KasvufeeError):
+    """A posted ledger refuses an operation (the message says why)."""
+
+
+class PeriodClosedError(LedgerError):
+    """Posting into a closed period, or into a period before the last one posted."""
+
+
+class LedgerBusyError(LedgerError):
+    """Another post holds the ledger and did not finish in time."""
 
 
 class UsageError(KasvufeeError):

@@ -96,11 +96,12 @@ class Ledger:
     """
 
     def __init__(self, scheme_id: str, frame: pl.DataFrame, held: pl.DataFrame,
-                 as_of: dt.date) -> None:
+                 as_of: dt.date, voided: frozenset[str] = frozenset()) -> None:
         self.scheme_id = scheme_id
         self.frame = frame
         self.held_frame = held
         self.as_of = as_of
+        self.voided = voided  # ids of the events removed by voids known on as_of
 
     def __len__(self) -> int:
         return self.frame.height

@@ -64,7 +64,7 @@ def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date) -> Ledger:
     earned = apply_caps(earned, _caps(scheme))
     held = cand.filter(pl.col("held").is_not_null()).sort(
         EARNING_ORDER, nulls_last=True)
-    return Ledger(scheme.scheme, _entries(scheme, earned), _held(held), as_of)
+    return Ledger(scheme.scheme, _entries(scheme, earned), _held(held), as_of, p.voided)
 
 
 def _in_force(cand: pl.DataFrame, scheme: Scheme, index: int, component: str) -> pl.DataFrame:

@@ -1,0 +1,350 @@
+"""``PostedLedger``: the persistent, append-only, hash-chained payment ledger.
+
+A finance officer posts each month's evaluation into it; nothing posted is
+ever edited: a later post that finds an entry no longer supported appends a
+reversal and, where due, a corrected entry.  SQLite (a file, the default) and
+PostgreSQL (a ``postgresql://`` address) are reached through SQLAlchemy Core.
+
+Every post is one transaction under an exclusive lock on the ledger
+(``BEGIN IMMEDIATE`` on SQLite, ``SELECT … FOR UPDATE`` of the chain head on
+PostgreSQL): a killed process leaves nothing half-written, and two posts at
+once run one after the other (or the second fails with ``LedgerBusyError``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from kasvufee.engine.evaluate import evaluate
+from kasvufee.errors import LedgerBusyError, LedgerError, PeriodClosedError, UsageError
+from kasvufee.money import format_cents
+from kasvufee.scheme.model import Scheme
+from kasvufee.store import schema as t
+from kasvufee.store.chain import ChainReport, check_chain, entry_hash
+from kasvufee.store.plan import Posted, plan_posting
+
+DEFAULT_LEDGER = "kasvufee-ledger.sqlite"
+LOCK_TIMEOUT_SECONDS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class PostResult:
+    """What one post did.
+
+    Attributes:
+        posting_id: the posting's number in this ledger (None when nothing was added).
+        scheme_id, period, as_of: what was posted.
+        earned, reversals: how many entries of each kind were appended.
+        net_cents: the sum of the appended amounts.
+    """
+
+    posting_id: int | None
+    scheme_id: str
+    period: str
+    as_of: dt.date
+    earned: int
+    reversals: int
+    net_cents: int
+
+    @property
+    def added(self) -> int:
+        return self.earned + self.reversals
+
+    def summary(self) -> str:
+        if not self.added:
+            return (f"{self.scheme_id} {self.period}: nothing to post (the ledger already "
+                    f"matches the events known on {self.as_of.isoformat()})")
+        return (f"{self.scheme_id} {self.period}: posting #{self.posting_id} added "
+                f"{self.earned} entries and {self.reversals} reversals, net "
+                f"{format_cents(self.net_cents)} EUR (as of {self.as_of.isoformat()})")
+
+
+def period_end(period: str) -> dt.date:
+    """The last day of a ``YYYY-MM`` period."""
+    try:
+        year, month = (int(x) for x in period.split("-"))
+        return dt.date(year, month, calendar.monthrange(year, month)[1])
+    except (ValueError, TypeError):
+        raise UsageError(f"a period YYYY-MM, got {period!r}") from None
+
+
+def _url(target: str | os.PathLike[str]) -> str:
+    text_ = str(target)
+    if text_.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + text_.split("://", 1)[1]
+    if text_.startswith(("postgresql+", "sqlite:")):
+        return text_
+    return f"sqlite:///{Path(text_).resolve()}"
+
+
+def _engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": LOCK_TIMEOUT_SECONDS})
+
+        @event.listens_for(engine, "connect")
+        def _no_implicit_transactions(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we say BEGIN ourselves
+
+        @event.listens_for(engine, "begin")
+        def _write_lock(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # one writer at a time
+
+        return engine
+    return create_engine(url)
+
+
+class PostedLedger:
+    """A posted ledger in a database; open it with ``PostedLedger.open``."""
+
+    def __init__(self, engine: Engine, where: str) -> None:
+        self._engine = engine
+        self.where = where
+
+    @classmethod
+    def open(cls, target: str | os.PathLike[str] = DEFAULT_LEDGER) -> PostedLedger:
+        """Open (and create or migrate) the ledger at a SQLite path or PostgreSQL DSN."""
+        url = _url(target)
+        if url.startswith("sqlite:///"):
+            folder = Path(url.removeprefix("sqlite:///")).parent
+            if not folder.is_dir():
+                raise UsageError(f"an existing folder for the ledger file, got {folder}")
+        ledger = cls(_engine(url), str(target))
+        with ledger._transaction() as conn:
+            t.migrate(conn)
+        return ledger
+
+    def close_connection(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> PostedLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close_connection()
+
+    # ------------------------------------------------------------------ writing
+
+    def post(self, scheme: Scheme, events: pl.DataFrame, period: str, *,
+             as_of: dt.date | None = None, posted_at: dt.datetime | None = None,
+             events_source: str = "<events>") -> PostResult:
+        """Evaluate ``scheme`` on ``events`` as of the period's last day (or ``as_of``)
+        and append the difference to what is posted; see the module docstring."""
+        day = as_of or period_end(period)
+        period_end(period)  # validates the period text
+        ledger = evaluate(scheme, events, day)
+        stamp = (posted_at or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
+        with self._transaction() as conn:
+            head_len, head_hash = self._lock(conn)
+            self._check_period(conn, scheme.scheme, period, stamp)
+            posted = self._posted(conn, scheme.scheme)
+            rows = plan_posting(scheme, ledger, events, posted, period)
+            if not rows:
+                return PostResult(None, scheme.scheme, period, day, 0, 0, 0)
+            posting_id = int(conn.execute(
+                select(func.coalesce(func.max(t.postings.c.posting_id), 0))).scalar_one()) + 1
+            digest = self._store_scheme(conn, scheme)
+            conn.execute(t.postings.insert().values(
+                posting_id=posting_id, scheme_id=scheme.scheme, period=period, as_of=day,
+                posted_at=stamp, scheme_digest=digest, events_digest=_events_digest(events),
+                events_source=events_source, added=len(rows)))
+            prev = head_hash
+            for n, row in enumerate(rows, start=head_len + 1):
+                row.update(chain_no=n, posting_id=posting_id, posted_at=stamp, prev_hash=prev)
+                row["hash"] = prev = entry_hash(prev, row)
+            conn.execute(t.entries.insert(), rows)
+            self._set_head(conn, head_len + len(rows), prev)
+            earned = sum(1 for r in rows if r["kind"] == "earned")
+            return PostResult(posting_id, scheme.scheme, period, day, earned, len(rows) - earned,
+                              sum(int(r["amount_cents"]) for r in rows))
+
+    def close(self, scheme_id: str, period: str, *, closed_at: dt.datetime | None = None) -> None:
+        """Close a period of a scheme: no later post may add entries to it."""
+        period_end(period)
+        stamp = (closed_at or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
+        with self._transaction() as conn:
+            self._lock(conn)
+            already = conn.execute(select(t.closed_periods.c.closed_at).where(
+                (t.closed_periods.c.scheme_id == scheme_id)
+                & (t.closed_periods.c.period == period))).scalar()
+            if already is None:
+                conn.execute(t.closed_periods.insert().values(
+                    scheme_id=scheme_id, period=period, closed_at=stamp))
+
+    # ------------------------------------------------------------------ reading
+
+    def verify(self) -> ChainReport:
+        """Recompute the hash chain; the report names the first entry changed,
+        removed or inserted behind the library's back."""
+        with self._engine.connect() as conn:
+            head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).tuples().all())
+            rows = (dict(r) for r in conn.execute(
+                select(t.entries).order_by(t.entries.c.chain_no)).mappings())
+            return check_chain(rows, int(head.get("chain_length", "0")),
+                               head.get("chain_head", t.GENESIS), t.GENESIS)
+
+    def entries(self, *, as_posted_on: dt.date | None = None,
+                scheme_id: str | None = None) -> pl.DataFrame:
+        """The entries as they stood at the end of ``as_posted_on`` (all when None),
+        in posting order, with euro amounts as two-decimal text."""
+        query = select(t.entries).order_by(t.entries.c.chain_no)
+        if as_posted_on is not None:
+            end = dt.datetime.combine(as_posted_on + dt.timedelta(days=1), dt.time())
+            query = query.where(t.entries.c.posted_at < end)
+        if scheme_id is not None:
+            query = query.where(t.entries.c.scheme_id == scheme_id)
+        with self._engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(query).mappings()]
+        return entries_frame(rows)
+
+    def entry(self, entry_id: str) -> dict[str, Any]:
+        """One stored entry with its derivation decoded; raises LedgerError if unknown."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(t.entries).where(t.entries.c.entry_id == entry_id)
+                               ).mappings().first()
+            if row is None:
+                raise LedgerError(f"no entry {entry_id!r} in {self.where}")
+            posting = conn.execute(select(t.postings).where(
+                t.postings.c.posting_id == row["posting_id"])).mappings().one()
+            reversed_by = conn.execute(select(t.entries.c.entry_id, t.entries.c.period).where(
+                t.entries.c.reverses == entry_id)).first()
+        out = dict(row)
+        out["derivation"] = json.loads(row["derivation"])
+        out["event_ids"] = json.loads(row["event_ids"])
+        out["posting"] = dict(posting)
+        out["reversed_by"] = None if reversed_by is None else {
+            "entry_id": reversed_by[0], "period": reversed_by[1]}
+        return out
+
+    def postings(self) -> list[dict[str, Any]]:
+        with self._engine.connect() as conn:
+            return [dict(r) for r in conn.execute(
+                select(t.postings).order_by(t.postings.c.posting_id)).mappings()]
+
+    # ------------------------------------------------------------------ internals
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        try:
+            with self._engine.begin() as conn:
+                yield conn
+        except DBAPIError as exc:
+            if _is_lock_timeout(exc):
+                raise LedgerBusyError(
+                    f"{self.where} is busy: another post held it for more than "
+                    f"{LOCK_TIMEOUT_SECONDS} s; nothing was written, try again") from None
+            raise LedgerError(f"{self.where}: the database refused: {exc.orig}") from None
+
+    def _lock(self, conn: Connection) -> tuple[int, str]:
+        """Take the ledger's write lock; return the chain head (length, hash)."""
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'"))
+            conn.execute(select(t.meta.c.value).where(t.meta.c.key == "chain_head")
+                         .with_for_update())
+        head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).tuples().all())
+        return int(head["chain_length"]), head["chain_head"]
+
+    def _set_head(self, conn: Connection, length: int, head: str) -> None:
+        conn.execute(t.meta.update().where(t.meta.c.key == "chain_length").values(
+            value=str(length)))
+        conn.execute(t.meta.update().where(t.meta.c.key == "chain_head").values(value=head))
+
+    def _check_period(self, conn: Connection, scheme_id: str, period: str,
+                      stamp: dt.datetime) -> None:
+        closed = conn.execute(select(t.closed_periods.c.closed_at).where(
+            (t.closed_periods.c.scheme_id == scheme_id)
+            & (t.closed_periods.c.period == period))).scalar()
+        if closed is not None:
+            raise PeriodClosedError(f"period {period} of {scheme_id} was closed on "
+                                    f"{closed:%Y-%m-%d}; post corrections into a later period")
+        last = conn.execute(select(t.postings.c.period, t.postings.c.posted_at).where(
+            t.postings.c.scheme_id == scheme_id).order_by(
+            t.postings.c.posting_id.desc()).limit(1)).first()
+        if last is not None and period < last[0]:
+            raise PeriodClosedError(f"period {period} is before {last[0]}, the last period "
+                                    f"posted for {scheme_id}; post corrections into {last[0]} "
+                                    "or later")
+        latest = conn.execute(select(func.max(t.postings.c.posted_at))).scalar()
+        if latest is not None and stamp < latest:
+            raise UsageError(f"a posting time on or after the last posting "
+                             f"({latest:%Y-%m-%d %H:%M:%S}), got {stamp:%Y-%m-%d %H:%M:%S}")
+
+    def _posted(self, conn: Connection, scheme_id: str) -> list[Posted]:
+        rows = conn.execute(select(t.entries).where(t.entries.c.scheme_id == scheme_id)
+                            .order_by(t.entries.c.chain_no)).mappings()
+        return [Posted(r["entry_id"], r["basis_id"], r["kind"], int(r["amount_cents"]),
+                       r["reverses"], dict(r)) for r in rows]
+
+    def _store_scheme(self, conn: Connection, scheme: Scheme) -> str:
+        body = scheme.model_dump_json()
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        known = conn.execute(select(t.schemes.c.digest).where(t.schemes.c.digest == digest)
+                             ).scalar()
+        if known is None:
+            conn.execute(t.schemes.insert().values(digest=digest, scheme_id=scheme.scheme,
+                                                   body=body))
+        return digest
+
+
+def _is_lock_timeout(exc: DBAPIError) -> bool:
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "lock timeout" in message \
+        or "canceling statement due to lock timeout" in message
+
+
+def _events_digest(events: pl.DataFrame) -> str:
+    """A fingerprint of the events as read (order-independent)."""
+    ids = events.select(pl.col("event_id").sort()).to_series().to_list()
+    return hashlib.sha256("\x1e".join(ids).encode()).hexdigest()
+
+
+ENTRY_COLUMNS = ("chain_no", "entry_id", "scheme_id", "scheme_version", "component",
+                 "provider_id", "client_id", "earned_on", "period", "amount", "kind",
+                 "event_ids", "explanation", "capped_from", "cap", "reverses", "posting_id",
+                 "posted_at", "hash")
+
+
+def entries_frame(rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
+    """Stored rows as a table with the ledger's field names and euro text."""
+    data = {
+        "chain_no": [r["chain_no"] for r in rows],
+        "entry_id": [r["entry_id"] for r in rows],
+        "scheme_id": [r["scheme_id"] for r in rows],
+        "scheme_version": [r["scheme_version"] for r in rows],
+        "component": [r["component"] for r in rows],
+        "provider_id": [r["provider_id"] for r in rows],
+        "client_id": [r["client_id"] for r in rows],
+        "earned_on": [r["earned_on"] for r in rows],
+        "period": [r["period"] for r in rows],
+        "amount": [format_cents(int(r["amount_cents"])) for r in rows],
+        "kind": [r["kind"] for r in rows],
+        "event_ids": [json.loads(r["event_ids"]) for r in rows],
+        "explanation": [r["explanation"] for r in rows],
+        "capped_from": [None if r["capped_from_cents"] is None
+                        else format_cents(int(r["capped_from_cents"])) for r in rows],
+        "cap": [r["cap"] for r in rows],
+        "reverses": [r["reverses"] for r in rows],
+        "posting_id": [r["posting_id"] for r in rows],
+        "posted_at": [r["posted_at"] for r in rows],
+        "hash": [r["hash"] for r in rows],
+    }
+    schema: dict[str, pl.DataType] = {"chain_no": pl.Int64(), "entry_id": pl.String(), "scheme_id": pl.String(),
+              "scheme_version": pl.String(), "component": pl.String(), "provider_id": pl.String(),
+              "client_id": pl.String(), "earned_on": pl.Date(), "period": pl.String(),
+              "amount": pl.String(), "kind": pl.String(), "event_ids": pl.List(pl.String()),
+              "explanation": pl.String(), "capped_from": pl.String(), "cap": pl.String(),
+              "reverses": pl.String(), "posting_id": pl.Int64(), "posted_at": pl.Datetime("us"),
+              "hash": pl.String()}
+    return pl.DataFrame(data, schema=schema)

@@ -1,0 +1,120 @@
+"""The posted ledger's tables (SQLAlchemy Core) and their migrations.
+
+One database holds one ledger: any number of schemes posted into it, every
+entry in one hash chain.  ``meta`` records the schema version and the chain's
+head; ``migrate`` brings an older database up to ``SCHEMA_VERSION`` inside the
+same transaction as the caller's work.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    select,
+)
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+meta = Table(
+    "kasvufee_meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+schemes = Table(
+    "kasvufee_schemes", metadata,
+    Column("digest", String(64), primary_key=True),  # sha256 of the scheme's JSON
+    Column("scheme_id", String(200), nullable=False),
+    Column("body", Text, nullable=False),  # the validated scheme as JSON
+)
+
+postings = Table(
+    "kasvufee_postings", metadata,
+    Column("posting_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("scheme_id", String(200), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("posted_at", DateTime(timezone=False), nullable=False),
+    Column("scheme_digest", String(64), ForeignKey("kasvufee_schemes.digest"), nullable=False),
+    Column("events_digest", String(64), nullable=False),
+    Column("events_source", Text, nullable=False),
+    Column("added", Integer, nullable=False),
+)
+
+entries = Table(
+    "kasvufee_entries", metadata,
+    Column("chain_no", BigInteger, primary_key=True, autoincrement=False),
+    Column("entry_id", String(64), nullable=False, unique=True),
+    Column("basis_id", String(64), nullable=False),
+    Column("scheme_id", String(200), nullable=False),
+    Column("scheme_version", String(100), nullable=False),
+    Column("component", String(200), nullable=False),
+    Column("provider_id", String(200), nullable=False),
+    Column("client_id", String(200), nullable=True),
+    Column("earned_on", Date, nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("event_ids", Text, nullable=False),  # JSON array
+    Column("explanation", Text, nullable=False),
+    Column("capped_from_cents", BigInteger, nullable=True),
+    Column("cap", String(200), nullable=True),
+    Column("reverses", String(64), nullable=True),
+    Column("posting_id", BigInteger, ForeignKey("kasvufee_postings.posting_id"), nullable=False),
+    Column("posted_at", DateTime(timezone=False), nullable=False),
+    Column("derivation", Text, nullable=False),  # JSON: rule, events, facts, caps
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+Index("kasvufee_entries_scheme", entries.c.scheme_id, entries.c.basis_id)
+Index("kasvufee_entries_provider", entries.c.provider_id, entries.c.period)
+
+closed_periods = Table(
+    "kasvufee_closed_periods", metadata,
+    Column("scheme_id", String(200), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("closed_at", DateTime(timezone=False), nullable=False),
+)
+
+ratings = Table(
+    "kasvufee_ratings", metadata,
+    Column("posting_id", BigInteger, ForeignKey("kasvufee_postings.posting_id"),
+           primary_key=True),
+    Column("provider_id", String(200), primary_key=True),
+    Column("mean", String(20), nullable=False),  # a decimal with two places
+    Column("answers", Integer, nullable=False),
+)
+
+GENESIS = "0" * 64  # the previous hash of the first entry
+
+
+def migrate(conn: Connection) -> None:
+    """Create the tables, or bring an older schema up to ``SCHEMA_VERSION``."""
+    metadata.create_all(conn, checkfirst=True)
+    version = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+    if version is None:
+        conn.execute(meta.insert(), [
+            {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+            {"key": "chain_length", "value": "0"},
+            {"key": "chain_head", "value": GENESIS},
+        ])
+        return
+    # Future migrations go here, each as `if int(version) < N: ...; version = N`.
+    if int(version) > SCHEMA_VERSION:
+        from kasvufee.errors import UsageError
+
+        raise UsageError(f"this ledger has schema version {version}; this kasvufee knows up to "
+                         f"{SCHEMA_VERSION}: upgrade kasvufee")
