@@ -21,11 +21,13 @@ from typing import IO, Any
 import click
 
 from kasvufee.engine.evaluate import evaluate
-from kasvufee.errors import InputError, KasvufeeError, Problem
+from kasvufee.errors import InputError, KasvufeeError, Problem, UsageError
 from kasvufee.events import read_events
 from kasvufee.ledger import Ledger
-from kasvufee.report.export import BINARY, FORMATS, WRITERS
+from kasvufee.report.explain import explain_text
+from kasvufee.report.export import BINARY, FORMATS, WRITERS, write_frame
 from kasvufee.scheme import load_scheme, scheme_json_schema
+from kasvufee.store import DEFAULT_LEDGER, PostedLedger, period_end
 
 PROGRESS_BYTES = 20_000_000  # show a progress bar for event files larger than this
 
@@ -188,6 +190,118 @@ def _summary(ledger: Ledger) -> None:
             _err(f"  {h.component} {h.provider_id} {who} [{', '.join(h.event_ids)}]: {h.reason}")
         if len(held) > 50:
             _err(f"  ... and {len(held) - 50} more (see --report)")
+
+
+LEDGER_OPTION = click.option(
+    "--ledger", default=DEFAULT_LEDGER, show_default=True, metavar="PATH|DSN",
+    help="The posted ledger: a SQLite file, or a postgresql:// address.")
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(dir_okay=False))
+@click.argument("events", type=click.Path(dir_okay=False))
+@LEDGER_OPTION
+@click.option("--period", required=True, metavar="YYYY-MM", help="The payout period to post.")
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="Evaluate as known on DATE. Default: the period's last day.")
+@click.option("--posted-on", "posted_on", metavar="DATE",
+              help="Record the posting as made on DATE (back-filling). Default: now.")
+@click.option("--finnish", is_flag=True, help="Events CSV is a Finnish spreadsheet export.")
+@click.option("--encoding", default="utf-8", show_default=True, help="Events file encoding.")
+@_guarded
+def post(scheme: str, events: str, ledger: str, period: str, as_of: str | None,
+         posted_on: str | None, finnish: bool, encoding: str) -> None:
+    """Post a period: append to the ledger what changed since the last post.
+
+    New entries are posted in PERIOD and keep their earned_on; entries no longer
+    supported are reversed with the reason; posting the same inputs again adds
+    nothing. One transaction: a post either completes or writes nothing.
+    """
+    _period(period)
+    day = _date(as_of, "--as-of") if as_of else None
+    stamp = (dt.datetime.combine(_date(posted_on, "--posted-on"), dt.time(12))
+             if posted_on else None)
+    sch = load_scheme(scheme)
+    table = read_events(events, finnish=finnish, attribute_types=dict(sch.attributes),
+                        encoding=encoding)
+    with PostedLedger.open(ledger) as store:
+        result = store.post(sch, table, period, as_of=day, posted_at=stamp,
+                            events_source=events)
+    click.echo(result.summary())
+
+
+@main.command()
+@LEDGER_OPTION
+@click.option("--scheme", "scheme_id", required=True, metavar="SCHEME_ID")
+@click.option("--period", required=True, metavar="YYYY-MM")
+@_guarded
+def close(ledger: str, scheme_id: str, period: str) -> None:
+    """Close a period: later posts refuse to add entries to it."""
+    _period(period)
+    with PostedLedger.open(ledger) as store:
+        store.close(scheme_id, period)
+    click.echo(f"{scheme_id} {period}: closed")
+
+
+@main.command()
+@LEDGER_OPTION
+@_guarded
+def verify(ledger: str) -> None:
+    """Recompute the hash chain; exit 1 naming the first entry changed, removed
+    or inserted behind the library's back."""
+    with PostedLedger.open(ledger) as store:
+        report = store.verify()
+    if report.ok:
+        click.echo(f"{ledger}: {report.checked} entries, the hash chain is intact")
+        return
+    _err(f"{ledger}: TAMPERED: {report.problem}")
+    sys.exit(1)
+
+
+@main.command()
+@click.argument("entry_id")
+@LEDGER_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@_guarded
+def explain(entry_id: str, ledger: str, fmt: str) -> None:
+    """The whole derivation of one posted entry."""
+    with PostedLedger.open(ledger) as store:
+        entry = store.entry(entry_id)
+    if fmt == "json":
+        click.echo(json.dumps(entry, default=str, ensure_ascii=False, indent=1))
+    else:
+        click.echo(explain_text(entry))
+
+
+@main.command()
+@LEDGER_OPTION
+@click.option("--as-posted-on", "as_posted_on", metavar="DATE",
+              help="The ledger as it stood at the end of DATE.")
+@click.option("--scheme", "scheme_id", metavar="SCHEME_ID", help="Only this scheme's entries.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "xlsx", "parquet"]),
+              default="jsonl", show_default=True)
+@click.option("--out", default="-", metavar="PATH|-", show_default=True)
+@_guarded
+def entries(ledger: str, as_posted_on: str | None, scheme_id: str | None, fmt: str,
+            out: str) -> None:
+    """The posted entries (all, or as they stood on a date), reproducibly."""
+    day = _date(as_posted_on, "--as-posted-on") if as_posted_on else None
+    with PostedLedger.open(ledger) as store:
+        table = store.entries(as_posted_on=day, scheme_id=scheme_id)
+    if fmt in BINARY and out == "-" and sys.stdout.isatty():
+        raise InputError([Problem("<command line>", None, "--out",
+                                  f"a file path for --format {fmt}", "a terminal")])
+    with _output(out, fmt in BINARY) as stream:
+        write_frame(table, fmt, stream, sheet="entries")
+
+
+def _period(period: str) -> None:
+    try:
+        period_end(period)
+    except UsageError:
+        raise InputError([Problem("<command line>", None, "--period", "a period YYYY-MM",
+                                  repr(period))]) from None
 
 
 @main.command()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from decimal import Decimal
-from typing import IO
+from typing import IO, Any
 
 import polars as pl
 
@@ -21,50 +21,69 @@ BINARY = ("xlsx", "parquet")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def write_jsonl(ledger: Ledger, out: IO[bytes]) -> None:
-    """One JSON object per entry, fields in the contract's order."""
-    ledger.output_frame().with_columns(pl.col("earned_on").dt.strftime("%Y-%m-%d")).select(
-        ENTRY_FIELDS).write_ndjson(out)
+AMOUNT_COLUMNS = ("amount", "capped_from")
 
 
-def _flat(ledger: Ledger) -> pl.DataFrame:
-    return ledger.output_frame().with_columns(
-        pl.col("event_ids").list.join(";"),
-        pl.col("earned_on").dt.strftime("%Y-%m-%d"),
-    ).select(ENTRY_FIELDS)
+def write_frame(df: pl.DataFrame, fmt: str, out: IO[bytes], sheet: str = "ledger") -> None:
+    """Write a table of entries (euro amounts as text) as csv, jsonl, xlsx or parquet.
+
+    Dates become ISO text and lists ``;``-joined where the format has no such
+    types (csv, xlsx); jsonl and parquet keep lists as lists.
+    """
+    if fmt == "parquet":
+        df.write_parquet(out)
+        return
+    dates = [c for c, t in df.schema.items() if t in (pl.Date, pl.Datetime)]
+    df = df.with_columns([pl.col(c).dt.to_string("iso") if df.schema[c] == pl.Datetime
+                          else pl.col(c).dt.strftime("%Y-%m-%d") for c in dates])
+    if fmt == "jsonl":
+        df.write_ndjson(out)
+        return
+    lists = [c for c, t in df.schema.items() if isinstance(t, pl.List)]
+    df = df.with_columns([pl.col(c).list.join(";") for c in lists])
+    if fmt == "csv":
+        df.write_csv(out)
+    elif fmt == "xlsx":
+        _write_xlsx(df, out, sheet)
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
 
 
-def write_csv(ledger: Ledger, out: IO[bytes]) -> None:
-    _flat(ledger).write_csv(out)
+def safe_cell(cell: Any, value: Any) -> None:
+    """Put ``value`` in a worksheet cell; text that a spreadsheet would read as a
+    formula (``=HYPERLINK(...)``) stays text."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        cell.data_type = "s"
 
 
-def write_parquet(ledger: Ledger, out: IO[bytes]) -> None:
-    ledger.output_frame().select(ENTRY_FIELDS).write_parquet(out)
-
-
-def write_xlsx(ledger: Ledger, out: IO[bytes]) -> None:
+def _write_xlsx(df: pl.DataFrame, out: IO[bytes], sheet: str) -> None:
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     ws = wb.active
-    ws.title = "ledger"
-    ws.append(list(ENTRY_FIELDS))
-    amount_cols = {ENTRY_FIELDS.index("amount") + 1, ENTRY_FIELDS.index("capped_from") + 1}
-    for r, row in enumerate(_flat(ledger).iter_rows(), start=2):
+    ws.title = sheet
+    ws.append(df.columns)
+    money = {i for i, c in enumerate(df.columns, start=1) if c in AMOUNT_COLUMNS}
+    for r, row in enumerate(df.iter_rows(), start=2):
         for c, value in enumerate(row, start=1):
             cell = ws.cell(row=r, column=c)
-            if c in amount_cols and value is not None:
+            if c in money and value is not None:
                 cell.value = Decimal(value)
                 cell.number_format = "#,##0.00"
             else:
-                cell.value = value
-                if isinstance(value, str) and value.startswith(FORMULA_START):
-                    cell.data_type = "s"  # text, never a formula
-    for c, name in enumerate(ENTRY_FIELDS, start=1):
+                safe_cell(cell, value)
+    for c, name in enumerate(df.columns, start=1):
         ws.column_dimensions[get_column_letter(c)].width = 60 if name == "explanation" else 16
     ws.freeze_panes = "A2"
     wb.save(out)
+
+
+def _ledger_writer(fmt: str) -> Callable[[Ledger, IO[bytes]], None]:
+    def write(ledger: Ledger, out: IO[bytes]) -> None:
+        write_frame(ledger.output_frame().select(ENTRY_FIELDS), fmt, out)
+    return write
 
 
 def write_table(ledger: Ledger, out: IO[bytes]) -> None:
@@ -89,6 +108,5 @@ def write_table(ledger: Ledger, out: IO[bytes]) -> None:
 
 
 WRITERS: dict[str, Callable[[Ledger, IO[bytes]], None]] = {
-    "table": write_table, "csv": write_csv, "jsonl": write_jsonl,
-    "xlsx": write_xlsx, "parquet": write_parquet,
-}
+    "table": write_table, **{fmt: _ledger_writer(fmt) for fmt in ("csv", "jsonl", "xlsx",
+                                                                    "parquet")}}

@@ -62,6 +62,8 @@ def plan_posting(scheme: Scheme, ledger: Ledger, events: pl.DataFrame,
     to_add = [new for basis, new in due.items()
               if basis not in live or live[basis].amount_cents != new["amount"]]
     fields = _event_fields(events, [new["event_ids"] for new in to_add])
+    enrolments = _enrolments(events, {(n["provider_id"], n["client_id"]) for n in to_add
+                                      if n["client_id"] is not None})
     rules = {(v.version, c.id): describe(v, c) for v in scheme.versions for c in v.components}
     caps = [describe_cap(c) for v in scheme.versions for c in v.caps]
     for new in to_add:
@@ -76,6 +78,7 @@ def plan_posting(scheme: Scheme, ledger: Ledger, events: pl.DataFrame,
             "facts": list(new["facts"]), "cap_usage": list(new["cap_usage"]),
             "caps": caps,
             "events": [fields[e] for e in new["event_ids"] if e in fields],
+            "client": enrolments.get((new["provider_id"], new["client_id"])),
         }
         rows.append({
             "entry_id": entry_id, "basis_id": basis, "scheme_id": new["scheme_id"],
@@ -147,6 +150,20 @@ def _event_fields(events: pl.DataFrame, id_lists: Sequence[Sequence[str]]
     for r in rows.iter_rows(named=True):
         out[r["event_id"]] = {k: _plain(v) for k, v in r.items() if v is not None}
     return out
+
+
+def _enrolments(events: pl.DataFrame, clients: set[tuple[str, str]]
+                ) -> dict[tuple[str, str], dict[str, Any]]:
+    """The first ``enrolled`` event of each (provider, client): the client's attributes."""
+    if not clients:
+        return {}
+    first = (events.filter(pl.col("type") == "enrolled")
+             .sort("occurred_on", "recorded_at", "event_id")
+             .unique(["provider_id", "client_id"], keep="first", maintain_order=True))
+    return {(r["provider_id"], r["client_id"]): {k: _plain(v) for k, v in r.items()
+                                                 if v is not None}
+            for r in first.iter_rows(named=True)
+            if (r["provider_id"], r["client_id"]) in clients}
 
 
 def _plain(value: Any) -> Any:

@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError
 
 from kasvufee.engine.evaluate import evaluate
 from kasvufee.errors import LedgerBusyError, LedgerError, PeriodClosedError, UsageError
-from kasvufee.money import format_cents
+from kasvufee.money import cents_to_text, format_cents
 from kasvufee.scheme.model import Scheme
 from kasvufee.store import schema as t
 from kasvufee.store.chain import ChainReport, check_chain, entry_hash
@@ -310,41 +310,22 @@ def _events_digest(events: pl.DataFrame) -> str:
     return hashlib.sha256("\x1e".join(ids).encode()).hexdigest()
 
 
-ENTRY_COLUMNS = ("chain_no", "entry_id", "scheme_id", "scheme_version", "component",
-                 "provider_id", "client_id", "earned_on", "period", "amount", "kind",
-                 "event_ids", "explanation", "capped_from", "cap", "reverses", "posting_id",
-                 "posted_at", "hash")
+_STORED: dict[str, pl.DataType] = {
+    "chain_no": pl.Int64(), "entry_id": pl.String(), "scheme_id": pl.String(),
+    "scheme_version": pl.String(), "component": pl.String(), "provider_id": pl.String(),
+    "client_id": pl.String(), "earned_on": pl.Date(), "period": pl.String(),
+    "amount_cents": pl.Int64(), "kind": pl.String(), "event_ids": pl.String(),
+    "explanation": pl.String(), "capped_from_cents": pl.Int64(), "cap": pl.String(),
+    "reverses": pl.String(), "posting_id": pl.Int64(), "posted_at": pl.Datetime("us"),
+    "hash": pl.String(),
+}
 
 
 def entries_frame(rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
     """Stored rows as a table with the ledger's field names and euro text."""
-    data = {
-        "chain_no": [r["chain_no"] for r in rows],
-        "entry_id": [r["entry_id"] for r in rows],
-        "scheme_id": [r["scheme_id"] for r in rows],
-        "scheme_version": [r["scheme_version"] for r in rows],
-        "component": [r["component"] for r in rows],
-        "provider_id": [r["provider_id"] for r in rows],
-        "client_id": [r["client_id"] for r in rows],
-        "earned_on": [r["earned_on"] for r in rows],
-        "period": [r["period"] for r in rows],
-        "amount": [format_cents(int(r["amount_cents"])) for r in rows],
-        "kind": [r["kind"] for r in rows],
-        "event_ids": [json.loads(r["event_ids"]) for r in rows],
-        "explanation": [r["explanation"] for r in rows],
-        "capped_from": [None if r["capped_from_cents"] is None
-                        else format_cents(int(r["capped_from_cents"])) for r in rows],
-        "cap": [r["cap"] for r in rows],
-        "reverses": [r["reverses"] for r in rows],
-        "posting_id": [r["posting_id"] for r in rows],
-        "posted_at": [r["posted_at"] for r in rows],
-        "hash": [r["hash"] for r in rows],
-    }
-    schema: dict[str, pl.DataType] = {"chain_no": pl.Int64(), "entry_id": pl.String(), "scheme_id": pl.String(),
-              "scheme_version": pl.String(), "component": pl.String(), "provider_id": pl.String(),
-              "client_id": pl.String(), "earned_on": pl.Date(), "period": pl.String(),
-              "amount": pl.String(), "kind": pl.String(), "event_ids": pl.List(pl.String()),
-              "explanation": pl.String(), "capped_from": pl.String(), "cap": pl.String(),
-              "reverses": pl.String(), "posting_id": pl.Int64(), "posted_at": pl.Datetime("us"),
-              "hash": pl.String()}
-    return pl.DataFrame(data, schema=schema)
+    df = pl.DataFrame([{k: r[k] for k in _STORED} for r in rows], schema=_STORED, orient="row")
+    return df.with_columns(
+        cents_to_text(pl.col("amount_cents")).alias("amount_cents"),
+        cents_to_text(pl.col("capped_from_cents")).alias("capped_from_cents"),
+        pl.col("event_ids").str.json_decode(pl.List(pl.String())),
+    ).rename({"amount_cents": "amount", "capped_from_cents": "capped_from"})
