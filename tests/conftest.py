@@ -4,8 +4,14 @@ short way to write events as Python rows."""
 from __future__ import annotations
 
 import datetime as dt
+import glob
+import itertools
+import os
+import shutil
+import subprocess
+import tempfile
 import textwrap
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import polars as pl
@@ -48,3 +54,77 @@ def amounts(ledger: kasvufee.Ledger) -> list[tuple[str, str, str, str]]:
 @pytest.fixture
 def example() -> Path:
     return EXAMPLES
+
+
+# --------------------------------------------------------------------------- databases
+
+
+def _pg_bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return candidates[-1] if candidates else None
+
+
+def _as_postgres_user(cmd: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root; run its tools as the postgres user then."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL server for the test session, on a Unix socket.
+
+    ``KASVUFEE_TEST_POSTGRES`` may name an existing server's DSN instead.  Without
+    PostgreSQL the tests that need it are skipped locally and fail in CI.
+    """
+    given = os.environ.get("KASVUFEE_TEST_POSTGRES")
+    if given:
+        yield given
+        return
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; .ci/run installs it")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    base = Path(tempfile.mkdtemp(prefix="kasvufee-pg-"))
+    data, sock = base / "data", base / "sock"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres", "postgres")
+        shutil.chown(sock, "postgres", "postgres")
+    subprocess.run(_as_postgres_user([initdb, "-D", str(data), "-A", "trust", "-U", "kasvufee",
+                                      "--no-sync", "-E", "UTF8"]),
+                   check=True, capture_output=True)
+    port = "54329"
+    subprocess.run(_as_postgres_user([
+        pg_ctl, "-D", str(data), "-w", "-l", str(base / "log"), "-o",
+        f"-k {sock} -p {port} -c listen_addresses='' -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off", "start"]),
+        check=True, capture_output=True)
+    try:
+        yield f"postgresql://kasvufee@/postgres?host={sock}&port={port}"
+    finally:
+        subprocess.run(_as_postgres_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
+                       check=False, capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty ledger location: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "ledger.sqlite")
+    server: str = request.getfixturevalue("postgres_server")
+    import psycopg
+
+    name = f"kasvufee_test_{os.getpid()}_{next(_databases)}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server.replace("/postgres?", f"/{name}?")

@@ -189,7 +189,7 @@ class PostedLedger:
         """Recompute the hash chain; the report names the first entry changed,
         removed or inserted behind the library's back."""
         with self._engine.connect() as conn:
-            head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).tuples().all())
+            head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
             rows = (dict(r) for r in conn.execute(
                 select(t.entries).order_by(t.entries.c.chain_no)).mappings())
             return check_chain(rows, int(head.get("chain_length", "0")),
@@ -253,7 +253,7 @@ class PostedLedger:
             conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'"))
             conn.execute(select(t.meta.c.value).where(t.meta.c.key == "chain_head")
                          .with_for_update())
-        head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).tuples().all())
+        head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
         return int(head["chain_length"]), head["chain_head"]
 
     def _set_head(self, conn: Connection, length: int, head: str) -> None:

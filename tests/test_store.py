@@ -1,0 +1,310 @@
+"""The posted ledger, on SQLite and on a real PostgreSQL server: a year of
+monthly posts, corrections by reversal, idempotent re-posts, reproduction as
+posted on a date, tamper detection, killed and concurrent posts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import create_engine, text
+
+import kasvufee
+from kasvufee.errors import PeriodClosedError, UsageError
+from kasvufee.money import format_cents
+from kasvufee.store import PostedLedger
+from kasvufee.store.posted import _url
+from tests.conftest import EXAMPLES, ROOT
+
+
+def scheme(slug: str) -> kasvufee.Scheme:
+    return kasvufee.load_scheme(EXAMPLES / slug / "scheme.yaml")
+
+
+def events(slug: str, *extra: dict[str, object]) -> pl.DataFrame:
+    table = kasvufee.read_events(EXAMPLES / slug / "events.csv")
+    rows = table.drop("line").to_dicts() + list(extra)
+    return kasvufee.events_from_records(rows)
+
+
+def month_end(period: str) -> dt.datetime:
+    year, month = map(int, period.split("-"))
+    first_next = dt.date(year + month // 12, month % 12 + 1, 1)
+    return dt.datetime.combine(first_next - dt.timedelta(days=1), dt.time(18))
+
+
+def post_year(store: PostedLedger, slug: str, table: pl.DataFrame, periods: list[str]
+              ) -> list[tuple[str, int, int, str]]:
+    done = []
+    for period in periods:
+        r = store.post(scheme(slug), table, period, posted_at=month_end(period))
+        done.append((period, r.earned, r.reversals, format_cents(r.net_cents)))
+    return done
+
+
+MONTHS_2018 = [f"2018-{m:02d}" for m in range(1, 13)]
+
+
+def test_a_year_of_monthly_posts(ledger_url: str) -> None:
+    with PostedLedger.open(ledger_url) as store:
+        done = post_year(store, "lappi-matkailu", events("lappi-matkailu"), MONTHS_2018)
+        assert [d for d in done if d[1] or d[2]] == [
+            ("2018-07", 1, 0, "20000.00"), ("2018-09", 3, 0, "1200.00"),
+            ("2018-10", 4, 0, "20600.00"), ("2018-11", 1, 0, "150.00")]
+        table = store.entries()
+        assert table["amount"].cast(pl.Decimal(12, 2)).sum() == 41950
+        assert store.verify().ok and store.verify().checked == 9
+
+
+def test_reposting_the_same_inputs_adds_nothing(ledger_url: str) -> None:
+    with PostedLedger.open(ledger_url) as store:
+        table = events("satakunta-kokosata")
+        first = store.post(scheme("satakunta-kokosata"), table, "2018-12",
+                           posted_at=month_end("2018-12"))
+        again = store.post(scheme("satakunta-kokosata"), table.sample(fraction=1.0, shuffle=True,
+                                                                      seed=7), "2018-12")
+        assert (first.earned, again.added, again.posting_id) == (23, 0, None)
+        assert len(store.postings()) == 1
+
+
+def test_late_event_posts_in_the_current_period_and_keeps_earned_on(ledger_url: str) -> None:
+    late = {"event_id": "e0099", "type": "training_referred", "provider_id": "P1",
+            "client_id": "A3", "occurred_on": "2018-02-15", "recorded_at": "2018-05-10",
+            "training": "welding"}
+    with PostedLedger.open(ledger_url) as store:
+        post_year(store, "varsinais-suomi", events("varsinais-suomi", late), MONTHS_2018[:6])
+        table = store.entries()
+        row = table.filter(pl.col("event_ids").list.contains("e0099")).row(0, named=True)
+        assert (row["earned_on"], row["period"], row["amount"]) == (
+            dt.date(2018, 2, 15), "2018-05", "100.00")
+
+
+def test_void_after_payment_is_reversed_in_the_next_period(ledger_url: str) -> None:
+    void = {"event_id": "v1", "type": "event_voided", "provider_id": "LAPPI-REKRY",
+            "client_id": "T1", "occurred_on": "2018-11-01", "recorded_at": "2019-01-10",
+            "voids": "e0004", "reason": "recruitment was registered twice"}
+    with PostedLedger.open(ledger_url) as store:
+        post_year(store, "lappi-matkailu", events("lappi-matkailu", void), MONTHS_2018)
+        result = store.post(scheme("lappi-matkailu"), events("lappi-matkailu", void), "2019-01",
+                            posted_at=month_end("2019-01"))
+        assert (result.earned, result.reversals, result.net_cents) == (1, 1, 2_000_000 - 15_000)
+        rev = store.entries().filter(pl.col("kind") == "reversal").row(0, named=True)
+        assert (rev["amount"], rev["period"], rev["client_id"]) == ("-150.00", "2019-01", "T1")
+        assert rev["explanation"].endswith("no longer supported: event e0004 was voided.")
+        original = store.entry(rev["reverses"])
+        assert original["reversed_by"] == {"entry_id": rev["entry_id"], "period": "2019-01"}
+
+
+def test_a_correction_that_moves_a_cap(ledger_url: str) -> None:
+    # R03's recruitment turns out to be a mistake: the result budget frees 2 000 €,
+    # so R15 (cut to 800.00) is paid in full and R16 (cut to 0.00) gets 800.00.
+    void = {"event_id": "v1", "type": "event_voided", "provider_id": "SATA-1",
+            "client_id": "R03", "occurred_on": "2018-05-03", "voids": "e0005"}
+    slug = "satakunta-kokosata"
+    with PostedLedger.open(ledger_url) as store:
+        post_year(store, slug, events(slug), MONTHS_2018[:4])
+        result = store.post(scheme(slug), events(slug, void), "2018-05",
+                            posted_at=month_end("2018-05"))
+        assert (result.earned, result.reversals, result.net_cents) == (2, 3, 0)
+        may = store.entries().filter(pl.col("period") == "2018-05").sort("chain_no")
+        assert may.select("kind", "client_id", "amount").rows() == [
+            ("reversal", "R03", "-2000.00"), ("reversal", "R15", "-800.00"),
+            ("reversal", "R16", "0.00"), ("earned", "R15", "2000.00"),
+            ("earned", "R16", "800.00")]
+        r16 = may.filter((pl.col("client_id") == "R16") & (pl.col("kind") == "earned")).row(
+            0, named=True)
+        assert (r16["capped_from"], r16["cap"], r16["entry_id"].endswith(".2")) == (
+            "2000.00", "result_budget", True)
+        assert "the amount is now 2000.00 €, not 800.00 €" in may["explanation"][1]
+
+
+def test_as_posted_on_reproduces_the_ledger_exactly(ledger_url: str) -> None:
+    slug = "lappi-matkailu"
+    with PostedLedger.open(ledger_url) as store:
+        post_year(store, slug, events(slug), MONTHS_2018[:9])
+        snapshot = store.entries()
+        post_year(store, slug, events(slug), MONTHS_2018[9:])
+        assert store.entries(as_posted_on=dt.date(2018, 9, 30)).equals(snapshot)
+        assert store.entries(as_posted_on=dt.date(2018, 6, 30)).height == 0
+        assert store.entries().height > snapshot.height
+
+
+def test_closed_period_refuses_posting(ledger_url: str) -> None:
+    slug = "varsinais-suomi"
+    with PostedLedger.open(ledger_url) as store:
+        store.post(scheme(slug), events(slug), "2018-04", posted_at=month_end("2018-04"))
+        store.close(slug, "2018-04")
+        with pytest.raises(PeriodClosedError, match="period 2018-04 of varsinais-suomi was "
+                                                    "closed on"):
+            store.post(scheme(slug), events(slug), "2018-04")
+        with pytest.raises(PeriodClosedError, match="period 2018-03 is before 2018-04"):
+            store.post(scheme(slug), events(slug), "2018-03")
+        assert store.post(scheme(slug), events(slug), "2018-05").period == "2018-05"
+
+
+def test_posting_time_never_goes_back(ledger_url: str) -> None:
+    slug = "varsinais-suomi"
+    with PostedLedger.open(ledger_url) as store:
+        store.post(scheme(slug), events(slug), "2018-04", posted_at=month_end("2018-04"))
+        with pytest.raises(UsageError, match="a posting time on or after the last posting"):
+            store.post(scheme(slug), events(slug), "2018-06", posted_at=month_end("2018-03"))
+
+
+# --------------------------------------------------------------------------- tampering
+
+
+def _tamper(ledger_url: str, sql: str) -> None:
+    engine = create_engine(_url(ledger_url))
+    with engine.begin() as conn:
+        conn.execute(text(sql))
+    engine.dispose()
+
+
+@pytest.mark.parametrize(("sql", "problem"), [
+    ("UPDATE kasvufee_entries SET amount_cents = 95000 WHERE chain_no = 3",
+     "(#3) was changed: its content no longer matches its hash"),
+    ("DELETE FROM kasvufee_entries WHERE chain_no = 2",
+     "entry #2 after entry"),
+    ("UPDATE kasvufee_entries SET chain_no = chain_no + 100 WHERE chain_no >= 4",
+     "entry #4 after entry"),
+    ("DELETE FROM kasvufee_entries WHERE chain_no = 5",
+     "the ledger records 5 entries but holds 4"),
+])
+def test_tampering_is_detected(ledger_url: str, sql: str, problem: str) -> None:
+    slug = "varsinais-suomi"
+    with PostedLedger.open(ledger_url) as store:
+        post_year(store, slug, events(slug), MONTHS_2018)
+        assert store.verify().ok
+    _tamper(ledger_url, sql)
+    with PostedLedger.open(ledger_url) as store:
+        report = store.verify()
+    assert not report.ok
+    assert problem in (report.problem or "")
+
+
+def test_an_inserted_row_is_detected(ledger_url: str) -> None:
+    slug = "varsinais-suomi"
+    with PostedLedger.open(ledger_url) as store:
+        post_year(store, slug, events(slug), MONTHS_2018)
+        row = store.entry(store.entries()["entry_id"][1])
+    _tamper(ledger_url, "UPDATE kasvufee_entries SET chain_no = chain_no + 1000 WHERE chain_no >= 2")
+    _tamper(ledger_url, "UPDATE kasvufee_entries SET chain_no = chain_no - 999 WHERE chain_no > 1000")
+    forged = {k: v for k, v in row.items() if k not in ("posting", "reversed_by")}
+    forged.update(entry_id="forged", chain_no=2, amount_cents=100_000_00,
+                  derivation=json.dumps(forged["derivation"]),
+                  event_ids=json.dumps(forged["event_ids"]))
+    from kasvufee.store.schema import entries as table
+
+    engine = create_engine(_url(ledger_url))
+    with engine.begin() as conn:
+        conn.execute(table.insert().values(**forged))
+    engine.dispose()
+    with PostedLedger.open(ledger_url) as store:
+        report = store.verify()
+    assert report.problem is not None and "entry forged (#2)" in report.problem
+
+
+# --------------------------------------------------------------------------- real processes
+
+
+KILLER = """
+import os, signal, sys
+import kasvufee
+from kasvufee.store import PostedLedger
+from kasvufee.store.posted import PostedLedger as P
+
+def die(self, conn, length, head):   # after the entries are written, before the commit
+    os.kill(os.getpid(), signal.SIGKILL)
+
+P._set_head = die
+store = PostedLedger.open(sys.argv[1])
+scheme = kasvufee.load_scheme(sys.argv[2])
+store.post(scheme, kasvufee.read_events(sys.argv[3]), "2018-12")
+"""
+
+SLOW = """
+import sys, time
+import kasvufee
+from kasvufee.store.posted import PostedLedger as P
+
+take = P._lock
+def slow(self, conn):
+    head = take(self, conn)
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[4]))
+    return head
+
+P._lock = slow
+store = P.open(sys.argv[1])
+result = store.post(kasvufee.load_scheme(sys.argv[2]), kasvufee.read_events(sys.argv[3]),
+                    "2018-12")
+print(result.added, flush=True)
+"""
+
+
+def _script(tmp_path: Path, name: str, body: str) -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+def test_a_post_killed_midway_leaves_nothing(ledger_url: str, tmp_path: Path) -> None:
+    slug = "satakunta-kokosata"
+    PostedLedger.open(ledger_url).close_connection()  # create the tables first
+    done = subprocess.run([sys.executable, str(_script(tmp_path, "kill.py", KILLER)), ledger_url,
+                           str(EXAMPLES / slug / "scheme.yaml"),
+                           str(EXAMPLES / slug / "events.csv")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == -9, done.stderr
+    with PostedLedger.open(ledger_url) as store:
+        assert store.entries().height == 0 and store.postings() == []
+        assert store.verify().ok
+        assert store.post(scheme(slug), events(slug), "2018-12").earned == 23
+
+
+def test_concurrent_posts_never_duplicate(ledger_url: str, tmp_path: Path) -> None:
+    slug = "satakunta-kokosata"
+    PostedLedger.open(ledger_url).close_connection()
+    script = str(_script(tmp_path, "slow.py", SLOW))
+    args = [ledger_url, str(EXAMPLES / slug / "scheme.yaml"), str(EXAMPLES / slug / "events.csv")]
+    first = subprocess.Popen([sys.executable, script, *args, "2"], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert first.stdout is not None and first.stdout.readline().strip() == "locked"
+    second = subprocess.run([sys.executable, script, *args, "0"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, check=False)
+    out_first, err_first = first.communicate(timeout=120)
+    assert first.returncode == 0, err_first
+    assert second.returncode == 0, second.stderr
+    # the second waited for the first, then found nothing left to post
+    assert (out_first.strip(), second.stdout.split()) == ("23", ["locked", "0"])
+    with PostedLedger.open(ledger_url) as store:
+        assert store.entries().height == 23
+        assert store.verify().ok
+
+
+def test_ledger_busy_is_a_clear_error(tmp_path: Path) -> None:
+    from kasvufee.errors import LedgerBusyError
+    from kasvufee.store import posted
+
+    url = str(tmp_path / "busy.sqlite")
+    PostedLedger.open(url).close_connection()
+    holder = subprocess.Popen([sys.executable, str(_script(tmp_path, "slow.py", SLOW)), url,
+                               str(EXAMPLES / "satakunta-kokosata" / "scheme.yaml"),
+                               str(EXAMPLES / "satakunta-kokosata" / "events.csv"), "5"],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    old = posted.LOCK_TIMEOUT_SECONDS
+    posted.LOCK_TIMEOUT_SECONDS = 1
+    try:
+        with pytest.raises(LedgerBusyError, match="is busy: another post held it"):
+            PostedLedger.open(url).post(scheme("satakunta-kokosata"),
+                                        events("satakunta-kokosata"), "2018-12")
+    finally:
+        posted.LOCK_TIMEOUT_SECONDS = old
+        holder.communicate(timeout=60)
