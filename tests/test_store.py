@@ -193,8 +193,11 @@ def test_an_inserted_row_is_detected(ledger_url: str) -> None:
     with PostedLedger.open(ledger_url) as store:
         post_year(store, slug, events(slug), MONTHS_2018)
         row = store.entry(store.entries()["entry_id"][1])
-    _tamper(ledger_url, "UPDATE kasvufee_entries SET chain_no = chain_no + 1000 WHERE chain_no >= 2")
-    _tamper(ledger_url, "UPDATE kasvufee_entries SET chain_no = chain_no - 999 WHERE chain_no > 1000")
+    # make room at #2 (in two steps: SQLite checks the key row by row)
+    _tamper(ledger_url, "UPDATE kasvufee_entries SET chain_no = chain_no + 1000 "
+                        "WHERE chain_no >= 2")
+    _tamper(ledger_url, "UPDATE kasvufee_entries SET chain_no = chain_no - 999 "
+                        "WHERE chain_no > 1000")
     forged = {k: v for k, v in row.items() if k not in ("posting", "reversed_by")}
     forged.update(entry_id="forged", chain_no=2, amount_cents=100_000_00,
                   derivation=json.dumps(forged["derivation"]),
