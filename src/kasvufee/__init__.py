@@ -29,6 +29,7 @@ from kasvufee.errors import (
 from kasvufee.events import events_from_records, read_events
 from kasvufee.ledger import Entry, HeldItem, Ledger
 from kasvufee.scheme import Scheme, load_scheme, parse_scheme, scheme_json_schema
+from kasvufee.store import PostedLedger, PostResult
 
 __all__ = [
     "Entry",
@@ -38,6 +39,8 @@ __all__ = [
     "InputError",
     "KasvufeeError",
     "Ledger",
+    "PostResult",
+    "PostedLedger",
     "Problem",
     "Scheme",
     "SchemeError",

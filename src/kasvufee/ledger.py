@@ -8,14 +8,18 @@ immutable values with the fields of the design's ledger contract.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from kasvufee.money import cents_to_text, format_cents
+
+if TYPE_CHECKING:
+    from kasvufee.store import PostedLedger
 
 ENTRY_FIELDS = ("entry_id", "scheme_id", "scheme_version", "component", "provider_id",
                 "client_id", "earned_on", "period", "amount", "kind", "event_ids",
@@ -102,6 +106,14 @@ class Ledger:
         self.held_frame = held
         self.as_of = as_of
         self.voided = voided  # ids of the events removed by voids known on as_of
+
+    @staticmethod
+    def open(target: str | os.PathLike[str] = "kasvufee-ledger.sqlite") -> PostedLedger:
+        """Open a posted ledger (SQLite path or ``postgresql://`` DSN) to post,
+        close, verify, explain and report: see ``kasvufee.store.PostedLedger``."""
+        from kasvufee.store import PostedLedger
+
+        return PostedLedger.open(target)
 
     def __len__(self) -> int:
         return self.frame.height

@@ -466,6 +466,15 @@ class Version(Model):
     caps: tuple[Cap, ...] = ()
 
 
+class Rating(Model):
+    """A provider's star rating (reporting, not money): the mean of its clients'
+    scores, each client's score the mean of the answers of its first ``on``
+    event, shown with the number of clients who answered."""
+
+    on: str = "survey_answered"
+    answers: str = "answers"
+
+
 class Scheme(Model):
     """A payment scheme: an id, descriptive fields and dated versions."""
 
@@ -476,6 +485,8 @@ class Scheme(Model):
     attributes: dict[str, AttributeTypeName] = Field(
         default_factory=dict, description="types of event attributes beyond the core vocabulary")
     versions: tuple[Version, ...] = Field(min_length=1)
+    rating: Rating | None = Field(
+        default=None, description="a provider star rating shown on statements (voucher schemes)")
 
     @model_validator(mode="after")
     def _ordered(self) -> Scheme:

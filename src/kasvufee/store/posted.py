@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, select, t
 from sqlalchemy.exc import DBAPIError
 
 from kasvufee.engine.evaluate import evaluate
+from kasvufee.engine.rating import provider_ratings
 from kasvufee.errors import LedgerBusyError, LedgerError, PeriodClosedError, UsageError
 from kasvufee.money import cents_to_text, format_cents
 from kasvufee.scheme.model import Scheme
@@ -165,6 +166,10 @@ class PostedLedger:
                 row.update(chain_no=n, posting_id=posting_id, posted_at=stamp, prev_hash=prev)
                 row["hash"] = prev = entry_hash(prev, row)
             conn.execute(t.entries.insert(), rows)
+            stars = provider_ratings(scheme, events, day)
+            if stars.height:
+                conn.execute(t.ratings.insert(), [
+                    {**r, "posting_id": posting_id} for r in stars.iter_rows(named=True)])
             self._set_head(conn, head_len + len(rows), prev)
             earned = sum(1 for r in rows if r["kind"] == "earned")
             return PostResult(posting_id, scheme.scheme, period, day, earned, len(rows) - earned,
@@ -227,6 +232,32 @@ class PostedLedger:
         out["reversed_by"] = None if reversed_by is None else {
             "entry_id": reversed_by[0], "period": reversed_by[1]}
         return out
+
+    def rating(self, scheme_id: str, provider_id: str, period: str) -> tuple[str, int] | None:
+        """The provider's star rating (mean, answers) as last posted up to ``period``."""
+        query = (select(t.ratings.c.mean, t.ratings.c.answers)
+                 .join(t.postings, t.postings.c.posting_id == t.ratings.c.posting_id)
+                 .where((t.postings.c.scheme_id == scheme_id)
+                        & (t.ratings.c.provider_id == provider_id)
+                        & (t.postings.c.period <= period))
+                 .order_by(t.postings.c.posting_id.desc()).limit(1))
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else (str(row[0]), int(row[1]))
+
+    def scheme(self, scheme_id: str, period: str | None = None) -> Scheme:
+        """The scheme as last posted (up to ``period``), from the ledger's own copy."""
+        query = (select(t.schemes.c.body)
+                 .join(t.postings, t.postings.c.scheme_digest == t.schemes.c.digest)
+                 .where(t.postings.c.scheme_id == scheme_id)
+                 .order_by(t.postings.c.posting_id.desc()).limit(1))
+        if period is not None:
+            query = query.where(t.postings.c.period <= period)
+        with self._engine.connect() as conn:
+            body = conn.execute(query).scalar()
+        if body is None:
+            raise LedgerError(f"no posting of scheme {scheme_id!r} in {self.where}")
+        return Scheme.model_validate_json(body)
 
     def postings(self) -> list[dict[str, Any]]:
         with self._engine.connect() as conn:
