@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SHARED = ROOT.parent / "shared" / "scenarios"
 GOLDEN = SHARED if SHARED.is_dir() else ROOT / "tests" / "golden"
-PILOTS = sorted(p.name for p in EXAMPLES.iterdir() if (p / "scheme.yaml").exists())
+# the eleven pilots with golden scenarios (pilot 12 is the programme roll-up)
+PILOTS = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
+EXAMPLE_SCHEMES = sorted(p.name for p in EXAMPLES.iterdir() if (p / "scheme.yaml").exists())
 
 
 def scheme_yaml(components: str, caps: str = "") -> str:

@@ -135,3 +135,12 @@ def test_real_process_never_shows_a_traceback(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and str(broken) in done.stderr
+
+
+def test_out_to_a_device_writes_through_it(tmp_path: Path) -> None:
+    # /dev/null must stay a device: the atomic replace is only for regular files
+    code, _, _ = invoke("run", SCHEME, EVENTS, "--as-of", "2018-12-31", "--format", "csv",
+                        "--out", "/dev/null")
+    assert code == 0 and Path("/dev/null").is_char_device()
+    code, _, err = invoke("run", SCHEME, EVENTS, "--format", "csv", "--out", str(tmp_path))
+    assert code == 2 and "--out: expected a file path, got the folder" in err

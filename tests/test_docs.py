@@ -2,7 +2,8 @@
 
 - ``console`` blocks: each ``$ command`` runs in the repository root; the lines
   after it must each appear in its output; ``[exit N]`` states the exit status
-  (default 0).
+  (default 0).  Files named ``/tmp/kasvufee-docs-*`` (ledgers a walkthrough
+  posts into) are removed before each block, so every block starts afresh.
 - ``python`` blocks run as written, in the repository root.
 - ``yaml`` blocks that start with ``scheme:`` must be valid schemes; blocks that
   start with ``- id:`` are components and must be valid inside a scheme.
@@ -18,6 +19,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -66,6 +68,8 @@ def test_console_snippet(where: str, block: str, tmp_path: Path) -> None:
         elif line.strip() and steps:
             steps[-1][1].append(line)
     assert steps, f"{where}: a console block without commands"
+    for leftover in Path(tempfile.gettempdir()).glob("kasvufee-docs-*"):
+        leftover.unlink()
     for command, expected in steps:
         status = 0
         wanted = []

@@ -60,8 +60,9 @@ def test_the_page_runs_the_example(path: Path) -> None:
     slug = path.parent.name
     section = _sections()[slug]
     consoles = [m.group(2) for m in FENCE.finditer(section) if m.group(1) == "console"]
-    command = f"$ kasvufee run examples/{slug}/scheme.yaml examples/{slug}/events.csv --as-of "
-    assert any(command in block for block in consoles), (
+    commands = [f"$ kasvufee {verb} examples/{slug}/scheme.yaml examples/{slug}/events.csv "
+                for verb in ("run", "post")]
+    assert any(c in block for block in consoles for c in commands), (
         f"docs/pilots.md, section {slug}: no ```console block running the example"
     )
 

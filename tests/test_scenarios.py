@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 import kasvufee
-from tests.conftest import EXAMPLES, PILOTS, ROOT
+from tests.conftest import EXAMPLES, GOLDEN, ROOT
 
 SCENARIOS = ROOT / "tests" / "scenarios"
 CASES = sorted(p.parent for p in SCENARIOS.glob("*/*/expected.json"))
@@ -39,7 +41,7 @@ def _as_of(case: Path) -> dt.date:
     return dt.date.fromisoformat(str(_expected(case)["as_of"]))
 
 
-def _euros(d: dict[str, object]) -> dict[str, str]:
+def _euros(d: Mapping[str, Decimal]) -> dict[str, str]:
     return {k: f"{v:.2f}" for k, v in d.items()}
 
 
@@ -47,9 +49,9 @@ def _id(case: Path) -> str:
     return f"{case.parent.name}/{case.name}"
 
 
-def test_every_pilot_has_scenarios() -> None:
+def test_every_golden_pilot_has_scenarios() -> None:
     slugs = {case.parent.name for case in CASES}
-    assert slugs == set(PILOTS)
+    assert slugs == {p.name for p in GOLDEN.iterdir() if p.is_dir()}
     for case in CASES:
         assert _expected(case)["pilot"] == case.parent.name
         assert (case / "events.csv").is_file()

@@ -26,6 +26,13 @@ from kasvufee.events import read_events
 from kasvufee.ledger import Ledger
 from kasvufee.report.explain import explain_text
 from kasvufee.report.export import BINARY, FORMATS, WRITERS, write_frame
+from kasvufee.report.programme import (
+    load_programme,
+    rollup,
+    rollup_json,
+    rollup_rows,
+    rollup_text,
+)
 from kasvufee.scheme import load_scheme, scheme_json_schema
 from kasvufee.store import DEFAULT_LEDGER, PostedLedger, period_end
 
@@ -47,17 +54,28 @@ def _date(value: str | None, option: str) -> dt.date:
 
 
 @contextlib.contextmanager
-def _output(path: str, binary: bool) -> Iterator[IO[bytes]]:
-    """Write to a temporary file and move it into place only on success."""
+def _output(path: str) -> Iterator[IO[bytes]]:
+    """Write to a temporary file and move it into place only on success.
+
+    ``-`` is standard output; an existing device or pipe (``/dev/null``, a
+    FIFO) is written directly, since it cannot be replaced by a file.
+    """
     if path == "-":
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
     target = Path(path)
+    if target.exists() and not target.is_file() and not target.is_dir():
+        with target.open("wb") as special:
+            yield special
+        return
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise InputError([Problem("<command line>", None, "--out", "an existing directory",
                                   str(directory))])
+    if target.is_dir():
+        raise InputError([Problem("<command line>", None, "--out", "a file path",
+                                  f"the folder {target}")])
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out:
@@ -67,7 +85,6 @@ def _output(path: str, binary: bool) -> Iterator[IO[bytes]]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    del binary
 
 
 def _progress_reader(path: str) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
@@ -156,10 +173,10 @@ def run(scheme: str, events: str, as_of: str | None, fmt: str, out: str, finnish
         raise InputError([Problem("<command line>", None, "--out",
                                   f"a file path for --format {fmt}", "a terminal")])
     ledger = evaluate(sch, table, day)
-    with _output(out, fmt in BINARY) as stream:
+    with _output(out) as stream:
         WRITERS[fmt](ledger, stream)
     if report:
-        with _output(report, False) as stream:
+        with _output(report) as stream:
             stream.write(json.dumps(run_report(ledger), ensure_ascii=False, indent=1).encode())
     _summary(ledger)
 
@@ -292,8 +309,30 @@ def entries(ledger: str, as_posted_on: str | None, scheme_id: str | None, fmt: s
     if fmt in BINARY and out == "-" and sys.stdout.isatty():
         raise InputError([Problem("<command line>", None, "--out",
                                   f"a file path for --format {fmt}", "a terminal")])
-    with _output(out, fmt in BINARY) as stream:
+    with _output(out) as stream:
         write_frame(table, fmt, stream, sheet="entries")
+
+
+@main.command()
+@click.argument("programme_file", metavar="PROGRAMME", type=click.Path(dir_okay=False))
+@LEDGER_OPTION
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+@click.option("--out", default="-", metavar="PATH|-", show_default=True)
+@_guarded
+def programme(programme_file: str, ledger: str, fmt: str, out: str) -> None:
+    """Committed, paid and remaining by year and by project for a programme."""
+    plan = load_programme(programme_file)
+    with PostedLedger.open(ledger) as store:
+        result = rollup(plan, store)
+    with _output(out) as stream:
+        if fmt == "json":
+            stream.write(json.dumps(rollup_json(result), ensure_ascii=False,
+                                    indent=1).encode() + b"\n")
+        elif fmt == "csv":
+            rollup_rows(result).write_csv(stream)
+        else:
+            stream.write(rollup_text(result).encode() + b"\n")
 
 
 def _period(period: str) -> None:

@@ -27,11 +27,12 @@ def evaluate_schedule(c: ScheduleFee, version: Version, p: Prepared) -> pl.DataF
     cents = static_cents(version, c.id, c.amount)
     n = len(dates)
     df = pl.DataFrame({"earned_on": dates, "seq": list(range(1, n + 1))},
-                      schema={"earned_on": pl.Date, "seq": pl.Int64})
+                      schema={"earned_on": pl.Date, "seq": pl.Int64}).join(
+        pl.DataFrame({"provider_id": list(c.providers)}, schema={"provider_id": pl.String}),
+        how="cross")
     df = df.with_columns(
         pl.lit(c.id).alias("component"),
         pl.lit(version.version).alias("version"),
-        pl.lit(c.provider).alias("provider_id"),
         pl.lit(None, dtype=pl.String).alias("client_id"),
         pl.lit(cents, dtype=pl.Int64).alias("amount"),
         pl.lit(None, dtype=pl.Int64).alias("ord"),

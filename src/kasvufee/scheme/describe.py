@@ -90,7 +90,7 @@ def describe(version: Version, c: EventFee | ScheduleFee | CheckpointFee) -> str
         when = (", ".join(d.isoformat() for d in s.dates) if s.dates is not None
                 else f"{s.freq} every {s.interval} from {s.start}"
                 + (f", {s.count} times" if s.count else f" until {s.until}"))
-        parts.append(f"to {c.provider} on {when}")
+        parts.append(f"to {', '.join(c.providers)} on {when}")
     elif isinstance(c, CheckpointFee):
         metrics = "; ".join(_metric(name, m) for name, m in c.metrics.items())
         parts.append(f"per client when {c.condition} at {c.months} months after {c.anchor}"

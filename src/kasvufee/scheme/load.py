@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from kasvufee.errors import ExpressionError, Problem, SchemeError
+from kasvufee.errors import ExpressionError, InputError, Problem, SchemeError
 from kasvufee.scheme.check import check_scheme
 from kasvufee.scheme.model import Scheme
 
@@ -52,48 +52,76 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
 _ExactLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
 
 
-def load_scheme(path: str | os.PathLike[str]) -> Scheme:
-    """Read and validate a scheme file; raise ``SchemeError`` listing every problem."""
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_text_file(path: str | os.PathLike[str], what: str, error: type[InputError]) -> str:
+    """A small UTF-8 text file (a scheme or programme), or ``error`` saying why not."""
     name = str(path)
     p = Path(path)
     try:
         if p.stat().st_size > MAX_SCHEME_BYTES:
-            raise SchemeError([Problem(name, None, None, "a scheme file under 2 MB",
-                                       f"{p.stat().st_size} bytes")])
-        text = p.read_text(encoding="utf-8")
+            raise error([Problem(name, None, None, f"a {what} file under 2 MB",
+                                 f"{p.stat().st_size} bytes")])
+        return p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SchemeError([Problem(name, None, None, "an existing scheme file",
-                                   "no such file")]) from None
+        raise error([Problem(name, None, None, f"an existing {what} file",
+                             "no such file")]) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SchemeError([Problem(name, None, None, "a readable UTF-8 text file",
-                                   type(exc).__name__)]) from None
-    return parse_scheme(text, source=name)
+        raise error([Problem(name, None, None, "a readable UTF-8 text file",
+                             type(exc).__name__)]) from None
 
 
-def parse_scheme(text: str, *, source: str = "<scheme>") -> Scheme:
-    """Validate scheme YAML given as text."""
+def parse_yaml_model(text: str, model: type[M], *, source: str, error: type[InputError],
+                     top: str, context: dict[str, Any] | None = None
+                     ) -> tuple[M, yaml.Node | None]:
+    """Safe-load YAML and validate it as ``model``; every problem with its line.
+
+    ``top`` describes the expected top-level mapping for the message when the
+    document is not a mapping at all.
+    """
+    loader = _ExactLoader(text)  # one parse: the node tree gives lines, the data values
     try:
-        node = yaml.compose(text, Loader=_ExactLoader)
-        data = yaml.load(text, Loader=_ExactLoader)
+        node = loader.get_single_node()
+        data = None if node is None else loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise SchemeError([Problem(source, line, None, "valid YAML", str(problem))]) from None
+        raise error([Problem(source, line, None, "valid YAML", str(problem))]) from None
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
-        raise SchemeError([Problem(source, 1, None, "a mapping with scheme, title and versions",
-                                   type(data).__name__)])
+        raise error([Problem(source, 1, None, f"a mapping with {top}", type(data).__name__)])
     try:
-        scheme = Scheme.model_validate(data, context={"located": True})
+        return model.model_validate(data, context=context), node
     except ValidationError as exc:
-        raise SchemeError(_problems(exc, node, source)) from None
+        raise error(_problems(exc, node, source)) from None
+
+
+def located(findings: Iterable[tuple[tuple[str | int, ...], str, str]], node: yaml.Node | None,
+            source: str) -> list[Problem]:
+    """Findings of cross-field checks as problems with their YAML lines."""
+    problems = []
+    for loc, expected, found in findings:
+        line, path = _locate(node, loc)
+        problems.append(Problem(source, line, path or None, expected, found))
+    return problems
+
+
+def load_scheme(path: str | os.PathLike[str]) -> Scheme:
+    """Read and validate a scheme file; raise ``SchemeError`` listing every problem."""
+    return parse_scheme(read_text_file(path, "scheme", SchemeError), source=str(path))
+
+
+def parse_scheme(text: str, *, source: str = "<scheme>") -> Scheme:
+    """Validate scheme YAML given as text."""
+    scheme, node = parse_yaml_model(text, Scheme, source=source, error=SchemeError,
+                                    top="scheme, title and versions",
+                                    context={"located": True})
     findings = check_scheme(scheme)
     if findings:
-        problems = []
-        for loc, expected, found in findings:
-            line, path = _locate(node, loc)
-            problems.append(Problem(source, line, path or None, expected, found))
-        raise SchemeError(problems)
+        raise SchemeError(located(findings, node, source))
     return scheme
 
 
@@ -129,6 +157,9 @@ def _message(err: Mapping[str, Any]) -> tuple[str, str]:
     if err["type"] == "string_pattern_mismatch" and "a-z0-9" in str(ctx.get("pattern", "")):
         return ("a lowercase id of letters a-z, digits, '-' and '_' (like varsinais-suomi)",
                 repr(err.get("input")))
+    if err["type"] == "too_short":
+        return (f"at least {ctx.get('min_length')} item(s)",
+                f"{ctx.get('actual_length')}")
     if err["type"] == "union_tag_invalid":
         return (f"{ctx.get('discriminator', 'kind')} one of {ctx.get('expected_tags')}",
                 repr(ctx.get("tag")))

@@ -381,12 +381,17 @@ class EventFee(ComponentBase):
 
 
 class ScheduleFee(ComponentBase):
-    """A fixed amount on each date of a schedule, paid to one provider (contract level)."""
+    """A fixed amount on each date of a schedule, paid to each listed provider
+    (contract level): instalments of a fixed fee, or yearly grants."""
 
     kind: Literal["schedule"]
-    provider: str
+    provider: str | tuple[str, ...] = Field(description="the provider paid, or a list of them")
     amount: Cents | ShareOf
     schedule: Schedule
+
+    @property
+    def providers(self) -> tuple[str, ...]:
+        return (self.provider,) if isinstance(self.provider, str) else self.provider
 
 
 class CheckpointFee(ComponentBase):
