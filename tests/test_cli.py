@@ -144,3 +144,35 @@ def test_out_to_a_device_writes_through_it(tmp_path: Path) -> None:
     assert code == 0 and Path("/dev/null").is_char_device()
     code, _, err = invoke("run", SCHEME, EVENTS, "--format", "csv", "--out", str(tmp_path))
     assert code == 2 and "--out: expected a file path, got the folder" in err
+
+
+def test_post_statement_explain_and_verify_from_the_command_line(tmp_path: Path) -> None:
+    ledger = str(tmp_path / "l.sqlite")
+    for period, day in (("2018-02", "2018-02-28"), ("2018-04", "2018-04-30")):
+        code, out, err = invoke("post", SCHEME, EVENTS, "--ledger", ledger, "--period", period,
+                                "--posted-on", day)
+        assert code == 0, err
+    # by April: 3 training referrals (1 200), Q1 and Q2 (4 000), R15 cut to 800, R16 to 0
+    assert "posting #2 added 7 entries and 0 reversals, net 6000.00 EUR" in out
+    code, out, _ = invoke("post", SCHEME, EVENTS, "--ledger", ledger, "--period", "2018-04")
+    assert code == 0 and "nothing to post" in out
+    code, out, _ = invoke("entries", "--ledger", ledger, "--format", "jsonl",
+                          "--as-posted-on", "2018-03-01")
+    assert code == 0 and len(out.splitlines()) == 16  # 2 start fees + R01-R14 in February
+    entry = json.loads(out.splitlines()[0])["entry_id"]
+    code, out, _ = invoke("explain", entry, "--ledger", ledger)
+    assert code == 0 and "Rule: 30000.00 €, once per provider, on milestone_reached" in out
+    code, out, _ = invoke("verify", "--ledger", ledger)
+    assert code == 0 and "23 entries, the hash chain is intact" in out
+    statement = tmp_path / "s.json"
+    code, _, err = invoke("statement", "--ledger", ledger, "--provider", "SATA-1", "--period",
+                          "2018-04", "--format", "json", "--out", str(statement))
+    assert code == 0, err
+    assert json.loads(statement.read_text())["total"] == "2000.00"
+    code, _, err = invoke("close", "--ledger", ledger, "--scheme", "satakunta-kokosata",
+                          "--period", "2018-04")
+    assert code == 0
+    code, _, err = invoke("post", SCHEME, EVENTS, "--ledger", ledger, "--period", "2018-04")
+    assert code == 1 and "period 2018-04 of satakunta-kokosata was closed" in err
+    code, _, err = invoke("post", SCHEME, EVENTS, "--ledger", ledger, "--period", "2018-13")
+    assert code == 2 and "--period: expected a period YYYY-MM, got '2018-13'" in err

@@ -176,3 +176,15 @@ def test_date_attributes_are_not_expression_values() -> None:
         "amount: 900.00", "amount: {formula: \"started + 1\"}")
     (problem,) = problems(text)
     assert "formula: expected a known name" in problem and "got 'started'" in problem
+
+
+@pytest.mark.parametrize("slug", sorted(p.parent.name for p in
+                                        (Path(__file__).parent.parent / "examples").glob(
+                                            "*/scheme.yaml")))
+def test_a_scheme_survives_its_json_copy(slug: str) -> None:
+    # the posted ledger keeps each scheme as JSON and reads it back for statements
+    from kasvufee.scheme.model import Scheme
+
+    path = Path(__file__).parent.parent / "examples" / slug / "scheme.yaml"
+    scheme = kasvufee.load_scheme(path)
+    assert Scheme.model_validate_json(scheme.model_dump_json()) == scheme

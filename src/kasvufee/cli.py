@@ -33,6 +33,9 @@ from kasvufee.report.programme import (
     rollup_rows,
     rollup_text,
 )
+from kasvufee.report.statement import FORMATS as STATEMENT_FORMATS
+from kasvufee.report.statement import LANGS as STATEMENT_LANGS
+from kasvufee.report.statement import build_statement, read_pseudonymize_key, write_statement
 from kasvufee.scheme import load_scheme, scheme_json_schema
 from kasvufee.store import DEFAULT_LEDGER, PostedLedger, period_end
 
@@ -333,6 +336,34 @@ def programme(programme_file: str, ledger: str, fmt: str, out: str) -> None:
             rollup_rows(result).write_csv(stream)
         else:
             stream.write(rollup_text(result).encode() + b"\n")
+
+
+@main.command()
+@LEDGER_OPTION
+@click.option("--provider", "provider_id", required=True, metavar="ID")
+@click.option("--period", required=True, metavar="YYYY-MM")
+@click.option("--scheme", "scheme_id", metavar="SCHEME_ID", help="Only this scheme.")
+@click.option("--format", "fmt", type=click.Choice(STATEMENT_FORMATS), default="xlsx",
+              show_default=True)
+@click.option("--lang", type=click.Choice(STATEMENT_LANGS), default="fi", show_default=True)
+@click.option("--out", required=True, metavar="PATH|-")
+@click.option("--pseudonymize-key", "key_file", type=click.Path(dir_okay=False),
+              help="Replace client ids by keyed hashes (HMAC-SHA256) with the key in FILE.")
+@_guarded
+def statement(ledger: str, provider_id: str, period: str, scheme_id: str | None, fmt: str,
+              lang: str, out: str, key_file: str | None) -> None:
+    """A provider's statement for a period: lines by component, reversals with
+    their reasons, totals, caps used and remaining, and the star rating."""
+    _period(period)
+    key = read_pseudonymize_key(key_file) if key_file else None
+    with PostedLedger.open(ledger) as store:
+        result = build_statement(store, provider_id, period, scheme_id=scheme_id,
+                                 pseudonymize_key=key)
+    with _output(out) as stream:
+        write_statement(result, fmt, lang, stream)  # type: ignore[arg-type]
+    if out != "-":
+        _err(f"{provider_id} {period}: statement written to {out} "
+             f"(total {result.total_cents / 100:.2f} EUR)")
 
 
 def _period(period: str) -> None:

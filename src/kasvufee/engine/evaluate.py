@@ -32,7 +32,8 @@ from kasvufee.engine.prepare import Prepared, prepare
 from kasvufee.engine.schedule import evaluate_schedule
 from kasvufee.ledger import Ledger
 from kasvufee.money import cents_to_text
-from kasvufee.scheme.model import Cap, CheckpointFee, EventFee, ScheduleFee, Scheme, Version
+from kasvufee.scheme.model import CheckpointFee, EventFee, ScheduleFee, Scheme, Version
+from kasvufee.scheme.prices import effective_caps
 
 Kind = Callable[[Any, Version, Prepared], pl.DataFrame]
 KINDS: dict[type, Kind] = {
@@ -61,7 +62,7 @@ def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date) -> Ledger:
                 pl.format("pending: the condition becomes true on {}, after {}",
                           date_text(pl.col("earned_on")), pl.lit(as_of.isoformat())))
     earned = cand.filter(pl.col("held").is_null()).sort(EARNING_ORDER, nulls_last=True)
-    earned = apply_caps(earned, _caps(scheme))
+    earned = apply_caps(earned, effective_caps(scheme))
     held = cand.filter(pl.col("held").is_not_null()).sort(
         EARNING_ORDER, nulls_last=True)
     return Ledger(scheme.scheme, _entries(scheme, earned), _held(held), as_of, p.voided)
@@ -141,16 +142,6 @@ def _once_per(cand: pl.DataFrame) -> pl.DataFrame:
                                       pl.col("_winner"), date_text(pl.col("_winner_on"))))
     return cand.drop("_pays", "_prov", "_paid", "_prov_id", "_prov_on", "_winner",
                      "_winner_on")
-
-
-def _caps(scheme: Scheme) -> tuple[Cap, ...]:
-    """Caps by id, in the order first declared; a later version's definition of
-    a cap replaces the earlier one for the whole contract."""
-    by_id: dict[str, Cap] = {}
-    for v in scheme.versions:
-        for cap in v.caps:
-            by_id[cap.id] = cap
-    return tuple(by_id.values())
 
 
 def _entries(scheme: Scheme, earned: pl.DataFrame) -> pl.DataFrame:

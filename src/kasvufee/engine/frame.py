@@ -28,6 +28,7 @@ from typing import cast
 import polars as pl
 
 from kasvufee.money import cents_to_text
+from kasvufee.scheme import expr as ex
 from kasvufee.scheme.model import Scalar
 
 CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
@@ -46,7 +47,7 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "facts": pl.List(pl.String()),
     "held": pl.String(),
 }
-DECIMAL = pl.Decimal(38, 10)
+DECIMAL = ex.DECIMAL_DTYPE  # the expression language's numbers: exact products of inputs
 
 
 def empty_candidates() -> pl.DataFrame:

@@ -85,12 +85,13 @@ Exact numbers
 -------------
 
 Numbers are exact decimals, never binary floating point: ``0.1 + 0.2 == 0.3`` is true.
-Every number is held with 10 decimal places and at most 28 digits before the decimal
-point.  Adding, subtracting and negating are exact.  When the exact result of a
-multiplication or division has more than 10 decimal places, it is rounded to 10 places,
+Every number is held with 20 decimal places and at most 18 digits before the decimal
+point.  Adding, subtracting and negating are exact, and so is multiplying two event
+attributes (they have at most 10 decimals each).  When the exact result of a
+multiplication or division has more than 20 decimal places, it is rounded to 20 places,
 with an exact tie going to the even last digit (the rule the compiled, column-wise form
-uses).  This can only ever change the 10th decimal place, and never changes the result of
-``round(x, n)`` for ``n`` up to 9.  A result too large to hold is an error.
+uses).  This can only ever change the 20th decimal place, and never changes the result of
+``round(x, n)`` for ``n`` up to 19.  A result too large to hold is an error.
 
 Missing values
 --------------
@@ -178,13 +179,17 @@ MAX_DEPTH = 32
 MAX_NODES = 256
 """Most parts (nodes of the tree) an expression may have."""
 
-SCALE = 10
-"""Decimal places every number is held with (polars ``Decimal(38, 10)``)."""
+SCALE = 20
+"""Decimal places every number is held with (polars ``Decimal(38, 20)``).
 
-MAX_INTEGER_DIGITS = 28
-"""Digits before the decimal point a number may have (38 - 10)."""
+Event attributes have at most 10 decimals, so the product of two of them (a
+growth factor times a revenue) is exact; only a division can round."""
 
-_DECIMAL_DTYPE = pl.Decimal(38, SCALE)
+MAX_INTEGER_DIGITS = 18
+"""Digits before the decimal point a number may have (38 - 20)."""
+
+DECIMAL_DTYPE = pl.Decimal(38, SCALE)
+_DECIMAL_DTYPE = DECIMAL_DTYPE
 _LIMIT = 10**MAX_INTEGER_DIGITS
 _CTX = Context(prec=200)
 
@@ -281,7 +286,8 @@ _EXPECT_VALUE = (
     "'-', 'not' or '(')"
 )
 _EXPECT_OPERATOR = "an operator (such as + - * / == < and or) or the end of the expression"
-_EXPECT_ROUND_PLACES = "a whole number of decimal places from 0 to 10 written directly (like 2)"
+_EXPECT_ROUND_PLACES = (f"a whole number of decimal places from 0 to {SCALE} written directly "
+                        "(like 2)")
 _END = "end of expression"
 
 _KEYWORDS = frozenset({"and", "or", "not", "true", "false"})
@@ -1096,7 +1102,7 @@ def evaluate(
     """Compute the expression for one case, exactly, in pure Python.
 
     This is the reference for :func:`to_polars`: both give the same result.  Results of
-    arithmetic are exact decimals held with 10 decimal places (see the module
+    arithmetic are exact decimals held with 20 decimal places (see the module
     documentation for rounding); None is a missing value.
 
     Args:
@@ -1268,11 +1274,11 @@ def to_polars(node: Node, resolve: Callable[[str], pl.Expr]) -> pl.Expr:
     Args:
         node: a tree from :func:`parse` that passed :func:`check`.
         resolve: gives the column expression for a name; numbers must be
-            ``Decimal(38, 10)``, texts ``String`` and true/false values ``Boolean``.
+            ``Decimal(38, 20)``, texts ``String`` and true/false values ``Boolean``.
 
     Returns:
         An expression giving, row by row, what :func:`evaluate` gives; numbers are
-        ``Decimal(38, 10)`` and a missing result is null.  Running it raises a polars
+        ``Decimal(38, 20)`` and a missing result is null.  Running it raises a polars
         ``ComputeError`` when a result is too large to hold, where :func:`evaluate` raises
         ``ExpressionError`` (``if`` computes both of its values here, so such an error can
         come from the value not chosen).

@@ -96,9 +96,15 @@ def _pays_form(value: Any) -> str:
         else "euros"
 
 
+def _pays_text(value: int | Decimal) -> str:
+    # ints are cents, Decimals are fractions: written back as the file wrote them
+    return percent_text(value) if isinstance(value, Decimal) else format_cents(value)
+
+
 Pays = Annotated[
     Annotated[Cents, Tag("euros")] | Annotated[Percent, Tag("percent")],
-    Discriminator(_pays_form)]
+    Discriminator(_pays_form),
+    PlainSerializer(_pays_text, return_type=str)]
 
 
 class Model(BaseModel):

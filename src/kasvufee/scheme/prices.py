@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from kasvufee.money import allocate_shares, round_cents
-from kasvufee.scheme.model import Amount, MeanBands, ShareOf, Version
+from kasvufee.scheme.model import Amount, Cap, MeanBands, Scheme, ShareOf, Version
 
 
 def share_cents(version: Version, component: str, share: ShareOf) -> int:
@@ -38,3 +38,13 @@ def full_amount(version: Version, component: str, amount: Amount) -> int | None:
     if isinstance(amount, MeanBands):
         return static_cents(version, component, amount.base) if amount.base is not None else None
     return static_cents(version, component, amount)
+
+
+def effective_caps(scheme: Scheme) -> tuple[Cap, ...]:
+    """The scheme's caps by id, in the order first declared; a later version's
+    definition of a cap replaces the earlier one for the whole contract."""
+    by_id: dict[str, Cap] = {}
+    for version in scheme.versions:
+        for cap in version.caps:
+            by_id[cap.id] = cap
+    return tuple(by_id.values())

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, func, make_url, select, text
 from sqlalchemy.exc import DBAPIError
 
 from kasvufee.engine.evaluate import evaluate
@@ -91,6 +91,13 @@ def _url(target: str | os.PathLike[str]) -> str:
     return f"sqlite:///{Path(text_).resolve()}"
 
 
+def _shown(url: str, target: str | os.PathLike[str]) -> str:
+    """How to name the ledger in messages: never with its password."""
+    if url.startswith("sqlite"):
+        return str(target)
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": LOCK_TIMEOUT_SECONDS})
@@ -122,7 +129,7 @@ class PostedLedger:
             folder = Path(url.removeprefix("sqlite:///")).parent
             if not folder.is_dir():
                 raise UsageError(f"an existing folder for the ledger file, got {folder}")
-        ledger = cls(_engine(url), str(target))
+        ledger = cls(_engine(url), _shown(url, target))
         with ledger._transaction() as conn:
             t.migrate(conn)
         return ledger

@@ -1,0 +1,976 @@
+"""Provider statements (*maksuerittely*): what one provider earned in one month.
+
+``build_statement(store, provider_id, period)`` reads the posted ledger and
+returns a ``Statement``: pure data, amounts in integer cents.  For every
+scheme in which the provider has entries up to and including the period (or
+the one scheme asked for), it holds
+
+- the **lines** posted in the period, grouped by component (in the scheme's
+  declared order), each group in earning order (``earned_on``, then posting
+  order); a reversal carries the reason the ledger recorded for it;
+- a **subtotal** per component, the **period total** and the provider's
+  **total to date** (every period up to and including this one);
+- the **caps**: for a cap ``per: provider`` the provider's posted amounts in
+  the cap's components (earned and reversals, all periods up to this one), for
+  ``per: contract`` everyone's, and the limit minus that; for ``per: client``
+  how many of the provider's clients have reached it;
+- the provider's **star rating** (mean client score, number of answers) as
+  last posted up to the period, when the scheme has a ``rating``.
+
+A scheme with no lines in the month still appears (with its total to date,
+caps and rating): a month without earnings is worth a statement too.
+
+``write_statement(statement, fmt, lang, out)`` writes it as xlsx, csv, json or
+html, in Finnish or English:
+
+- money through Babel: Finnish ``format_currency(Decimal("1234.56"), "EUR",
+  locale="fi_FI")`` is ``"1\\u00a0234,56\\u00a0€"`` (a no-break space U+00A0
+  groups the thousands and precedes the sign) and a negative amount starts
+  with an ASCII hyphen-minus: ``"-150,00\\u00a0€"``; English (``en_IE``) is
+  ``"€1,234.56"`` and ``"-€150.00"``;
+- dates: Finnish ``d.M.yyyy`` (``1.7.2018``), English ``d MMM yyyy``
+  (``1 Jul 2018``; CLDR abbreviates September as ``Sept``); the period as a
+  month name (``heinäkuu 2018``, ``July 2018``);
+- **json** is for machines and the same in both languages: amounts as
+  decimal strings (``"1234.56"``), dates ISO, keys in English;
+- **csv** has one row per line plus rows for subtotals, totals, caps and the
+  rating, told apart by the first column.  Amounts are plain numbers with the
+  language's decimal separator and no grouping (``-150,00`` / ``-150.00``) so
+  a spreadsheet reads them as numbers; the Finnish file uses ``;`` between
+  fields (a decimal comma needs it), the English one ``,``; UTF-8 with a byte
+  order mark so that Excel shows ä and ö.  Amounts come from integers and are
+  never formulas; every *text* cell that a spreadsheet would read as a formula
+  (starting with ``= + - @``, tab or carriage return) gets a leading ``'``;
+- **xlsx** has real numbers with a euro number format (Excel shows the
+  reader's own separators), real dates, and every text cell written with
+  ``safe_cell`` so ``=HYPERLINK(...)`` stays text;
+- **html** is one self-contained printable page: inline CSS, no scripts,
+  every value escaped, ``lang`` set.
+
+With a pseudonymisation key every client id becomes ``c-`` and the first 16
+hex digits of HMAC-SHA256(key, client id), also where a reversal's reason
+text mentions it; the same key gives the same pseudonyms.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import html
+import io
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, Literal, get_args
+
+import polars as pl
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+
+from kasvufee.errors import LedgerError, UsageError
+from kasvufee.money import format_cents
+from kasvufee.report.export import FORMULA_START, safe_cell
+from kasvufee.scheme.describe import describe_cap
+from kasvufee.scheme.model import Cap, Scheme
+from kasvufee.scheme.prices import effective_caps
+from kasvufee.store.posted import PostedLedger
+
+Format = Literal["xlsx", "csv", "json", "html"]
+Lang = Literal["fi", "en"]
+Per = Literal["client", "provider", "contract"]
+
+FORMATS: tuple[Format, ...] = get_args(Format)
+LANGS: tuple[Lang, ...] = get_args(Lang)
+LOCALES: dict[Lang, str] = {"fi": "fi_FI", "en": "en_IE"}
+PSEUDONYM_PREFIX = "c-"
+MIN_KEY_BYTES = 16
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    """One posted entry on a statement.
+
+    Attributes:
+        entry_id: the ledger entry's id.
+        component: the component that earned it.
+        client: the client id (pseudonymised when a key was given); None for
+            contract-level entries.
+        earned_on: the date the condition became true.
+        amount_cents: the amount, negative for a reversal.
+        kind: ``earned`` or ``reversal``.
+        scheme_version: the scheme version that priced it.
+        reason: for a reversal, why the earlier entry is no longer due.
+        reverses: for a reversal, the entry it reverses, and ``reverses_period``
+            the period that entry was posted in.
+        capped_from_cents, cap: the uncapped amount and the cap's id, when a cap
+            cut the amount.
+    """
+
+    entry_id: str
+    component: str
+    client: str | None
+    earned_on: dt.date
+    amount_cents: int
+    kind: str
+    scheme_version: str
+    reason: str | None = None
+    reverses: str | None = None
+    reverses_period: str | None = None
+    capped_from_cents: int | None = None
+    cap: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentTotal:
+    """The lines of one component in the period: how many and their sum.
+
+    Attributes:
+        component: the component id; ``title`` its title in the scheme, if any.
+        lines: the number of lines; ``amount_cents`` their sum.
+    """
+
+    component: str
+    title: str | None
+    lines: int
+    amount_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class CapUse:
+    """How much of a cap is used, as posted up to the end of the period.
+
+    Attributes:
+        cap: the cap's id; ``per`` what it limits; ``components`` the components
+            it covers (None: all); ``limit_cents`` its amount; ``description``
+            the cap in words.
+        used_cents, remaining_cents: posted amounts in the cap's components (the
+            provider's for ``per: provider``, everyone's for ``per: contract``) and
+            the limit minus that; None for ``per: client``.
+        clients, clients_at_cap: for ``per: client``, how many of the provider's
+            clients have amounts under the cap and how many have reached it;
+            None otherwise.
+    """
+
+    cap: str
+    per: Per
+    components: tuple[str, ...] | None
+    limit_cents: int
+    description: str
+    used_cents: int | None = None
+    remaining_cents: int | None = None
+    clients: int | None = None
+    clients_at_cap: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StarRating:
+    """The provider's star rating: the mean of its clients' scores (two
+    decimals; None before anyone answered) and the number of clients who did."""
+
+    mean: Decimal | None
+    answers: int
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeStatement:
+    """The provider's statement under one scheme.
+
+    Attributes:
+        scheme_id, title, buyer: the scheme, as last posted up to the period.
+        lines: the entries posted in the period, grouped by component.
+        components: a subtotal per component with lines, in the lines' order.
+        total_cents: the period's total; ``to_date_cents`` the total of every
+            period up to and including this one.
+        caps: each cap of the scheme and its use.
+        rating: the star rating, or None when the scheme has no rating.
+    """
+
+    scheme_id: str
+    title: str
+    buyer: str | None
+    lines: tuple[StatementLine, ...]
+    components: tuple[ComponentTotal, ...]
+    total_cents: int
+    to_date_cents: int
+    caps: tuple[CapUse, ...]
+    rating: StarRating | None
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A provider's statement for a ``YYYY-MM`` period, one part per scheme.
+
+    Attributes:
+        provider_id: the provider.
+        period: the payout period, ``YYYY-MM``.
+        schemes: one part per scheme, by scheme id.
+        pseudonymized: whether client ids are replaced by keyed pseudonyms.
+    """
+
+    provider_id: str
+    period: str
+    schemes: tuple[SchemeStatement, ...]
+    pseudonymized: bool = False
+
+    @property
+    def total_cents(self) -> int:
+        """The period's total over all schemes."""
+        return sum(s.total_cents for s in self.schemes)
+
+    @property
+    def to_date_cents(self) -> int:
+        """The total to date over all schemes."""
+        return sum(s.to_date_cents for s in self.schemes)
+
+    @property
+    def month(self) -> dt.date:
+        """The first day of the period."""
+        return dt.date.fromisoformat(f"{self.period}-01")
+
+
+# --------------------------------------------------------------------------- building
+
+
+def pseudonym(client_id: str, key: bytes) -> str:
+    """The keyed pseudonym of a client id: ``c-`` and 16 hex digits of HMAC-SHA256."""
+    digest = hmac.new(key, client_id.encode("utf-8"), hashlib.sha256).hexdigest()
+    return PSEUDONYM_PREFIX + digest[:16]
+
+
+def read_pseudonymize_key(path: str | Path) -> bytes:
+    """The key in a file, without trailing line breaks or spaces (so that an
+    editor's final newline does not change every pseudonym)."""
+    try:
+        key = Path(path).read_bytes().rstrip()
+    except OSError as exc:
+        raise UsageError(f"a readable key file, got {path}: {exc.strerror}") from None
+    _check_key(key, str(path))
+    return key
+
+
+def _check_key(key: bytes, where: str = "the pseudonymisation key") -> None:
+    if len(key) < MIN_KEY_BYTES:
+        raise UsageError(f"{where}: a pseudonymisation key of at least {MIN_KEY_BYTES} "
+                         f"bytes, got {len(key)}")
+
+
+def build_statement(store: PostedLedger, provider_id: str, period: str, *,
+                    scheme_id: str | None = None,
+                    pseudonymize_key: bytes | None = None) -> Statement:
+    """The provider's statement for ``period`` from the posted ledger.
+
+    Covers every scheme in which the provider has entries up to and including
+    the period, or only ``scheme_id``.  Raises ``UsageError`` for a period that
+    is not ``YYYY-MM`` or a too short key, and ``LedgerError`` when the ledger
+    has no entry for the provider at all or the scheme asked for was not posted
+    by then.
+    """
+    if not _PERIOD.match(period):
+        raise UsageError(f"a period YYYY-MM, got {period!r}")
+    if pseudonymize_key is not None:
+        _check_key(pseudonymize_key)
+    every = _with_cents(store.entries())
+    mine = every.filter(pl.col("provider_id") == provider_id)
+    if mine.height == 0:
+        raise LedgerError(f"no entries for provider {provider_id!r} in {store.where}; "
+                          f"the ledger has entries for {_some(every['provider_id'])}")
+    upto = pl.col("period") <= period
+    if scheme_id is not None:
+        scheme_ids = [scheme_id]
+    else:
+        scheme_ids = sorted(set(mine.filter(upto)["scheme_id"].to_list()))
+    hide = _Pseudonyms(pseudonymize_key, mine["client_id"].drop_nulls().unique().to_list())
+    parts = []
+    for sid in scheme_ids:
+        try:
+            scheme = store.scheme(sid, period)
+        except LedgerError:
+            raise LedgerError(f"no posting of scheme {sid!r} up to {period} in "
+                              f"{store.where}") from None
+        in_scheme = pl.col("scheme_id") == sid
+        parts.append(_scheme_part(store, scheme, provider_id, period,
+                                  mine.filter(in_scheme & upto),
+                                  every.filter(in_scheme & upto), hide))
+    return Statement(provider_id, period, tuple(parts), pseudonymize_key is not None)
+
+
+def _some(ids: pl.Series, most: int = 5) -> str:
+    known = sorted(set(ids.to_list()))
+    if not known:
+        return "no provider (the ledger is empty)"
+    shown = ", ".join(repr(k) for k in known[:most])
+    noun = "provider" if len(known) == 1 else "providers"
+    return f"{len(known)} {noun}: {shown}" + (", …" if len(known) > most else "")
+
+
+def _with_cents(entries: pl.DataFrame) -> pl.DataFrame:
+    """The stored entries with their euro text back as integer cents (exact:
+    the ledger writes two decimals)."""
+    def cents(name: str) -> pl.Expr:
+        return pl.col(name).str.replace(".", "", literal=True).cast(pl.Int64)
+    return entries.with_columns(cents("amount").alias("amount_cents"),
+                                cents("capped_from").alias("capped_from_cents"))
+
+
+class _Pseudonyms:
+    """Client ids to keyed pseudonyms, in fields and in free text."""
+
+    def __init__(self, key: bytes | None, clients: Sequence[str]) -> None:
+        self.key = key
+        self.names = {} if key is None else {c: pseudonym(c, key) for c in clients}
+        self._pattern: re.Pattern[str] | None = None
+
+    def client(self, client_id: str | None) -> str | None:
+        if client_id is None or self.key is None:
+            return client_id
+        return self.names.get(client_id) or pseudonym(client_id, self.key)
+
+    def text(self, value: str | None) -> str | None:
+        """``value`` with every known client id, as a whole token ("client T1,",
+        "R15-1", but not the "T1" in "T10"), replaced by its pseudonym."""
+        if value is None or not self.names:
+            return value
+        if self._pattern is None:
+            ids = sorted(self.names, key=lambda c: (-len(c), c))
+            self._pattern = re.compile(
+                "(?<!\\w)(" + "|".join(re.escape(c) for c in ids) + ")(?!\\w)")
+        return self._pattern.sub(lambda m: self.names[m.group(1)], value)
+
+
+def _scheme_part(store: PostedLedger, scheme: Scheme, provider_id: str, period: str,
+                 mine: pl.DataFrame, everyone: pl.DataFrame,
+                 hide: _Pseudonyms) -> SchemeStatement:
+    """One scheme's part; ``mine`` and ``everyone`` hold the entries up to the period."""
+    titles: dict[str, str | None] = {}
+    for version in scheme.versions:
+        for c in version.components:
+            titles[c.id] = c.title or titles.get(c.id)
+    rank = {c: n for n, c in enumerate(titles)}
+    posted_in = dict(zip(mine["entry_id"].to_list(), mine["period"].to_list(), strict=True))
+    rows = sorted(mine.filter(pl.col("period") == period).iter_rows(named=True),
+                  key=lambda r: (rank.get(r["component"], len(rank)), r["component"],
+                                 r["earned_on"], r["chain_no"]))
+    lines = tuple(_line(store, r, posted_in, hide) for r in rows)
+    groups: dict[str, list[StatementLine]] = {}
+    for line in lines:
+        groups.setdefault(line.component, []).append(line)
+    components = tuple(ComponentTotal(c, titles.get(c), len(g), sum(x.amount_cents for x in g))
+                       for c, g in groups.items())
+    rating = None
+    if scheme.rating is not None:
+        stars = store.rating(scheme.scheme, provider_id, period)
+        rating = (StarRating(None, 0) if stars is None
+                  else StarRating(Decimal(stars[0]), stars[1]))
+    return SchemeStatement(
+        scheme_id=scheme.scheme, title=scheme.title, buyer=scheme.buyer, lines=lines,
+        components=components, total_cents=sum(x.amount_cents for x in lines),
+        to_date_cents=int(mine["amount_cents"].sum()),
+        caps=tuple(_cap_use(cap, mine, everyone) for cap in effective_caps(scheme)), rating=rating)
+
+
+def _line(store: PostedLedger, row: Mapping[str, Any], posted_in: Mapping[str, str],
+          hide: _Pseudonyms) -> StatementLine:
+    reverses = row["reverses"]
+    reason = None
+    if row["kind"] == "reversal" or reverses is not None:
+        reason = hide.text(_reversal_reason(store, row))
+    return StatementLine(
+        entry_id=row["entry_id"], component=row["component"],
+        client=hide.client(row["client_id"]), earned_on=row["earned_on"],
+        amount_cents=row["amount_cents"], kind=row["kind"],
+        scheme_version=row["scheme_version"], reason=reason, reverses=reverses,
+        reverses_period=None if reverses is None else posted_in.get(reverses),
+        capped_from_cents=row["capped_from_cents"], cap=row["cap"])
+
+
+def _reversal_reason(store: PostedLedger, row: Mapping[str, Any]) -> str:
+    """The reason stored in the reversal's derivation; failing that, the text
+    after ``): `` in its explanation ("Reverses X (…, posted in P): reason.")."""
+    derivation = store.entry(row["entry_id"]).get("derivation")
+    if isinstance(derivation, dict) and isinstance(derivation.get("reason"), str):
+        return str(derivation["reason"])
+    explanation: str = row["explanation"]
+    _, sep, reason = explanation.partition("): ")
+    return reason.removesuffix(".") if sep else explanation
+
+
+def _cap_use(cap: Cap, mine: pl.DataFrame, everyone: pl.DataFrame) -> CapUse:
+    inside = (pl.lit(True) if cap.components is None
+              else pl.col("component").is_in(list(cap.components)))
+    use = CapUse(cap=cap.id, per=cap.per, components=cap.components, limit_cents=cap.amount,
+                 description=describe_cap(cap))
+    if cap.per == "client":
+        per_client = (mine.filter(inside & pl.col("client_id").is_not_null())
+                      .group_by("client_id").agg(pl.col("amount_cents").sum()))
+        at_cap = per_client.filter(pl.col("amount_cents") >= cap.amount).height
+        return replace(use, clients=per_client.height, clients_at_cap=at_cap)
+    source = mine if cap.per == "provider" else everyone
+    used = int(source.filter(inside)["amount_cents"].sum())
+    return replace(use, used_cents=used, remaining_cents=cap.amount - used)
+
+
+# --------------------------------------------------------------------------- words
+
+LABELS: dict[Lang, dict[str, str]] = {
+    "fi": {
+        "title": "Maksuerittely",
+        "provider": "Palveluntuottaja",
+        "period": "Kausi",
+        "scheme": "Palkkiomalli",
+        "buyer": "Tilaaja",
+        "component": "Palkkioperuste",
+        "entry": "Kirjaus",
+        "client": "Asiakas",
+        "earned_on": "Ansaittu",
+        "kind": "Laji",
+        "amount": "Summa",
+        "capped_from": "Ennen kattoa",
+        "cap": "Katto",
+        "reason": "Peruste",
+        "subtotal": "Välisumma",
+        "total": "Yhteensä",
+        "to_date": "Kertymä kauden loppuun",
+        "grand_total": "Kaikki palkkiomallit yhteensä",
+        "grand_to_date": "Kaikki palkkiomallit, kertymä kauden loppuun",
+        "caps": "Katot",
+        "per": "Kohde",
+        "cap_components": "Palkkioperusteet",
+        "limit": "Enimmäismäärä",
+        "used": "Käytetty",
+        "remaining": "Jäljellä",
+        "clients_at_cap": "Katon saavuttaneet asiakkaat",
+        "all_components": "kaikki palkkioperusteet",
+        "rating": "Tähtiluokitus",
+        "answers": "Vastauksia",
+        "answer_one": "vastaus",
+        "answer_many": "vastausta",
+        "no_answers": "ei vielä vastauksia",
+        "no_lines": "Ei kirjauksia tällä kaudella.",
+        "no_schemes": "Palveluntuottajalla ei ole kirjauksia tähän kauteen mennessä.",
+        "pseudonymized": "Asiakastunnukset on korvattu pseudonyymeillä.",
+        "reverses": "Oikaisee kirjauksen {entry} (kausi {period})",
+        "capped": "leikattu katolla {cap}, ennen kattoa {amount}",
+        "of_clients": "{at} / {all} asiakasta",
+        "kind.earned": "palkkio",
+        "kind.reversal": "oikaisu",
+        "per.client": "asiakasta kohden",
+        "per.provider": "palveluntuottajaa kohden",
+        "per.contract": "koko sopimus",
+        "row": "Rivi",
+        "row.line": "kirjaus",
+        "row.subtotal": "välisumma",
+        "row.total": "yhteensä",
+        "row.to_date": "kertymä",
+        "row.cap": "katto",
+        "row.rating": "tähtiluokitus",
+        "footer": "Laadittu kasvufee-ohjelmalla kirjatusta maksukirjanpidosta.",
+    },
+    "en": {
+        "title": "Statement",
+        "provider": "Provider",
+        "period": "Period",
+        "scheme": "Scheme",
+        "buyer": "Buyer",
+        "component": "Component",
+        "entry": "Entry",
+        "client": "Client",
+        "earned_on": "Earned on",
+        "kind": "Kind",
+        "amount": "Amount",
+        "capped_from": "Before cap",
+        "cap": "Cap",
+        "reason": "Reason",
+        "subtotal": "Subtotal",
+        "total": "Total",
+        "to_date": "Total to date",
+        "grand_total": "All schemes, total",
+        "grand_to_date": "All schemes, total to date",
+        "caps": "Caps",
+        "per": "Per",
+        "cap_components": "Components",
+        "limit": "Limit",
+        "used": "Used",
+        "remaining": "Remaining",
+        "clients_at_cap": "Clients at the cap",
+        "all_components": "all components",
+        "rating": "Star rating",
+        "answers": "Answers",
+        "answer_one": "answer",
+        "answer_many": "answers",
+        "no_answers": "no answers yet",
+        "no_lines": "No entries in this period.",
+        "no_schemes": "The provider has no entries up to this period.",
+        "pseudonymized": "Client ids are replaced by pseudonyms.",
+        "reverses": "Reverses {entry} (period {period})",
+        "capped": "cut by cap {cap}, {amount} before the cap",
+        "of_clients": "{at} of {all} clients",
+        "kind.earned": "earned",
+        "kind.reversal": "reversal",
+        "per.client": "per client",
+        "per.provider": "per provider",
+        "per.contract": "whole contract",
+        "row": "Row",
+        "row.line": "entry",
+        "row.subtotal": "subtotal",
+        "row.total": "total",
+        "row.to_date": "to date",
+        "row.cap": "cap",
+        "row.rating": "rating",
+        "footer": "Prepared with kasvufee from the posted payment ledger.",
+    },
+}
+
+
+class _Words:
+    """Labels and Babel formatting for one language."""
+
+    def __init__(self, lang: Lang) -> None:
+        self.lang = lang
+        self.locale = LOCALES[lang]
+        self.labels = LABELS[lang]
+
+    def __getitem__(self, key: str) -> str:
+        return self.labels[key]
+
+    def money(self, cents: int) -> str:
+        """``1 234,56 €`` (no-break spaces) or ``€1,234.56``."""
+        return str(format_currency(Decimal(format_cents(cents)), "EUR", locale=self.locale))
+
+    def number(self, cents: int) -> str:
+        """A plain number for csv: ``-1234,56`` or ``-1234.56`` (no grouping)."""
+        text = format_cents(cents)
+        return text.replace(".", ",") if self.lang == "fi" else text
+
+    def date(self, day: dt.date) -> str:
+        """``1.7.2018`` or ``1 Jul 2018``."""
+        pattern = "d.M.yyyy" if self.lang == "fi" else "d MMM yyyy"
+        return str(format_date(day, format=pattern, locale=self.locale))
+
+    def month(self, first: dt.date) -> str:
+        """``heinäkuu 2018`` or ``July 2018``."""
+        return str(format_date(first, format="LLLL yyyy", locale=self.locale))
+
+    def mean(self, mean: Decimal) -> str:
+        """``4,88`` or ``4.88``."""
+        return str(format_decimal(mean, format="0.00", locale=self.locale))
+
+    def rating(self, stars: StarRating) -> str:
+        """``4,88 (2 vastausta)`` or ``4.88 (2 answers)``."""
+        if stars.mean is None:
+            return self["no_answers"]
+        noun = self["answer_one"] if stars.answers == 1 else self["answer_many"]
+        return f"{self.mean(stars.mean)} ({stars.answers} {noun})"
+
+    def kind(self, kind: str) -> str:
+        return self.labels.get(f"kind.{kind}", kind)
+
+    def per(self, per: str) -> str:
+        return self.labels.get(f"per.{per}", per)
+
+    def components(self, components: tuple[str, ...] | None) -> str:
+        return self["all_components"] if components is None else ", ".join(components)
+
+    def reason(self, line: StatementLine) -> str:
+        """The reason column: for a reversal, what it reverses and why."""
+        parts = []
+        if line.reverses is not None:
+            parts.append(self["reverses"].format(entry=line.reverses,
+                                                 period=line.reverses_period or "?"))
+        if line.reason:
+            parts.append(line.reason)
+        return ": ".join(parts)
+
+    def cap_text(self, use: CapUse) -> str:
+        """The cap's use in words, for csv and html."""
+        head = f"{self.money(use.limit_cents)} {self.per(use.per)}"
+        if use.per == "client":
+            return f"{head}; {self['clients_at_cap'].lower()}: " + self["of_clients"].format(
+                at=use.clients_at_cap, all=use.clients)
+        return (f"{head}; {self['used'].lower()} {self.money(use.used_cents or 0)}, "
+                f"{self['remaining'].lower()} {self.money(use.remaining_cents or 0)}")
+
+    def scheme_name(self, part: SchemeStatement) -> str:
+        return f"{part.title} ({part.scheme_id})"
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_statement(statement: Statement, fmt: Format, lang: Lang, out: IO[bytes]) -> None:
+    """Write the statement as xlsx, csv, json or html in Finnish or English
+    (see the module docstring for the formats)."""
+    if fmt not in FORMATS:
+        raise UsageError(f"a statement format ({', '.join(FORMATS)}), got {fmt!r}")
+    if lang not in LANGS:
+        raise UsageError(f"a statement language ({', '.join(LANGS)}), got {lang!r}")
+    _WRITERS[fmt](statement, _Words(lang), out)
+
+
+# json ----------------------------------------------------------------------
+
+
+def _euros(cents: int | None) -> str | None:
+    return None if cents is None else format_cents(cents)
+
+
+def statement_json(statement: Statement) -> dict[str, Any]:
+    """The statement as JSON-ready data: amounts as decimal strings, dates ISO."""
+    return {
+        "provider": statement.provider_id,
+        "period": statement.period,
+        "pseudonymized": statement.pseudonymized,
+        "total": _euros(statement.total_cents),
+        "to_date": _euros(statement.to_date_cents),
+        "schemes": [{
+            "scheme": s.scheme_id, "title": s.title, "buyer": s.buyer,
+            "total": _euros(s.total_cents), "to_date": _euros(s.to_date_cents),
+            "components": [{"component": c.component, "title": c.title, "lines": c.lines,
+                            "amount": _euros(c.amount_cents)} for c in s.components],
+            "lines": [{
+                "entry_id": x.entry_id, "component": x.component, "client": x.client,
+                "earned_on": x.earned_on.isoformat(), "amount": _euros(x.amount_cents),
+                "kind": x.kind, "scheme_version": x.scheme_version, "reason": x.reason,
+                "reverses": x.reverses, "reverses_period": x.reverses_period,
+                "capped_from": _euros(x.capped_from_cents), "cap": x.cap,
+            } for x in s.lines],
+            "caps": [{
+                "cap": c.cap, "per": c.per,
+                "components": None if c.components is None else list(c.components),
+                "limit": _euros(c.limit_cents), "used": _euros(c.used_cents),
+                "remaining": _euros(c.remaining_cents), "clients": c.clients,
+                "clients_at_cap": c.clients_at_cap, "description": c.description,
+            } for c in s.caps],
+            "rating": None if s.rating is None else {
+                "mean": None if s.rating.mean is None else f"{s.rating.mean:.2f}",
+                "answers": s.rating.answers},
+        } for s in statement.schemes],
+    }
+
+
+def _write_json(statement: Statement, _words: _Words, out: IO[bytes]) -> None:
+    text = json.dumps(statement_json(statement), ensure_ascii=False, indent=2)
+    out.write((text + "\n").encode("utf-8"))
+
+
+# csv -----------------------------------------------------------------------
+
+
+def neutralise(text: str | None) -> str:
+    """Text for a csv cell: a leading ``'`` when a spreadsheet would read it as
+    a formula (``=HYPERLINK(...)``, ``+``, ``-``, ``@``, tab, carriage return)."""
+    if text is None:
+        return ""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _write_csv(statement: Statement, w: _Words, out: IO[bytes]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if w.lang == "fi" else ",")
+    writer.writerow([w[k] for k in ("provider", "period", "scheme", "row", "component", "entry",
+                                    "client", "earned_on", "kind", "amount", "capped_from",
+                                    "cap", "reason")])
+
+    def row(scheme: str, what: str, *, component: str = "", line: StatementLine | None = None,
+            amount: int | None = None, text: str = "") -> None:
+        cells: list[str | None] = [statement.provider_id, statement.period, scheme,
+                                   w[f"row.{what}"], component]
+        if line is not None:
+            cells += [line.entry_id, line.client, w.date(line.earned_on), w.kind(line.kind)]
+        else:
+            cells += ["", "", "", ""]
+        texts = [neutralise(c) for c in cells]
+        texts.append("" if amount is None else w.number(amount))
+        if line is not None:
+            texts += ["" if line.capped_from_cents is None else w.number(line.capped_from_cents),
+                      neutralise(line.cap), neutralise(w.reason(line))]
+        else:
+            texts += ["", "", neutralise(text)]
+        writer.writerow(texts)
+
+    for s in statement.schemes:
+        by_component: dict[str, list[StatementLine]] = {}
+        for line in s.lines:
+            by_component.setdefault(line.component, []).append(line)
+        for c in s.components:
+            for line in by_component[c.component]:
+                row(s.scheme_id, "line", component=c.component, line=line,
+                    amount=line.amount_cents)
+            row(s.scheme_id, "subtotal", component=c.component, amount=c.amount_cents)
+        row(s.scheme_id, "total", amount=s.total_cents)
+        row(s.scheme_id, "to_date", amount=s.to_date_cents)
+        for cap in s.caps:
+            writer.writerow([neutralise(x) for x in (
+                statement.provider_id, statement.period, s.scheme_id, w["row.cap"],
+                w.components(cap.components), "", "", "", "")]
+                + ["" if cap.used_cents is None else w.number(cap.used_cents), "",
+                   neutralise(cap.cap), neutralise(w.cap_text(cap))])
+        if s.rating is not None:
+            row(s.scheme_id, "rating", text=w.rating(s.rating))
+    if len(statement.schemes) != 1:
+        row("", "total", amount=statement.total_cents)
+        row("", "to_date", amount=statement.to_date_cents)
+    out.write(buffer.getvalue().encode("utf-8-sig"))
+
+
+# xlsx ----------------------------------------------------------------------
+
+_XLSX_COLUMNS = ("component", "entry", "client", "earned_on", "kind", "amount", "capped_from",
+                 "cap", "reason")
+_CAP_COLUMNS = ("cap", "per", "cap_components", "limit", "used", "remaining", "clients_at_cap")
+
+
+def _write_xlsx(statement: Statement, w: _Words, out: IO[bytes]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    money_format = '#,##0.00 "€"' if w.lang == "fi" else '"€"#,##0.00;-"€"#,##0.00'
+    date_format = "d.m.yyyy" if w.lang == "fi" else "d mmm yyyy"
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="DDE4EE")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = w["title"]
+    r = 1
+
+    def put(col: int, value: Any, *, money: bool = False, font: Any = None) -> Any:
+        cell = ws.cell(row=r, column=col)
+        if money and isinstance(value, int):
+            cell.value = Decimal(format_cents(value))
+            cell.number_format = money_format
+        elif isinstance(value, dt.date):
+            cell.value = value
+            cell.number_format = date_format
+        else:
+            safe_cell(cell, value)
+        if font is not None:
+            cell.font = font
+        return cell
+
+    def pair(label: str, value: Any, *, money: bool = False) -> None:
+        nonlocal r
+        put(1, label, font=bold)
+        put(2, value, money=money)
+        r += 1
+
+    put(1, w["title"], font=Font(bold=True, size=14))
+    r += 1
+    pair(w["provider"], statement.provider_id)
+    pair(w["period"], w.month(statement.month))
+    if statement.pseudonymized:
+        put(1, w["pseudonymized"])
+        r += 1
+    if not statement.schemes:
+        r += 1
+        put(1, w["no_schemes"])
+        r += 1
+    for s in statement.schemes:
+        r += 1
+        put(1, w["scheme"], font=bold)
+        put(2, w.scheme_name(s), font=bold)
+        r += 1
+        if s.buyer:
+            pair(w["buyer"], s.buyer)
+        if s.rating is not None:
+            put(1, w["rating"], font=bold)
+            if s.rating.mean is None:
+                put(2, w["no_answers"])
+            else:
+                put(2, s.rating.mean).number_format = "0.00"
+            r += 1
+            pair(w["answers"], s.rating.answers)
+        r += 1
+        for col, key in enumerate(_XLSX_COLUMNS, start=1):
+            put(col, w[key], font=bold).fill = head_fill
+        r += 1
+        if not s.lines:
+            put(1, w["no_lines"])
+            r += 1
+        by_component: dict[str, list[StatementLine]] = {}
+        for line in s.lines:
+            by_component.setdefault(line.component, []).append(line)
+        for c in s.components:
+            for line in by_component[c.component]:
+                values = (line.component, line.entry_id, line.client, line.earned_on,
+                          w.kind(line.kind), line.amount_cents, line.capped_from_cents,
+                          line.cap, w.reason(line) or None)
+                for col, value in enumerate(values, start=1):
+                    put(col, value, money=col in (6, 7))
+                r += 1
+            put(1, f"{w['subtotal']}: {c.component}", font=bold)
+            put(6, c.amount_cents, money=True, font=bold)
+            r += 1
+        put(1, w["total"], font=bold)
+        put(6, s.total_cents, money=True, font=bold)
+        r += 1
+        put(1, w["to_date"], font=bold)
+        put(6, s.to_date_cents, money=True, font=bold)
+        r += 1
+        if s.caps:
+            r += 1
+            put(1, w["caps"], font=bold)
+            r += 1
+            for col, key in enumerate(_CAP_COLUMNS, start=1):
+                put(col, w[key], font=bold).fill = head_fill
+            r += 1
+            for cap in s.caps:
+                at_cap = (None if cap.clients is None else
+                          w["of_clients"].format(at=cap.clients_at_cap, all=cap.clients))
+                cells = (cap.cap, w.per(cap.per), w.components(cap.components),
+                         cap.limit_cents, cap.used_cents, cap.remaining_cents, at_cap)
+                for col, value in enumerate(cells, start=1):
+                    put(col, value, money=col in (4, 5, 6))
+                r += 1
+    if len(statement.schemes) > 1:
+        r += 1
+        put(1, w["grand_total"], font=bold)
+        put(6, statement.total_cents, money=True, font=bold)
+        r += 1
+        put(1, w["grand_to_date"], font=bold)
+        put(6, statement.to_date_cents, money=True, font=bold)
+        r += 1
+    widths = (30, 26, 22, 12, 10, 16, 14, 16, 70)
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    for cell in ws["I"]:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    wb.properties.creator = "kasvufee"
+    wb.save(out)
+
+
+# html ----------------------------------------------------------------------
+
+_CSS = """
+body { font-family: "Segoe UI", Arial, sans-serif; font-size: 10pt; margin: 2em; color: #111; }
+h1 { font-size: 16pt; margin-bottom: 0.3em; }
+h2 { font-size: 12pt; margin-top: 1.6em; border-bottom: 1px solid #999; }
+h3 { font-size: 10.5pt; margin-top: 1.2em; }
+dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1.2em; margin: 0.5em 0; }
+dt { font-weight: bold; }
+dd { margin: 0; }
+table { border-collapse: collapse; width: 100%; margin-top: 0.6em; }
+th, td { border: 1px solid #bbb; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
+thead th { background: #dde4ee; }
+td.money, th.money { text-align: right; white-space: nowrap; }
+td.date { white-space: nowrap; }
+tr.group th { background: #f2f4f7; }
+tr.subtotal td, tr.total td { font-weight: bold; }
+tr.reversal td { background: #fff4f0; }
+.neg { color: #a00; }
+p.note, footer { color: #555; }
+@page { size: A4 landscape; margin: 1.5cm; }
+@media print { body { margin: 0; } tr, dl { page-break-inside: avoid; } }
+"""
+
+
+def _write_html(statement: Statement, w: _Words, out: IO[bytes]) -> None:
+    def e(value: object) -> str:
+        return html.escape("" if value is None else str(value), quote=True)
+
+    def money(cents: int | None, tag: str = "td") -> str:
+        if cents is None:
+            return f'<{tag} class="money"></{tag}>'
+        neg = " neg" if cents < 0 else ""
+        return f'<{tag} class="money{neg}">{e(w.money(cents))}</{tag}>'
+
+    month = w.month(statement.month)
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{w.lang}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f"<title>{e(w['title'])} · {e(statement.provider_id)} · {e(month)}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{e(w['title'])}</h1>",
+        "<dl>",
+        f"<dt>{e(w['provider'])}</dt><dd>{e(statement.provider_id)}</dd>",
+        f"<dt>{e(w['period'])}</dt><dd>{e(month)}</dd>",
+        "</dl>",
+    ]
+    if statement.pseudonymized:
+        parts.append(f'<p class="note">{e(w["pseudonymized"])}</p>')
+    if not statement.schemes:
+        parts.append(f"<p>{e(w['no_schemes'])}</p>")
+    heads = "".join(f'<th class="money">{e(w[k])}</th>' if k in ("amount", "capped_from")
+                    else f"<th>{e(w[k])}</th>" for k in _XLSX_COLUMNS[1:])
+    span = len(_XLSX_COLUMNS) - 1
+    for s in statement.schemes:
+        parts.append("<section>")
+        parts.append(f"<h2>{e(w['scheme'])}: {e(w.scheme_name(s))}</h2>")
+        facts = []
+        if s.buyer:
+            facts.append(f"<dt>{e(w['buyer'])}</dt><dd>{e(s.buyer)}</dd>")
+        if s.rating is not None:
+            facts.append(f"<dt>{e(w['rating'])}</dt><dd>{e(w.rating(s.rating))}</dd>")
+        if facts:
+            parts += ["<dl>", *facts, "</dl>"]
+        parts.append(f"<table class=\"lines\"><thead><tr>{heads}</tr></thead>")
+        by_component: dict[str, list[StatementLine]] = {}
+        for line in s.lines:
+            by_component.setdefault(line.component, []).append(line)
+        if not s.lines:
+            parts.append(f'<tbody><tr><td colspan="{span}">{e(w["no_lines"])}</td></tr>'
+                         "</tbody>")
+        for c in s.components:
+            title = f" — {e(c.title)}" if c.title else ""
+            parts.append(f'<tbody><tr class="group"><th colspan="{span}">'
+                         f"{e(w['component'])}: {e(c.component)}{title}</th></tr>")
+            for line in by_component[c.component]:
+                parts.append(
+                    f'<tr class="{e(line.kind)}"><td>{e(line.entry_id)}</td>'
+                    f"<td>{e(line.client or '—')}</td>"
+                    f'<td class="date">{e(w.date(line.earned_on))}</td>'
+                    f"<td>{e(w.kind(line.kind))}</td>{money(line.amount_cents)}"
+                    f"{money(line.capped_from_cents)}<td>{e(line.cap)}</td>"
+                    f"<td>{e(w.reason(line))}</td></tr>")
+            parts.append(f'<tr class="subtotal"><td colspan="4">{e(w["subtotal"])}: '
+                         f"{e(c.component)}</td>{money(c.amount_cents)}"
+                         f'<td colspan="{span - 5}"></td></tr></tbody>')
+        parts.append("<tfoot>")
+        for key, cents in (("total", s.total_cents), ("to_date", s.to_date_cents)):
+            parts.append(f'<tr class="total"><td colspan="4">{e(w[key])}</td>{money(cents)}'
+                         f'<td colspan="{span - 5}"></td></tr>')
+        parts.append("</tfoot></table>")
+        if s.caps:
+            parts.append(f"<h3>{e(w['caps'])}</h3>")
+            parts.append('<table class="caps"><thead><tr>' + "".join(
+                f'<th class="money">{e(w[k])}</th>' if k in ("limit", "used", "remaining")
+                else f"<th>{e(w[k])}</th>" for k in _CAP_COLUMNS) + "</tr></thead><tbody>")
+            for cap in s.caps:
+                at_cap = ("" if cap.clients is None else
+                          w["of_clients"].format(at=cap.clients_at_cap, all=cap.clients))
+                parts.append(
+                    f"<tr><td>{e(cap.cap)}</td><td>{e(w.per(cap.per))}</td>"
+                    f"<td>{e(w.components(cap.components))}</td>{money(cap.limit_cents)}"
+                    f"{money(cap.used_cents)}{money(cap.remaining_cents)}"
+                    f"<td>{e(at_cap)}</td></tr>")
+            parts.append("</tbody></table>")
+        parts.append("</section>")
+    if len(statement.schemes) > 1:
+        parts += ['<table class="grand"><tbody>',
+                  f'<tr class="total"><td>{e(w["grand_total"])}</td>'
+                  f"{money(statement.total_cents)}</tr>",
+                  f'<tr class="total"><td>{e(w["grand_to_date"])}</td>'
+                  f"{money(statement.to_date_cents)}</tr>",
+                  "</tbody></table>"]
+    parts += [f"<footer><p>{e(w['footer'])}</p></footer>", "</body>", "</html>", ""]
+    out.write("\n".join(parts).encode("utf-8"))
+
+
+_WRITERS: dict[str, Callable[[Statement, _Words, IO[bytes]], None]] = {
+    "xlsx": _write_xlsx, "csv": _write_csv, "json": _write_json, "html": _write_html}
