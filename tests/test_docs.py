@@ -2,8 +2,9 @@
 
 - ``console`` blocks: each ``$ command`` runs in the repository root; the lines
   after it must each appear in its output; ``[exit N]`` states the exit status
-  (default 0).  Files named ``/tmp/kasvufee-docs-*`` (ledgers a walkthrough
-  posts into) are removed before each block, so every block starts afresh.
+  (default 0).  A page's blocks run in order, so a walkthrough can build on
+  its earlier steps; files named ``/tmp/kasvufee-docs-*`` (the ledgers it posts
+  into) are removed before each page.
 - ``python`` blocks run as written, in the repository root.
 - ``yaml`` blocks that start with ``scheme:`` must be valid schemes; blocks that
   start with ``- id:`` are components and must be valid inside a scheme.
@@ -59,8 +60,7 @@ def _env() -> dict[str, str]:
     return env
 
 
-@pytest.mark.parametrize(("where", "block"), [(w, b) for w, b, _ in _blocks("console")])
-def test_console_snippet(where: str, block: str, tmp_path: Path) -> None:
+def _run_console_block(where: str, block: str) -> None:
     steps: list[tuple[str, list[str]]] = []
     for line in block.splitlines():
         if line.startswith("$ "):
@@ -68,8 +68,6 @@ def test_console_snippet(where: str, block: str, tmp_path: Path) -> None:
         elif line.strip() and steps:
             steps[-1][1].append(line)
     assert steps, f"{where}: a console block without commands"
-    for leftover in Path(tempfile.gettempdir()).glob("kasvufee-docs-*"):
-        leftover.unlink()
     for command, expected in steps:
         status = 0
         wanted = []
@@ -88,10 +86,23 @@ def test_console_snippet(where: str, block: str, tmp_path: Path) -> None:
         assert "Traceback" not in out
 
 
+@pytest.mark.parametrize("page", [str(p.relative_to(ROOT)) for p in DOCS])
+def test_console_snippets(page: str) -> None:
+    """The console blocks of a page run in order: a walkthrough builds on its
+    earlier steps.  Its ledgers (``/tmp/kasvufee-docs-*``) start afresh."""
+    for leftover in Path(tempfile.gettempdir()).glob("kasvufee-docs-*"):
+        leftover.unlink()
+    for where, block, _ in _blocks("console"):
+        if where.startswith(f"{page}:"):
+            _run_console_block(where, block)
+
+
 @pytest.mark.parametrize(("where", "block"), [(w, b) for w, b, _ in _blocks("python")])
 def test_python_snippet(where: str, block: str, monkeypatch: pytest.MonkeyPatch,
                         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(ROOT)
+    for leftover in Path(tempfile.gettempdir()).glob("kasvufee-docs-*"):
+        leftover.unlink()
     exec(compile(block, where, "exec"), {"__name__": "__doc_snippet__"})
 
 

@@ -96,7 +96,8 @@ def test_void_after_payment_is_reversed_in_the_next_period(ledger_url: str) -> N
         assert (result.earned, result.reversals, result.net_cents) == (1, 1, 2_000_000 - 15_000)
         rev = store.entries().filter(pl.col("kind") == "reversal").row(0, named=True)
         assert (rev["amount"], rev["period"], rev["client_id"]) == ("-150.00", "2019-01", "T1")
-        assert rev["explanation"].endswith("no longer supported: event e0004 was voided.")
+        assert rev["explanation"].endswith("no longer supported: event e0004 was voided by v1 "
+                                           "(recruitment was registered twice).")
         original = store.entry(rev["reverses"])
         assert original["reversed_by"] == {"entry_id": rev["entry_id"], "period": "2019-01"}
 

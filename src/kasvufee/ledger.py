@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -100,12 +100,13 @@ class Ledger:
     """
 
     def __init__(self, scheme_id: str, frame: pl.DataFrame, held: pl.DataFrame,
-                 as_of: dt.date, voided: frozenset[str] = frozenset()) -> None:
+                 as_of: dt.date, voided: Mapping[str, str] | None = None) -> None:
         self.scheme_id = scheme_id
         self.frame = frame
         self.held_frame = held
         self.as_of = as_of
-        self.voided = voided  # ids of the events removed by voids known on as_of
+        # the events removed by voids known on as_of: voided id -> void id
+        self.voided: Mapping[str, str] = voided or {}
 
     @staticmethod
     def open(target: str | os.PathLike[str] = "kasvufee-ledger.sqlite") -> PostedLedger:

@@ -34,13 +34,13 @@ class Prepared:
         events: the known, non-voided events sorted in event order, with ``ord``.
         as_of: the evaluation date.
         attributes: the attribute columns (everything but the core columns).
-        voided: ids of the events removed by voids.
+        voided: the events removed by voids: voided event id -> the void's id.
     """
 
     events: pl.DataFrame
     as_of: dt.date
     attributes: tuple[str, ...]
-    voided: frozenset[str]
+    voided: Mapping[str, str]
     _firsts: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     def of_type(self, *types: str) -> pl.DataFrame:
@@ -84,23 +84,24 @@ def prepare(events: pl.DataFrame, as_of: dt.date,
         events = events.with_columns(absent)
     known_until = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
     known = events.filter(pl.col("recorded_at") < known_until)
-    voided = _voided_ids(known)
+    voided = _voids(known)
     if voided:
         known = known.filter(~pl.col("event_id").is_in(list(voided)))
     ordered = known.sort(list(EVENT_ORDER)).with_row_index("ord").with_columns(
         pl.col("ord").cast(pl.Int64)
     )
     attributes = tuple(c for c in events.columns if c not in CORE)
-    return Prepared(ordered, as_of, attributes, frozenset(voided))
+    return Prepared(ordered, as_of, attributes, voided)
 
 
-def _voided_ids(events: pl.DataFrame) -> set[str]:
-    """Ids removed by voids, resolving voids of voids to a fixed point."""
+def _voids(events: pl.DataFrame) -> dict[str, str]:
+    """Voided event id -> the id of the void that removed it, resolving voids of
+    voids to a fixed point."""
     if "voids" not in events.columns:
-        return set()
+        return {}
     voids = events.filter((pl.col("type") == VOIDED) & pl.col("voids").is_not_null())
     if voids.height == 0:
-        return set()
+        return {}
     target = dict(zip(voids["event_id"].to_list(), voids["voids"].cast(pl.String).to_list(),
                       strict=True))
     # A void is effective unless an effective void targets it.  Iterate from
@@ -112,4 +113,4 @@ def _voided_ids(events: pl.DataFrame) -> set[str]:
         if nxt == effective:
             break
         effective = nxt
-    return {target[v] for v in effective}
+    return {target[v]: v for v in sorted(effective)}

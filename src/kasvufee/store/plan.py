@@ -57,7 +57,7 @@ def plan_posting(scheme: Scheme, ledger: Ledger, events: pl.DataFrame,
         if new is not None and new["amount"] == old.amount_cents:
             continue
         reason = (_amount_changed(old, new) if new is not None
-                  else _no_longer_supported(old, ledger))
+                  else _no_longer_supported(old, ledger, events))
         rows.append(_reversal(old, reason, period))
     to_add = [new for basis, new in due.items()
               if basis not in live or live[basis].amount_cents != new["amount"]]
@@ -104,15 +104,26 @@ def _fresh_id(basis: str, used: set[str]) -> str:
 
 
 def _amount_changed(old: Posted, new: Mapping[str, Any]) -> str:
-    return (f"the amount is now {format_cents(new['amount'])} €, not "
-            f"{format_cents(old.amount_cents)} €: {new['explanation']}")
+    now = f"the amount is now {format_cents(new['amount'])} €, not " \
+          f"{format_cents(old.amount_cents)} €"
+    if new["cap"] is not None:
+        return f"{now} (cap {new['cap']} leaves {format_cents(new['amount'])} €)"
+    if old.row["cap"] is not None:
+        return f"{now} (cap {old.row['cap']} no longer cuts it)"
+    return now
 
 
-def _no_longer_supported(old: Posted, ledger: Ledger) -> str:
+def _no_longer_supported(old: Posted, ledger: Ledger, table: pl.DataFrame) -> str:
     events = json.loads(old.row["event_ids"])
     voided = [e for e in events if e in ledger.voided]
     if voided:
-        return f"no longer supported: event {', '.join(voided)} was voided"
+        voids = [ledger.voided[e] for e in voided]
+        why = ""
+        if "reason" in table.columns:
+            reasons = table.filter(pl.col("event_id").is_in(voids))["reason"].drop_nulls()
+            why = f" ({'; '.join(reasons.cast(pl.String).to_list())})" if len(reasons) else ""
+        return (f"no longer supported: event {', '.join(voided)} was voided by "
+                f"{', '.join(voids)}{why}")
     held = ledger.held_frame.filter(
         (pl.col("component") == old.row["component"])
         & (pl.col("provider_id") == old.row["provider_id"])
