@@ -312,3 +312,20 @@ def test_ledger_busy_is_a_clear_error(tmp_path: Path) -> None:
     finally:
         posted.LOCK_TIMEOUT_SECONDS = old
         holder.communicate(timeout=60)
+
+
+def test_a_new_rating_is_stored_even_when_no_fee_changes(ledger_url: str) -> None:
+    slug = "pirkanmaa-kasvubuusti"
+    # V2 declined the survey in March (the policy paid 250 €), then answers in September:
+    # the fee stays, but P1's star rating now counts V2 too
+    late = {"event_id": "e0099", "type": "survey_answered", "provider_id": "P1",
+            "client_id": "V2", "occurred_on": "2018-09-10", "answers": "3;3;3;3"}
+    with PostedLedger.open(ledger_url) as store:
+        store.post(scheme(slug), events(slug), "2018-09", posted_at=month_end("2018-09"))
+        assert store.rating(slug, "P1", "2018-09") == ("4.88", 2)
+        result = store.post(scheme(slug), events(slug, late), "2018-09",
+                            posted_at=month_end("2018-09"))
+        assert (result.added, result.posting_id) == (0, 2)
+        # (4.75 + 5.00 + 3.00) / 3 = 4.25
+        assert store.rating(slug, "P1", "2018-09") == ("4.25", 3)
+        assert store.post(scheme(slug), events(slug, late), "2018-09").posting_id is None

@@ -65,6 +65,9 @@ class PostResult:
         return self.earned + self.reversals
 
     def summary(self) -> str:
+        if not self.added and self.posting_id is not None:
+            return (f"{self.scheme_id} {self.period}: posting #{self.posting_id} stored new star "
+                    "ratings; no entry changed")
         if not self.added:
             return (f"{self.scheme_id} {self.period}: nothing to post (the ledger already "
                     f"matches the events known on {self.as_of.isoformat()})")
@@ -159,7 +162,8 @@ class PostedLedger:
             self._check_period(conn, scheme.scheme, period, stamp)
             posted = self._posted(conn, scheme.scheme)
             rows = plan_posting(scheme, ledger, events, posted, period)
-            if not rows:
+            stars = provider_ratings(scheme, events, day).to_dicts()
+            if not rows and stars == self._last_ratings(conn, scheme.scheme):
                 return PostResult(None, scheme.scheme, period, day, 0, 0, 0)
             posting_id = int(conn.execute(
                 select(func.coalesce(func.max(t.postings.c.posting_id), 0))).scalar_one()) + 1
@@ -172,11 +176,11 @@ class PostedLedger:
             for n, row in enumerate(rows, start=head_len + 1):
                 row.update(chain_no=n, posting_id=posting_id, posted_at=stamp, prev_hash=prev)
                 row["hash"] = prev = entry_hash(prev, row)
-            conn.execute(t.entries.insert(), rows)
-            stars = provider_ratings(scheme, events, day)
-            if stars.height:
-                conn.execute(t.ratings.insert(), [
-                    {**r, "posting_id": posting_id} for r in stars.iter_rows(named=True)])
+            if rows:
+                conn.execute(t.entries.insert(), rows)
+            if stars:  # a new answer may change a rating without changing a fee
+                conn.execute(t.ratings.insert(), [{**r, "posting_id": posting_id}
+                                                  for r in stars])
             self._set_head(conn, head_len + len(rows), prev)
             earned = sum(1 for r in rows if r["kind"] == "earned")
             return PostResult(posting_id, scheme.scheme, period, day, earned, len(rows) - earned,
@@ -293,6 +297,20 @@ class PostedLedger:
                          .with_for_update())
         head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
         return int(head["chain_length"]), head["chain_head"]
+
+    def _last_ratings(self, conn: Connection, scheme_id: str) -> list[dict[str, Any]]:
+        """The ratings stored with the scheme's latest posting that has any."""
+        latest = conn.execute(
+            select(func.max(t.ratings.c.posting_id))
+            .join(t.postings, t.postings.c.posting_id == t.ratings.c.posting_id)
+            .where(t.postings.c.scheme_id == scheme_id)).scalar()
+        if latest is None:
+            return []
+        rows = conn.execute(select(t.ratings.c.provider_id, t.ratings.c.mean,
+                                   t.ratings.c.answers)
+                            .where(t.ratings.c.posting_id == latest)
+                            .order_by(t.ratings.c.provider_id)).mappings()
+        return [dict(r) for r in rows]
 
     def _set_head(self, conn: Connection, length: int, head: str) -> None:
         conn.execute(t.meta.update().where(t.meta.c.key == "chain_length").values(
