@@ -33,7 +33,7 @@ from kasvufee.engine.schedule import evaluate_schedule
 from kasvufee.ledger import Ledger
 from kasvufee.money import cents_to_text
 from kasvufee.scheme.model import CheckpointFee, EventFee, ScheduleFee, Scheme, Version
-from kasvufee.scheme.prices import effective_caps
+from kasvufee.scheme.prices import effective_caps, event_types
 
 Kind = Callable[[Any, Version, Prepared], pl.DataFrame]
 KINDS: dict[type, Kind] = {
@@ -50,7 +50,7 @@ def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date) -> Ledger:
     Returns the ``Ledger``: its entries in earning order and the held items
     (candidates that earned nothing, each with its reason).
     """
-    p = prepare(events, as_of, scheme.attributes)
+    p = prepare(events, as_of, scheme.attributes, event_types(scheme))
     frames = [_in_force(KINDS[type(c)](c, v, p), scheme, i, c.id)
               for i, v in enumerate(scheme.versions) for c in v.components]
     cand = pl.concat(frames) if frames else empty_candidates()
@@ -106,27 +106,42 @@ def _once_per(cand: pl.DataFrame) -> pl.DataFrame:
     ``EventFee`` with ``provisional``.  Per key, in earning order: the first
     realised row pays; the first provisional row pays only when no realised
     row came before it, and then the realised row pays only the difference.
+
+    Only the live keyed rows take part.  Sorted by key, then earning order,
+    each group is a run of rows: counts within a group are running sums minus
+    the running sum at the group's first row (scans, no hashing).
     """
-    cand = cand.sort(EARNING_ORDER, nulls_last=True)
-    live = pl.col("key").is_not_null() & pl.col("held").is_null()
-    part = [pl.col("component"), pl.col("key"), live]
-    realised = pl.col("seq") == 0
-    realised_so_far = realised.cast(pl.Int64).cum_sum().over(part)
-    provisional_so_far = (~realised).cast(pl.Int64).cum_sum().over(part)
-    cand = cand.with_columns(
-        (live & realised & (realised_so_far == 1)).alias("_pays"),
-        (live & ~realised & (provisional_so_far == 1) & (realised_so_far == 0)).alias("_prov"),
+    live_rows = pl.col("key").is_not_null() & pl.col("held").is_null()
+    cand = cand.with_row_index("_row")
+    live = cand.filter(live_rows).sort(["component", "key", *EARNING_ORDER], nulls_last=True)
+    start = ((pl.col("component") != pl.col("component").shift())
+             | (pl.col("key") != pl.col("key").shift())).fill_null(True)
+
+    def in_group(running: pl.Expr, own: pl.Expr) -> pl.Expr:
+        """A running sum restarted at each group: minus its value before the group."""
+        return running - pl.when(start).then(running - own).forward_fill()
+
+    realised = (pl.col("seq") == 0).cast(pl.Int64)
+    provisional = 1 - realised
+    live = live.with_columns(
+        in_group(realised.cum_sum(), realised).alias("_r"),
+        in_group(provisional.cum_sum(), provisional).alias("_p"),
+    ).with_columns(
+        ((realised == 1) & (pl.col("_r") == 1)).alias("_pays"),
+        ((provisional == 1) & (pl.col("_p") == 1) & (pl.col("_r") == 0)).alias("_prov"),
     )
-    prov = pl.col("_prov")
-    cand = cand.with_columns(
-        pl.when(prov).then(pl.col("amount")).otherwise(0).cum_sum().over(part).alias("_paid"),
-        pl.when(prov).then(pl.col("event_ids").list.first()).forward_fill().over(part)
+    prov_amount = pl.when(pl.col("_prov")).then(pl.col("amount")).otherwise(0)
+    live = live.select(
+        "_row", "_pays", "_prov",
+        in_group(prov_amount.cum_sum(), prov_amount).alias("_paid"),
+        pl.when(pl.col("_prov")).then(pl.col("event_ids").list.first()).forward_fill()
         .alias("_prov_id"),
-        pl.when(prov).then(pl.col("earned_on")).forward_fill().over(part).alias("_prov_on"),
-        pl.col("event_ids").list.first().first().over(part).alias("_winner"),
-        pl.col("earned_on").first().over(part).alias("_winner_on"),
+        pl.when(pl.col("_prov")).then(pl.col("earned_on")).forward_fill().alias("_prov_on"),
+        pl.when(start).then(pl.col("event_ids").list.first()).forward_fill().alias("_winner"),
+        pl.when(start).then(pl.col("earned_on")).forward_fill().alias("_winner_on"),
     )
-    top_up = pl.col("_pays") & (pl.col("_paid") > 0)
+    cand = cand.join(live, on="_row", how="left").sort("_row")
+    top_up = pl.col("_pays").fill_null(False) & (pl.col("_paid") > 0)
     cand = cand.with_columns(
         pl.when(top_up).then(pl.col("amount") - pl.col("_paid")).otherwise(pl.col("amount"))
         .alias("amount"),
@@ -135,12 +150,12 @@ def _once_per(cand: pl.DataFrame) -> pl.DataFrame:
             euros_text(pl.col("amount")), euros_text(pl.col("_paid")), pl.col("_prov_id"),
             date_text(pl.col("_prov_on")))))).otherwise(pl.col("facts")).alias("facts"),
     )
-    lost = live & ~(pl.col("_pays") | prov)
+    lost = live_rows & ~(pl.col("_pays") | pl.col("_prov"))
     # a losing policy row (deadline passed, stage 1) was never an event: drop it
     cand = cand.filter(~(lost & (pl.col("stage") == 1)))
     cand = hold(cand, lost, pl.format("already earned once for this key by {} on {}",
                                       pl.col("_winner"), date_text(pl.col("_winner_on"))))
-    return cand.drop("_pays", "_prov", "_paid", "_prov_id", "_prov_on", "_winner",
+    return cand.drop("_row", "_pays", "_prov", "_paid", "_prov_id", "_prov_on", "_winner",
                      "_winner_on")
 
 

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -75,8 +75,12 @@ class Prepared:
 
 
 def prepare(events: pl.DataFrame, as_of: dt.date,
-            types: Mapping[str, AttributeType] | None = None) -> Prepared:
-    """The working table; ``types`` adds typed null columns for absent attributes."""
+            types: Mapping[str, AttributeType] | None = None,
+            relevant: Iterable[str] | None = None) -> Prepared:
+    """The working table; ``types`` adds typed null columns for absent attributes;
+    ``relevant`` (event types) drops, before any sorting, the events no rule reads."""
+    if relevant is not None:
+        events = events.filter(pl.col("type").is_in(list(relevant)))
     all_types = {**ATTRIBUTE_TYPES, **(types or {})}
     absent = [pl.lit(None, dtype=ATTRIBUTE_DTYPES[t]).alias(name)
               for name, t in all_types.items() if name not in events.columns]

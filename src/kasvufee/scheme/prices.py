@@ -48,3 +48,33 @@ def effective_caps(scheme: Scheme) -> tuple[Cap, ...]:
         for cap in version.caps:
             by_id[cap.id] = cap
     return tuple(by_id.values())
+
+
+def event_types(scheme: Scheme) -> frozenset[str]:
+    """Every event type the scheme can look at; the engine ignores the rest."""
+    from kasvufee.scheme.model import CheckpointFee, EventFee
+
+    types = {"enrolled", "event_voided"}
+    if scheme.rating is not None:
+        types.add(scheme.rating.on)
+    for version in scheme.versions:
+        for c in version.components:
+            if isinstance(c, EventFee):
+                types.update(c.types)
+                for part in (c.requires, c.provisional):
+                    if part is not None:
+                        types.add(part.on)
+                if c.window is not None:
+                    types.add(c.window.anchor)
+                if c.evidence is not None:
+                    types.add(c.evidence.provided_by)
+                if c.lasts is not None:
+                    types.add(c.lasts.ended_by)
+                if c.missing is not None:
+                    types.add(c.missing.deadline.anchor)
+                    if c.missing.declined_by is not None:
+                        types.add(c.missing.declined_by)
+            elif isinstance(c, CheckpointFee):
+                types.add(c.anchor)
+                types.update(m.on for m in c.metrics.values())
+    return frozenset(types)
