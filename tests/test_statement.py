@@ -37,6 +37,7 @@ from tests.conftest import EXAMPLES, scheme_yaml
 NBSP = "\u00a0"  # Babel's Finnish group separator, and the space before the €
 LINK = '=HYPERLINK("http://x")'
 KEY = b"0123456789abcdef-statement-test-key"
+T1_RECRUITMENT = "lappi-matkailu:1:recruitment:e0004:20181101"  # T1's realised recruitment
 
 # --------------------------------------------------------------------------- helpers
 
@@ -162,9 +163,9 @@ def test_a_month_with_a_reversal(ledger_url: str) -> None:
         assert ws.cell(row=row_of(ws, "Kertymä kauden loppuun"), column=6).value == 61800
         reversal = row_of(ws, "recruitment")
         assert [ws.cell(row=reversal, column=c).value for c in range(1, 10)] == [
-            "recruitment", "43009d3e189bb4cd0fdc-rev", "T1", dt.datetime(2018, 11, 1),
+            "recruitment", f"{T1_RECRUITMENT}-rev", "T1", dt.datetime(2018, 11, 1),
             "oikaisu", -150, None, None,
-            "Oikaisee kirjauksen 43009d3e189bb4cd0fdc (kausi 2018-11): no longer supported: "
+            f"Oikaisee kirjauksen {T1_RECRUITMENT} (kausi 2018-11): no longer supported: "
             "event e0004 was voided by v1 (recruitment was registered twice)"]
         assert ws.cell(row=reversal, column=4).number_format == "d.m.yyyy"
 
@@ -186,12 +187,12 @@ def test_finnish_csv_is_a_case_file(ledger_url: str) -> None:
     assert rows == [
         ["Palveluntuottaja", "Kausi", "Palkkiomalli", "Rivi", "Palkkioperuste", "Kirjaus",
          "Asiakas", "Ansaittu", "Laji", "Summa", "Ennen kattoa", "Katto", "Peruste"],
-        [*head, "kirjaus", "fixed", "79075ae2ec118ea36324", "", "1.1.2019", "palkkio",
-         "20000,00", "", "", ""],
+        [*head, "kirjaus", "fixed", "lappi-matkailu:1:fixed:LAPPI-REKRY:20190101:3", "",
+         "1.1.2019", "palkkio", "20000,00", "", "", ""],
         [*head, "välisumma", "fixed", "", "", "", "", "20000,00", "", "", ""],
-        [*head, "kirjaus", "recruitment", "43009d3e189bb4cd0fdc-rev", "T1", "1.11.2018",
+        [*head, "kirjaus", "recruitment", f"{T1_RECRUITMENT}-rev", "T1", "1.11.2018",
          "oikaisu", "-150,00", "", "",
-         "Oikaisee kirjauksen 43009d3e189bb4cd0fdc (kausi 2018-11): no longer supported: "
+         f"Oikaisee kirjauksen {T1_RECRUITMENT} (kausi 2018-11): no longer supported: "
          "event e0004 was voided by v1 (recruitment was registered twice)"],
         [*head, "välisumma", "recruitment", "", "", "", "", "-150,00", "", "", ""],
         [*head, "yhteensä", "", "", "", "", "", "19850,00", "", "", ""],
@@ -220,8 +221,8 @@ def test_first_instalment_in_finnish_and_english(ledger_url: str) -> None:
     assert '<td class="money">€20,000.00</td>' in en
     rows = csv_rows(render(statement, "csv", "en"), "en")
     assert rows[0][:5] == ["Provider", "Period", "Scheme", "Row", "Component"]
-    assert rows[1][3:10] == ["entry", "fixed", "7068b4263dad3a4c1993", "", "1 Jul 2018",
-                             "earned", "20000.00"]
+    assert rows[1][3:10] == ["entry", "fixed", "lappi-matkailu:1:fixed:LAPPI-REKRY:20180701:1",
+                             "", "1 Jul 2018", "earned", "20000.00"]
     ws = sheet(render(statement, "xlsx", "en"))
     assert ws.title == "Statement"
     total = ws.cell(row=row_of(ws, "Total"), column=6)
@@ -239,11 +240,11 @@ def test_json_is_the_same_in_both_languages(ledger_url: str) -> None:
         "LAPPI-REKRY", "2019-01", "19850.00", "61800.00")
     (part,) = doc["schemes"]
     assert part["lines"][1] == {
-        "entry_id": "43009d3e189bb4cd0fdc-rev", "component": "recruitment", "client": "T1",
+        "entry_id": f"{T1_RECRUITMENT}-rev", "component": "recruitment", "client": "T1",
         "earned_on": "2018-11-01", "amount": "-150.00", "kind": "reversal",
         "scheme_version": "1", "reason": ("no longer supported: event e0004 was voided by v1 "
              "(recruitment was registered twice)"),
-        "reverses": "43009d3e189bb4cd0fdc", "reverses_period": "2018-11",
+        "reverses": T1_RECRUITMENT, "reverses_period": "2018-11",
         "capped_from": None, "cap": None}
     assert part["caps"][1] == {
         "cap": "result_pool", "per": "contract", "components": ["quality", "recruitment"],

@@ -99,7 +99,7 @@ def _bands(df: pl.DataFrame, version: Version, component: str, b: MeanBands) -> 
                           values.cast(pl.List(pl.String)).list.join(";"))
         missing = values.is_null() | (values.list.len() == 0)
     else:
-        total = values.cast(DECIMAL)
+        total = values.cast(DECIMAL, strict=False)
         count = pl.lit(1, dtype=DECIMAL)
         shown = pl.format("{}", pl.lit(b.mean_of))
         missing = values.is_null()
@@ -147,5 +147,5 @@ def resolve_number(df: pl.DataFrame, name: str) -> pl.Expr:
         return pl.lit(None, dtype=DECIMAL)
     dtype = df.schema[name]
     if dtype.is_numeric():
-        return pl.col(name).cast(DECIMAL)
+        return pl.col(name).cast(DECIMAL, strict=False)  # >= 10**18 cannot take part: missing
     return pl.col(name)

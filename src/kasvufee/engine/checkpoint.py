@@ -95,13 +95,13 @@ def _metric(df: pl.DataFrame, name: str, m: Metric, p: Prepared) -> pl.DataFrame
         ids = pl.col("event_id")
     else:
         col = m.sum or ""
-        value = (pl.col(col).cast(DECIMAL).sum() if col in joined.columns
+        value = (pl.col(col).cast(DECIMAL, strict=False).sum() if col in joined.columns
                  else pl.lit(0, dtype=DECIMAL))
         ids = pl.col("event_id")
     agg = joined.group_by(["provider_id", "client_id"]).agg(
         value.alias(name), ids.alias(f"_{name}_ids"))
     if agg.schema[name].is_numeric():
-        agg = agg.with_columns(pl.col(name).cast(DECIMAL))
+        agg = agg.with_columns(pl.col(name).cast(DECIMAL, strict=False))
     df = df.join(agg, on=["provider_id", "client_id"], how="left")
     if m.count or m.sum is not None:  # a count or sum over no events is 0, not missing
         df = df.with_columns(pl.col(name).fill_null(pl.lit(0, dtype=DECIMAL)))

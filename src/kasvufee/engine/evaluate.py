@@ -18,7 +18,6 @@ Nothing here reads or writes files.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -186,21 +185,20 @@ def _entries(scheme: Scheme, earned: pl.DataFrame) -> pl.DataFrame:
 
 
 def _entry_ids(df: pl.DataFrame) -> pl.Series:
-    """Stable ids from what identifies the entitlement, never from row order.
+    """Stable, readable ids from what identifies the entitlement, never from row order:
+    ``scheme:version:component:trigger:earned_on[:n]``.
 
-    The key joins scheme, version, component, provider, client, earned_on, kind,
-    the events and the sub-order; its SHA-256 (first 20 hex digits) is the id.
-    polars' own hash is not stable across versions, so hashlib does the hashing.
+    The trigger is the first event that earned the entry (the provider for a
+    schedule's instalments); ``n`` tells a provisional payment from its top-up.
+    For example ``varsinais-suomi:1:placement:e0002:20180430``.
     """
     key = pl.concat_str([
         pl.col("scheme_id"), pl.col("scheme_version"), pl.col("component"),
-        pl.col("provider_id"), pl.col("client_id").fill_null(""),
-        pl.col("earned_on").dt.strftime("%Y-%m-%d"), pl.col("kind"),
-        pl.col("event_ids").list.join("\x1e"), pl.col("seq").cast(pl.String),
-    ], separator="\x1f")
-    keys = df.select(key.alias("k")).to_series().to_list()
-    return pl.Series("entry_id", [hashlib.sha256(k.encode()).hexdigest()[:20] for k in keys],
-                     dtype=pl.String)
+        pl.coalesce(pl.col("event_ids").list.first(), pl.col("provider_id")),
+        pl.col("earned_on").dt.strftime("%Y%m%d"),
+    ], separator=":")
+    key = pl.when(pl.col("seq") > 0).then(pl.format("{}:{}", key, pl.col("seq"))).otherwise(key)
+    return df.select(key.alias("entry_id")).to_series()
 
 
 def _held(held: pl.DataFrame) -> pl.DataFrame:

@@ -185,7 +185,7 @@ def _accumulate(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
         return df
     ok = pl.col("held").is_null() & (pl.col("_stage") == FINAL)
     df = df.sort("ord")
-    value = column(df, a.sum).cast(DECIMAL).fill_null(0)
+    value = column(df, a.sum).cast(DECIMAL, strict=False).fill_null(0)
     counted = pl.when(ok).then(value).otherwise(pl.lit(0, dtype=DECIMAL))
     ids = pl.when(ok).then(pl.col("event_id"))
     threshold = pl.lit(a.at_least, dtype=DECIMAL)

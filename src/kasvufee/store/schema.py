@@ -57,8 +57,8 @@ postings = Table(
 entries = Table(
     "kasvufee_entries", metadata,
     Column("chain_no", BigInteger, primary_key=True, autoincrement=False),
-    Column("entry_id", String(64), nullable=False, unique=True),
-    Column("basis_id", String(64), nullable=False),
+    Column("entry_id", String(255), nullable=False, unique=True),
+    Column("basis_id", String(255), nullable=False),
     Column("scheme_id", String(200), nullable=False),
     Column("scheme_version", String(100), nullable=False),
     Column("component", String(200), nullable=False),
@@ -72,7 +72,7 @@ entries = Table(
     Column("explanation", Text, nullable=False),
     Column("capped_from_cents", BigInteger, nullable=True),
     Column("cap", String(200), nullable=True),
-    Column("reverses", String(64), nullable=True),
+    Column("reverses", String(255), nullable=True),
     Column("posting_id", BigInteger, ForeignKey("kasvufee_postings.posting_id"), nullable=False),
     Column("posted_at", DateTime(timezone=False), nullable=False),
     Column("derivation", Text, nullable=False),  # JSON: rule, events, facts, caps
