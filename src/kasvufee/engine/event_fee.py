@@ -27,7 +27,7 @@ from kasvufee.engine.frame import (
 )
 from kasvufee.engine.prepare import Prepared
 from kasvufee.scheme import expr as ex
-from kasvufee.scheme.model import EventFee, Version
+from kasvufee.scheme.model import EventFee, Formula, Table, Version
 from kasvufee.scheme.prices import full_amount, pays_cents
 
 FINAL, PROVISIONAL = "final", "provisional"
@@ -68,6 +68,10 @@ def evaluate_event_fee(c: EventFee, version: Version, p: Prepared) -> pl.DataFra
 
 def _start(trig: pl.DataFrame, c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
     clients = p.clients()
+    # only the client attributes this component reads travel with its rows
+    used = _client_names(c)
+    clients = clients.select(c for c in clients.columns
+                             if not c.startswith("client.") or c in used)
     df = trig.join(clients, on=["provider_id", "client_id"], how="left")
     keys = c.once_keys
     key = (pl.concat_str([_key_part(df, k) for k in keys], separator="|", ignore_nulls=False)
@@ -92,6 +96,18 @@ def _start(trig: pl.DataFrame, c: EventFee, version: Version, p: Prepared) -> pl
 
 
 _KEY_COLUMN = {"client": "client_id", "provider": "provider_id"}
+
+
+def _client_names(c: EventFee) -> set[str]:
+    names: set[str] = set()
+    if c.eligible is not None:
+        names |= ex.names(ex.parse(c.eligible))
+    amount = c.amount
+    if isinstance(amount, Table):
+        names.add(amount.by)
+    elif isinstance(amount, Formula):
+        names |= ex.names(ex.parse(amount.formula))
+    return {n for n in names if n.startswith("client.")}
 
 
 def _key_part(df: pl.DataFrame, key: str) -> pl.Expr:
