@@ -176,3 +176,16 @@ def test_post_statement_explain_and_verify_from_the_command_line(tmp_path: Path)
     assert code == 1 and "period 2018-04 of satakunta-kokosata was closed" in err
     code, _, err = invoke("post", SCHEME, EVENTS, "--ledger", ledger, "--period", "2018-13")
     assert code == 2 and "--period: expected a period YYYY-MM, got '2018-13'" in err
+
+
+def test_lint_and_test_commands(tmp_path: Path) -> None:
+    code, out, _ = invoke("lint", str(EXAMPLES / "satakunta-kokosata" / "scheme.yaml"))
+    assert code == 0 and "KF105 warning recruitment" in out
+    unbounded = tmp_path / "s.yaml"
+    unbounded.write_text("scheme: s\ntitle: t\nversions:\n  - version: '1'\n"
+                         "    valid_from: 2016-01-01\n    components:\n"
+                         "      - {id: bonus, on: quality_rated, amount: {formula: 'score * 100'}}\n")
+    code, out, _ = invoke("lint", str(unbounded), "--format", "json")
+    assert code == 1 and json.loads(out)["summary"]["error"] == 1
+    code, out, _ = invoke("test", str(EXAMPLES))
+    assert code == 0 and out.strip().endswith("40 cases passed, 0 failed")

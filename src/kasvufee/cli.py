@@ -20,6 +20,9 @@ from typing import IO, Any
 
 import click
 
+from kasvufee.design import format_findings, format_test_report, has_errors, run_scheme_tests
+from kasvufee.design import lint as lint_scheme
+from kasvufee.design.scheme_tests import all_passed
 from kasvufee.engine.evaluate import evaluate
 from kasvufee.errors import InputError, KasvufeeError, Problem, UsageError
 from kasvufee.events import read_events
@@ -383,6 +386,36 @@ def validate(scheme: str) -> None:
     n = sum(len(v.components) for v in sch.versions)
     click.echo(f"{scheme}: valid scheme {sch.scheme!r}, {len(sch.versions)} version(s), "
                f"{n} component(s)")
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@_guarded
+def lint(scheme: str, fmt: str) -> None:
+    """Check a scheme against the lessons of the 2018 evaluation report.
+
+    Exit 1 when a finding has severity error, 0 otherwise (warnings included).
+    """
+    findings = lint_scheme(load_scheme(scheme))
+    click.echo(format_findings(findings, fmt, source=scheme))  # type: ignore[arg-type]
+    sys.exit(1 if has_errors(findings) else 0)
+
+
+@main.command(name="test")
+@click.argument("path", type=click.Path(exists=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@_guarded
+def test_command(path: str, fmt: str) -> None:
+    """Run the worked examples (tests.yaml) of a scheme, or of every scheme in a folder.
+
+    Exit 0 when every case gives exactly the expected payouts, 1 otherwise.
+    """
+    results = run_scheme_tests(path)
+    click.echo(format_test_report(results, fmt))  # type: ignore[arg-type]
+    sys.exit(0 if all_passed(results) else 1)
 
 
 @main.command()
