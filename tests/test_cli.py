@@ -184,7 +184,8 @@ def test_lint_and_test_commands(tmp_path: Path) -> None:
     unbounded = tmp_path / "s.yaml"
     unbounded.write_text("scheme: s\ntitle: t\nversions:\n  - version: '1'\n"
                          "    valid_from: 2016-01-01\n    components:\n"
-                         "      - {id: bonus, on: quality_rated, amount: {formula: 'score * 100'}}\n")
+                         "      - {id: bonus, on: quality_rated,\n"
+                         "         amount: {formula: 'score * 100'}}\n")
     code, out, _ = invoke("lint", str(unbounded), "--format", "json")
     assert code == 1 and json.loads(out)["summary"]["error"] == 1
     code, out, _ = invoke("test", str(EXAMPLES))
