@@ -56,8 +56,3 @@ def recurrence(
         **clamp,  # type: ignore[arg-type]
     )
     return [d.date() for d in rule]
-
-
-def period_of(day: dt.date) -> str:
-    """The payout period ``YYYY-MM`` of a date."""
-    return f"{day.year:04d}-{day.month:02d}"

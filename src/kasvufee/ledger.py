@@ -152,10 +152,6 @@ class Ledger:
                 .group_by(column).agg(pl.col("amount").sum()).sort(column))
         return {k: _euros(v) for k, v in sums.iter_rows()}
 
-    def records(self) -> list[dict[str, Any]]:
-        """Entries as JSON-ready dicts (the jsonl output)."""
-        return [e.to_dict() for e in self.entries]
-
     def output_frame(self) -> pl.DataFrame:
         """Entries as a flat table with euro strings (csv, parquet, xlsx outputs)."""
         return self.frame.with_columns(

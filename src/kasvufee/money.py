@@ -15,7 +15,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
-CENT = Decimal("0.01")
 _AMOUNT = re.compile(r"^-?\d+(\.\d{1,2})?$")
 _PERCENT = re.compile(r"^(\d+(\.\d+)?)\s*%$")
 

@@ -20,7 +20,6 @@ the run report can say why.  Columns (``CANDIDATE_SCHEMA``):
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import cast
@@ -127,7 +126,3 @@ def date_text(col: pl.Expr) -> pl.Expr:
 
 def euros_text(cents: pl.Expr) -> pl.Expr:
     return pl.concat_str(cents_to_text(cents), pl.lit(" €"))
-
-
-def lit_date(day: dt.date) -> pl.Expr:
-    return pl.lit(day, dtype=pl.Date)
