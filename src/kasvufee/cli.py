@@ -201,7 +201,8 @@ def run_report(ledger: Ledger) -> dict[str, Any]:
 
 
 def _summary(ledger: Ledger) -> None:
-    _err(f"{ledger.scheme_id}: {len(ledger)} entries, total {ledger.total():.2f} EUR "
+    n = len(ledger)
+    _err(f"{ledger.scheme_id}: {n} entr{'y' if n == 1 else 'ies'}, total {ledger.total():.2f} EUR "
          f"as of {ledger.as_of.isoformat()}")
     for comp, amount in ledger.by("component").items():
         _err(f"  {comp}: {amount:.2f}")

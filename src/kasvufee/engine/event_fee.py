@@ -209,8 +209,13 @@ def _accumulate(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
         counted.cum_sum().over("key").alias("_cum"),
         ids.cum_count().over("key").alias("_n"),
         ids.implode().over("key", mapping_strategy="join").list.drop_nulls().alias("_ids"),
+        ok.alias("_ok"),
     )
+    ok = pl.col("_ok")
     crossing = ok & (pl.col("_cum") >= threshold) & ((pl.col("_cum") - counted) < threshold)
+    # the events before the crossing one are part of its entry (event_ids), not held items
+    contributed = ok & (pl.col("_cum") < threshold) & crossing.any().over("key")
+    df = df.filter(~contributed)
     df = hold(df, ok & (pl.col("_cum") < threshold),
               pl.format("running {} {} below {}", pl.lit(a.sum), number_text(pl.col("_cum")),
                         pl.lit(str(a.at_least))))
@@ -222,7 +227,7 @@ def _accumulate(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
     df = add_fact(df, pl.format("{} summed over {} event(s) = {} ≥ {}", pl.lit(a.sum),
                                 pl.col("_n"), number_text(pl.col("_cum")),
                                 pl.lit(str(a.at_least))), crossing)
-    return df.drop("_cum", "_n", "_ids")
+    return df.drop("_cum", "_n", "_ids", "_ok")
 
 
 def _evidence(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
