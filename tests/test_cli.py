@@ -190,3 +190,23 @@ def test_lint_and_test_commands(tmp_path: Path) -> None:
     assert code == 1 and json.loads(out)["summary"]["error"] == 1
     code, out, _ = invoke("test", str(EXAMPLES))
     assert code == 0 and out.strip().endswith("40 cases passed, 0 failed")
+
+
+def test_simulate_compare_and_replay(tmp_path: Path) -> None:
+    population = str(EXAMPLES / "populations" / "southwest-finland.yaml")
+    varsinais = str(EXAMPLES / "varsinais-suomi" / "scheme.yaml")
+    code, out, err = invoke("simulate", varsinais, "--population", population, "--runs", "3",
+                            "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["runs"] == 3
+    report = tmp_path / "compare.html"
+    code, _, err = invoke("compare", SCHEME, varsinais, "--population", population, "--runs",
+                          "3", "--format", "html", "--out", str(report))
+    assert code == 0, err
+    assert report.read_text().startswith("<!DOCTYPE html>")
+    assert report.stat().st_mode & 0o044  # readable by others, like any report
+    code, out, err = invoke("replay", varsinais, "--events", EVENTS, "--paid-scheme", SCHEME,
+                            "--as-of", "2018-12-31")
+    assert code == 0, err
+    assert "all       (total)                             94000.00                     400.00" \
+        in out

@@ -19,10 +19,17 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
+import polars as pl
 
 from kasvufee.design import format_findings, format_test_report, has_errors, run_scheme_tests
 from kasvufee.design import lint as lint_scheme
+from kasvufee.design.compare import compare as compare_schemes
+from kasvufee.design.compare import format_comparison, format_replay
+from kasvufee.design.compare import replay as replay_scheme
+from kasvufee.design.population import load_population
 from kasvufee.design.scheme_tests import all_passed
+from kasvufee.design.simulate import format_simulation
+from kasvufee.design.simulate import simulate as simulate_scheme
 from kasvufee.engine.evaluate import evaluate
 from kasvufee.errors import InputError, KasvufeeError, Problem, UsageError
 from kasvufee.events import read_events
@@ -86,11 +93,18 @@ def _output(path: str) -> Iterator[IO[bytes]]:
     try:
         with os.fdopen(fd, "wb") as out:
             yield out
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a report is not
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _progress_reader(path: str) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
@@ -417,6 +431,80 @@ def test_command(path: str, fmt: str) -> None:
     results = run_scheme_tests(path)
     click.echo(format_test_report(results, fmt))  # type: ignore[arg-type]
     sys.exit(0 if all_passed(results) else 1)
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(dir_okay=False))
+@click.option("--population", "population", required=True, type=click.Path(dir_okay=False))
+@click.option("--runs", type=click.IntRange(1, 100_000), default=100, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--as-of", "as_of", default=None, metavar="DATE",
+              help="Default: the end of the population's follow-up.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@_guarded
+def simulate(scheme: str, population: str, runs: int, seed: int, as_of: str | None,
+             fmt: str) -> None:
+    """Cost, risk and incentives of a scheme on simulated client populations."""
+    result = simulate_scheme(load_scheme(scheme), load_population(population), runs, seed,
+                             None if as_of is None else _date(as_of, "--as-of"))
+    click.echo(format_simulation(result, fmt))  # type: ignore[arg-type]
+
+
+@main.command()
+@click.argument("schemes", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--population", "population", required=True, type=click.Path(dir_okay=False))
+@click.option("--runs", type=click.IntRange(1, 100_000), default=100, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--as-of", "as_of", default=None, metavar="DATE")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "html"]), default="table",
+              show_default=True)
+@click.option("--out", default="-", metavar="PATH|-", show_default=True)
+@_guarded
+def compare(schemes: tuple[str, ...], population: str, runs: int, seed: int,
+            as_of: str | None, fmt: str, out: str) -> None:
+    """The same measures side by side for several schemes, on identical simulated
+    populations (common random numbers)."""
+    loaded = {}
+    for path in schemes:
+        s = load_scheme(path)
+        loaded[s.scheme if s.scheme not in loaded else path] = s
+    result = compare_schemes(loaded, load_population(population), runs, seed,
+                             None if as_of is None else _date(as_of, "--as-of"))
+    text = format_comparison(result, fmt)  # type: ignore[arg-type]
+    with _output(out) as stream:
+        stream.write((text + "\n").encode("utf-8"))
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(dir_okay=False))
+@click.option("--events", "events", required=True, type=click.Path(dir_okay=False))
+@click.option("--paid-scheme", "paid_scheme", type=click.Path(dir_okay=False),
+              help="The scheme that was in force: evaluate it on the same events.")
+@click.option("--ledger", "ledger", metavar="PATH|DSN",
+              help="Or: what was really posted, from a ledger (with --scheme-id).")
+@click.option("--scheme-id", "scheme_id", metavar="SCHEME_ID",
+              help="With --ledger: the posted scheme to compare with.")
+@click.option("--as-of", "as_of", required=True, metavar="DATE")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@_guarded
+def replay(scheme: str, events: str, paid_scheme: str | None, ledger: str | None,
+           scheme_id: str | None, as_of: str, fmt: str) -> None:
+    """What SCHEME would have paid on real events, next to what was paid."""
+    if paid_scheme and ledger:
+        raise InputError([Problem("<command line>", None, "--paid-scheme",
+                                  "either --paid-scheme or --ledger", "both")])
+    day = _date(as_of, "--as-of")
+    sch = load_scheme(scheme)
+    table = read_events(events, attribute_types=dict(sch.attributes))
+    paid: Ledger | pl.DataFrame | None = None
+    if paid_scheme:
+        paid = evaluate(load_scheme(paid_scheme), table, day)
+    elif ledger:
+        with PostedLedger.open(ledger) as store:
+            paid = store.entries(as_posted_on=day, scheme_id=scheme_id)
+    click.echo(format_replay(replay_scheme(sch, table, paid, day), fmt))  # type: ignore[arg-type]
 
 
 @main.command()

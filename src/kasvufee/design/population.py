@@ -59,8 +59,8 @@ from decimal import Decimal
 from typing import Annotated, Any, Final
 
 import numpy as np
-from dateutil.relativedelta import relativedelta
 import polars as pl
+from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kasvufee.errors import InputError
@@ -179,7 +179,8 @@ class Recruitment(_Model):
 
 class Revenue(_Model):
     """``metric_observed`` ``revenue``: ``baseline`` euros on the enrolment day and
-    ``baseline × (1 + g)``, g ~ Normal(growth_mean, growth_sd), ``after_months`` later."""
+    ``baseline * (1 + g)``, g ~ Normal(growth_mean, growth_sd), 28 days times
+    ``after_months`` later (so on or before a checkpoint ``after_months`` after enrolment)."""
 
     baseline: int = Field(ge=0)
     growth_mean: float = 0.0
@@ -457,8 +458,9 @@ def _one_run(pop: Population, seed: int, run: int,
 
 
 def _probs(values: list[float]) -> np.ndarray[Any, np.dtype[np.float64]]:
-    p = np.asarray(values, dtype=np.float64)
-    return p / p.sum()
+    p: np.ndarray[Any, np.dtype[np.float64]] = np.asarray(values, dtype=np.float64)
+    out: np.ndarray[Any, np.dtype[np.float64]] = p / p.sum()
+    return out
 
 
 def _enrolment_attributes(pop: Population) -> list[str]:
