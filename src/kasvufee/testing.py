@@ -6,6 +6,11 @@ start and sometimes end, surveys, recruitments with decimal person-years,
 milestones, proofs, late recordings and voids.  Dates cluster around month
 ends and leap days, where calendar arithmetic goes wrong.
 
+``populations()`` draws client mixes for ``kasvufee.design.population.generate``
+and ``tiered_schemes()`` draws risk-tiered placement schemes with a budget:
+together they let you state properties of a scheme *design*
+(``tests/test_user_properties.py`` has the examples below, ready to copy).
+
 Example — "row order never changes the ledger"::
 
     from hypothesis import given, strategies as st
@@ -158,4 +163,69 @@ def shuffled(rows: list[Record]) -> st.SearchStrategy[list[Record]]:
     return st.permutations(rows)
 
 
-__all__ = ["Record", "client_history", "dates", "event_records", "shuffled", "void_of"]
+@st.composite
+def populations(draw: Callable[..., Any], max_clients: int = 300) -> Any:
+    """A small population (``kasvufee.design.population.Population``): one to three
+    risk groups with their own placement odds, one or two providers."""
+    from kasvufee.design.population import Population
+
+    classes = draw(st.lists(st.sampled_from(["high", "medium", "low"]), min_size=1,
+                            max_size=3, unique=True))
+    weights = [draw(st.integers(1, 10)) for _ in classes]
+    shares = [round(w / sum(weights), 6) for w in weights]
+    shares[-1] = round(1 - sum(shares[:-1]), 6)
+    groups = [{
+        "id": risk, "share": share,
+        "attributes": {"risk_class": risk, "education": "higher", "unemployed_months": 8},
+        "placement": {"probability": draw(st.sampled_from([0.1, 0.3, 0.5, 0.8])),
+                      "after": {"uniform": [0, draw(st.integers(1, 12))]},
+                      "ends": {"before_months": 3,
+                               "probability": draw(st.sampled_from([0.0, 0.2, 0.5]))}},
+        "training": {"probability": 0.3, "after": {"uniform": [0, 3]},
+                     "training": "recruitment_training"},
+    } for risk, share in zip(classes, shares, strict=True)]
+    two = draw(st.booleans())
+    providers = ([{"id": "P1", "share": 0.5}, {"id": "P2", "share": 0.5}] if two
+                 else [{"id": "P1", "share": 1.0}])
+    return Population.model_validate({
+        "population": "drawn", "clients": draw(st.integers(1, max_clients)),
+        "start": draw(dates(start=dt.date(2017, 1, 1), end=dt.date(2019, 12, 31))),
+        "months": draw(st.integers(1, 12)), "follow_up_months": 12,
+        "providers": providers, "contract_milestones": ["contract_started"],
+        "groups": groups})
+
+
+@st.composite
+def tiered_schemes(draw: Callable[..., Any]) -> Any:
+    """A placement scheme with a risk-tier table that pays more for harder clients,
+    a duration condition, a start fee and a result budget per provider."""
+    import kasvufee
+
+    low = draw(st.integers(1, 1000))
+    medium = low + draw(st.integers(0, 1000))
+    high = medium + draw(st.integers(0, 1000))
+    months = draw(st.integers(1, 6))
+    budget = draw(st.integers(1, 50)) * 1000
+    return kasvufee.parse_scheme(f"""
+scheme: drawn
+title: a drawn tiered scheme
+versions:
+  - version: "1"
+    valid_from: 2016-01-01
+    components:
+      - {{id: start_fee, on: milestone_reached, once_per: provider, amount: 1000.00}}
+      - id: placement
+        on: employment_started
+        once_per: client
+        lasts: {{months: {months}}}
+        amount: {{by: client.risk_class, table: {{high: {high}.00, medium: {medium}.00,
+                 low: {low}.00}}}}
+      - {{id: training_referral, on: training_referred, once_per: client, amount: 100.00}}
+    caps:
+      - {{id: result_budget, per: provider, components: [placement, training_referral],
+         amount: {budget}.00}}
+""")
+
+
+__all__ = ["Record", "client_history", "dates", "event_records", "populations", "shuffled",
+           "tiered_schemes", "void_of"]
