@@ -73,11 +73,15 @@ from kasvufee.scheme.model import (
     PerAnswer,
     ScheduleFee,
     Scheme,
-    ShareOf,
     Table,
     Version,
 )
-from kasvufee.scheme.prices import effective_caps, full_amount, pays_cents, share_cents
+from kasvufee.scheme.prices import (
+    effective_caps,
+    full_amount,
+    highest_amount,
+    pays_cents,
+)
 
 __all__ = [
     "CHECKS",
@@ -329,20 +333,7 @@ def _times(c: Component, scope: Literal["client", "provider"]) -> int | None:
 
 def entry_max(version: Version, c: Component) -> int | None:
     """The most a single entry of the component can pay, in cents; None when unbounded."""
-    amount = c.amount
-    top: int | None
-    if isinstance(amount, int):
-        top = amount
-    elif isinstance(amount, ShareOf):
-        top = share_cents(version, c.id, amount)
-    elif isinstance(amount, Table):
-        top = max(amount.table.values(), default=0)
-    elif isinstance(amount, MeanBands):
-        base = full_amount(version, c.id, amount)
-        top = max(pays_cents(p, base) for p in [*(b.pays for b in amount.bands),
-                                                 amount.otherwise])
-    else:  # PerAnswer, Formula: depends on the events
-        top = None
+    top = highest_amount(version, c.id, c.amount)
     if isinstance(c, EventFee) and c.missing is not None and top is not None:
         top = max(top, pays_cents(c.missing.pays, full_amount(version, c.id, c.amount)))
     if c.max_amount is not None:

@@ -12,7 +12,7 @@ from typing import Literal
 
 from kasvufee.errors import ExpressionError
 from kasvufee.events.types import ATTRIBUTE_TYPES
-from kasvufee.money import allocate_shares, format_cents, round_cents
+from kasvufee.money import format_cents
 from kasvufee.scheme import expr as ex
 from kasvufee.scheme.model import (
     CheckpointFee,
@@ -26,7 +26,7 @@ from kasvufee.scheme.model import (
     Table,
     Version,
 )
-from kasvufee.scheme.prices import full_amount
+from kasvufee.scheme.prices import full_amount, highest_amount
 
 Loc = tuple[str | int, ...]
 Finding = tuple[Loc, str, str]
@@ -177,24 +177,7 @@ def _max_amount(version: Version, comp: EventFee | ScheduleFee | CheckpointFee,
                 loc: Loc) -> list[Finding]:
     if comp.max_amount is None:
         return []
-    amount = comp.amount
-    highest: int | None = None
-    if isinstance(amount, int):
-        highest = amount
-    elif isinstance(amount, ShareOf):
-        price = version.prices[amount.share_of]
-        highest = allocate_shares(price.amount, price.shares)[comp.id]
-    elif isinstance(amount, Table):
-        highest = max(amount.table.values(), default=0)
-    elif isinstance(amount, MeanBands):
-        base = amount.base
-        base_cents = base if isinstance(base, int) else (
-            allocate_shares(version.prices[base.share_of].amount,
-                            version.prices[base.share_of].shares)[comp.id]
-            if isinstance(base, ShareOf) else None)
-        pays = [b.pays for b in amount.bands] + [amount.otherwise]
-        highest = max((p if isinstance(p, int) else round_cents(
-            (base_cents or 0) * p / 100) for p in pays), default=0)
+    highest = highest_amount(version, comp.id, comp.amount)
     if highest is not None and highest > comp.max_amount:
         return [((*loc, "amount"), f"at most max_amount {format_cents(comp.max_amount)}",
                  format_cents(highest))]

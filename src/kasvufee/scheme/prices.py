@@ -78,3 +78,19 @@ def event_types(scheme: Scheme) -> frozenset[str]:
                 types.add(c.anchor)
                 types.update(m.on for m in c.metrics.values())
     return frozenset(types)
+
+
+def highest_amount(version: Version, component: str, amount: object) -> int | None:
+    """The most one entry of this amount form can pay, in cents, before
+    ``max_amount``; None when it depends on the events (per_answer, formula)."""
+    if isinstance(amount, (int, ShareOf)):
+        return static_cents(version, component, amount)
+    if isinstance(amount, MeanBands):
+        base = full_amount(version, component, amount)
+        return max(pays_cents(p, base) for p in [*(b.pays for b in amount.bands),
+                                                 amount.otherwise])
+    from kasvufee.scheme.model import Table
+
+    if isinstance(amount, Table):
+        return max(amount.table.values(), default=0)
+    return None
