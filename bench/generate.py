@@ -20,7 +20,7 @@ the providers that serve them, over one calendar year (2018 by default):
 - monthly ``metric_observed`` revenue of client companies;
 - per provider: ``milestone_reached`` (``contract_started``,
   ``group_events_delivered``, sometimes twice); ``vacancy_reported`` (no client);
-- 15 % of events are recorded later than they occurred (some after the
+- 17 % of events are recorded later than they occurred (some after the
   year's end), 0.15 % are voided by an ``event_voided`` recorded later.
 
 Every draw comes from one ``numpy`` generator seeded with ``seed``: the same
