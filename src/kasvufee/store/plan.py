@@ -52,12 +52,16 @@ def plan_posting(scheme: Scheme, ledger: Ledger, events: pl.DataFrame,
     used_ids = {p.entry_id for p in posted}
     due = {r["entry_id"]: r for r in ledger.frame.iter_rows(named=True)}
     rows: list[dict[str, Any]] = []
+    why: _Reasons | None = None  # built once, only when something is no longer supported
     for basis, old in live.items():
         new = due.get(basis)
         if new is not None and new["amount"] == old.amount_cents:
             continue
-        reason = (_amount_changed(old, new) if new is not None
-                  else _no_longer_supported(old, ledger, events))
+        if new is not None:
+            reason = _amount_changed(old, new)
+        else:
+            why = why or _Reasons(ledger, events)
+            reason = why.of(old)
         rows.append(_reversal(old, reason, period))
     to_add = [new for basis, new in due.items()
               if basis not in live or live[basis].amount_cents != new["amount"]]
@@ -113,25 +117,41 @@ def _amount_changed(old: Posted, new: Mapping[str, Any]) -> str:
     return now
 
 
-def _no_longer_supported(old: Posted, ledger: Ledger, table: pl.DataFrame) -> str:
-    events = json.loads(old.row["event_ids"])
-    voided = [e for e in events if e in ledger.voided]
-    if voided:
-        voids = [ledger.voided[e] for e in voided]
-        why = ""
-        if "reason" in table.columns:
-            reasons = table.filter(pl.col("event_id").is_in(voids))["reason"].drop_nulls()
-            why = f" ({'; '.join(reasons.cast(pl.String).to_list())})" if len(reasons) else ""
-        return (f"no longer supported: event {', '.join(voided)} was voided by "
-                f"{', '.join(voids)}{why}")
-    held = ledger.held_frame.filter(
-        (pl.col("component") == old.row["component"])
-        & (pl.col("provider_id") == old.row["provider_id"])
-        & (pl.col("event_ids").list.first() == (events[0] if events else None)))
-    if held.height:
-        return f"no longer supported: {held['reason'][0]}"
-    return (f"no longer supported by the events known on {ledger.as_of.isoformat()} "
-            f"(events {', '.join(events) or 'none'})")
+class _Reasons:
+    """Why posted entries are no longer supported, looked up from one pass over
+    the voids and the held items (not one scan of the events per reversal)."""
+
+    def __init__(self, ledger: Ledger, events: pl.DataFrame) -> None:
+        self.ledger = ledger
+        self.void_reasons: dict[str, str] = {}
+        if "reason" in events.columns:
+            voids = events.filter(pl.col("event_id").is_in(list(ledger.voided.values()))
+                                  & pl.col("reason").is_not_null())
+            self.void_reasons = dict(zip(voids["event_id"].to_list(),
+                                         voids["reason"].cast(pl.String).to_list(),
+                                         strict=True))
+        held = ledger.held_frame.select(
+            "component", "provider_id", pl.col("event_ids").list.first().alias("first"),
+            "reason")
+        self.held: dict[tuple[str, str, str | None], str] = {}
+        for component, provider, first, reason in held.iter_rows():
+            self.held.setdefault((component, provider, first), reason)
+
+    def of(self, old: Posted) -> str:
+        events = json.loads(old.row["event_ids"])
+        voided = [e for e in events if e in self.ledger.voided]
+        if voided:
+            voids = [self.ledger.voided[e] for e in voided]
+            reasons = [self.void_reasons[v] for v in voids if v in self.void_reasons]
+            why = f" ({'; '.join(reasons)})" if reasons else ""
+            return (f"no longer supported: event {', '.join(voided)} was voided by "
+                    f"{', '.join(voids)}{why}")
+        held = self.held.get((old.row["component"], old.row["provider_id"],
+                              events[0] if events else None))
+        if held is not None:
+            return f"no longer supported: {held}"
+        return (f"no longer supported by the events known on "
+                f"{self.ledger.as_of.isoformat()} (events {', '.join(events) or 'none'})")
 
 
 def _reversal(old: Posted, reason: str, period: str) -> dict[str, Any]:
