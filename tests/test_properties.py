@@ -1,6 +1,7 @@
-"""Invariants that must hold for every pilot scheme on any event data:
-row order does not matter, reruns are identical, caps are never exceeded,
-a voided event equals a missing one, once-per-client pays once."""
+"""Invariants that must hold for every pilot scheme, and for schemes drawn from
+their building blocks (``kasvufee.testing.schemes``), on any event data: row
+order does not matter, reruns are identical, caps are never exceeded, a voided
+event equals a missing one, once-per-client pays once."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 import kasvufee
 from kasvufee.scheme.model import Cap, EventFee, Scheme
-from kasvufee.testing import event_records, shuffled, void_of
+from kasvufee.testing import event_records, schemes, shuffled, void_of
 from tests.conftest import EXAMPLES, PILOTS
 
 AS_OF = dt.date(2019, 12, 31)
@@ -26,8 +27,13 @@ def scheme(slug: str) -> Scheme:
     return kasvufee.load_scheme(EXAMPLES / slug / "scheme.yaml")
 
 
-def ledger(slug: str, rows: list[dict[str, object]], as_of: dt.date = AS_OF) -> kasvufee.Ledger:
-    return kasvufee.evaluate(scheme(slug), kasvufee.events_from_records(rows), as_of)
+SCHEMES = st.sampled_from(PILOTS).map(scheme) | schemes()
+"""A seed pilot, or a scheme drawn from their building blocks."""
+
+
+def ledger(sch: Scheme, rows: list[dict[str, object]], as_of: dt.date = AS_OF
+           ) -> kasvufee.Ledger:
+    return kasvufee.evaluate(sch, kasvufee.events_from_records(rows), as_of)
 
 
 def same(a: kasvufee.Ledger, b: kasvufee.Ledger) -> bool:
@@ -35,18 +41,18 @@ def same(a: kasvufee.Ledger, b: kasvufee.Ledger) -> bool:
 
 
 @SETTINGS
-@given(slug=st.sampled_from(PILOTS), data=st.data())
-def test_row_order_never_changes_the_ledger(slug: str, data: st.DataObject) -> None:
+@given(sch=SCHEMES, data=st.data())
+def test_row_order_never_changes_the_ledger(sch: Scheme, data: st.DataObject) -> None:
     rows = data.draw(event_records())
     other = data.draw(shuffled(rows))
-    assert same(ledger(slug, rows), ledger(slug, other))
+    assert same(ledger(sch, rows), ledger(sch, other))
 
 
 @SETTINGS
-@given(slug=st.sampled_from(PILOTS), rows=event_records())
-def test_reruns_are_identical(slug: str, rows: list[dict[str, object]]) -> None:
-    first = ledger(slug, rows)
-    assert same(first, ledger(slug, rows))
+@given(sch=SCHEMES, rows=event_records())
+def test_reruns_are_identical(sch: Scheme, rows: list[dict[str, object]]) -> None:
+    first = ledger(sch, rows)
+    assert same(first, ledger(sch, rows))
     assert len({e.entry_id for e in first.entries}) == len(first)
 
 
@@ -55,11 +61,12 @@ def _cap_groups(cap: Cap) -> list[str]:
 
 
 @SETTINGS
-@given(slug=st.sampled_from(["satakunta-kokosata", "lappi-matkailu", "etela-pohjanmaa",
-                             "kaakkois-suomi"]), rows=event_records(max_clients=12))
-def test_caps_are_never_exceeded(slug: str, rows: list[dict[str, object]]) -> None:
-    result = ledger(slug, rows).frame
-    for version in scheme(slug).versions:
+@given(sch=st.sampled_from(["satakunta-kokosata", "lappi-matkailu", "etela-pohjanmaa",
+                            "kaakkois-suomi"]).map(scheme) | schemes(),
+       rows=event_records(max_clients=12))
+def test_caps_are_never_exceeded(sch: Scheme, rows: list[dict[str, object]]) -> None:
+    result = ledger(sch, rows).frame
+    for version in sch.versions:
         for cap in version.caps:
             inside = result
             if cap.components is not None:
@@ -74,30 +81,30 @@ def test_caps_are_never_exceeded(slug: str, rows: list[dict[str, object]]) -> No
 
 
 @SETTINGS
-@given(slug=st.sampled_from(PILOTS), data=st.data())
-def test_a_voided_event_equals_a_missing_one(slug: str, data: st.DataObject) -> None:
+@given(sch=SCHEMES, data=st.data())
+def test_a_voided_event_equals_a_missing_one(sch: Scheme, data: st.DataObject) -> None:
     rows = data.draw(event_records(voids=False))
     target = data.draw(st.sampled_from(rows))
     voided = [*rows, void_of(target, "void-1")]
     missing = [r for r in rows if r is not target]
-    assert same(ledger(slug, voided), ledger(slug, missing))
+    assert same(ledger(sch, voided), ledger(sch, missing))
 
 
 @SETTINGS
-@given(slug=st.sampled_from(PILOTS), data=st.data())
-def test_a_void_recorded_after_as_of_changes_nothing(slug: str, data: st.DataObject) -> None:
+@given(sch=SCHEMES, data=st.data())
+def test_a_void_recorded_after_as_of_changes_nothing(sch: Scheme, data: st.DataObject) -> None:
     rows = data.draw(event_records(voids=False))
     target = data.draw(st.sampled_from(rows))
     late = [*rows, void_of(target, "void-1", recorded_at="2020-01-01")]
-    assert same(ledger(slug, late), ledger(slug, rows))
+    assert same(ledger(sch, late), ledger(sch, rows))
 
 
 @SETTINGS
-@given(slug=st.sampled_from(PILOTS), rows=event_records(max_clients=8))
+@given(sch=SCHEMES, rows=event_records(max_clients=8))
 def test_once_per_client_pays_at_most_the_full_amount_once(
-        slug: str, rows: list[dict[str, object]]) -> None:
-    result = ledger(slug, rows).frame
-    for version in scheme(slug).versions:
+        sch: Scheme, rows: list[dict[str, object]]) -> None:
+    result = ledger(sch, rows).frame
+    for version in sch.versions:
         for comp in version.components:
             if not isinstance(comp, EventFee) or comp.once_per != "client":
                 continue
@@ -108,9 +115,9 @@ def test_once_per_client_pays_at_most_the_full_amount_once(
 
 
 @SETTINGS
-@given(slug=st.sampled_from(PILOTS), rows=event_records())
-def test_nothing_is_earned_after_as_of(slug: str, rows: list[dict[str, object]]) -> None:
+@given(sch=SCHEMES, rows=event_records())
+def test_nothing_is_earned_after_as_of(sch: Scheme, rows: list[dict[str, object]]) -> None:
     as_of = dt.date(2018, 9, 30)
-    result = ledger(slug, rows, as_of)
+    result = ledger(sch, rows, as_of)
     assert all(e.earned_on <= as_of for e in result.entries)
     assert all(e.period == e.earned_on.strftime("%Y-%m") for e in result.entries)

@@ -107,25 +107,41 @@ def _umask() -> int:
     return mask
 
 
-def _progress_reader(path: str) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
-    """A rich progress bar for large files on an interactive terminal."""
+@contextlib.contextmanager
+def _progress(label: str, unit: str, show: bool
+              ) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on standard error while the block runs (None when not
+    ``show``); ``unit`` is ``bytes`` or a word such as ``runs``."""
+    if not show:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    count = DownloadColumn() if unit == "bytes" else MofNCompleteColumn()
+    columns = [TextColumn(label), BarColumn(), count]
+    if unit != "bytes":
+        columns.append(TextColumn(unit))
+    with Progress(*columns, TimeElapsedColumn(), TimeRemainingColumn(), transient=True,
+                  console=Console(stderr=True)) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _large_file(path: str) -> bool:
+    """Whether reading ``path`` deserves a progress bar (large, on a terminal)."""
     try:
-        size = os.path.getsize(path)
+        return os.path.getsize(path) >= PROGRESS_BYTES and sys.stderr.isatty()
     except OSError:
-        return None, lambda: None
-    if size < PROGRESS_BYTES or not sys.stderr.isatty():
-        return None, lambda: None
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-    bar = Progress("reading events", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                   transient=True, console=None)
-    bar.start()
-    task = bar.add_task("read", total=size)
-
-    def update(done: int, total: int) -> None:
-        bar.update(task, completed=done, total=total)
-
-    return update, bar.stop
+        return False
 
 
 def _guarded(fn: Callable[..., None]) -> Callable[..., None]:
@@ -183,12 +199,9 @@ def run(scheme: str, events: str, as_of: str | None, fmt: str, out: str, finnish
     """
     day = _date(as_of, "--as-of")
     sch = load_scheme(scheme)
-    progress, done = _progress_reader(events)
-    try:
+    with _progress("reading events", "bytes", _large_file(events)) as progress:
         table = read_events(events, finnish=finnish, attribute_types=dict(sch.attributes),
                             encoding=encoding, progress=progress)
-    finally:
-        done()
     if fmt in BINARY and out == "-" and sys.stdout.isatty():
         raise InputError([Problem("<command line>", None, "--out",
                                   f"a file path for --format {fmt}", "a terminal")])
@@ -433,47 +446,92 @@ def test_command(path: str, fmt: str) -> None:
     sys.exit(0 if all_passed(results) else 1)
 
 
+def _sweep_options(fn: Callable[..., None]) -> Callable[..., None]:
+    """The options every sweep shares: runs, seed, batches, Dask and progress."""
+    options = [
+        click.option("--runs", type=click.IntRange(1, 1_000_000), default=100,
+                     show_default=True, help="Simulated populations."),
+        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--as-of", "as_of", default=None, metavar="DATE",
+                     help="Default: the end of the population's follow-up."),
+        click.option("--batch-runs", type=click.IntRange(1), default=None, metavar="N",
+                     help="Runs priced together (default: chosen from the population "
+                          "size). Never changes the result."),
+        click.option("--dask", "dask", is_flag=True,
+                     help="Price the batches on a local Dask cluster "
+                          "(pip install 'kasvufee[dask]')."),
+        click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="Price the batches on a running Dask scheduler "
+                          "(tcp://host:8786); its workers need kasvufee."),
+        click.option("--workers", type=click.IntRange(1), default=None, metavar="N",
+                     help="Worker processes of the local Dask cluster (default: one "
+                          "per core)."),
+        click.option("--progress/--no-progress", "progress", default=None,
+                     help="A progress bar on standard error (default: on a terminal)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _sweep_args(runs: int, as_of: str | None, batch_runs: int | None, dask: bool,
+                scheduler: str | None, workers: int | None) -> dict[str, Any]:
+    if workers is not None and not dask:
+        raise UsageError("--workers sizes the local Dask cluster: add --dask")
+    if dask and scheduler:
+        raise UsageError("--dask starts a local cluster, --scheduler uses a running one: "
+                         "give one of them")
+    return {"as_of": None if as_of is None else _date(as_of, "--as-of"),
+            "batch_runs": batch_runs, "dask": scheduler or dask, "workers": workers,
+            "keep_entries": False}
+
+
 @main.command()
 @click.argument("scheme", type=click.Path(dir_okay=False))
 @click.option("--population", "population", required=True, type=click.Path(dir_okay=False))
-@click.option("--runs", type=click.IntRange(1, 100_000), default=100, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--as-of", "as_of", default=None, metavar="DATE",
-              help="Default: the end of the population's follow-up.")
+@_sweep_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @_guarded
 def simulate(scheme: str, population: str, runs: int, seed: int, as_of: str | None,
-             fmt: str) -> None:
+             batch_runs: int | None, dask: bool, scheduler: str | None, workers: int | None,
+             progress: bool | None, fmt: str) -> None:
     """Cost, risk and incentives of a scheme on simulated client populations."""
-    result = simulate_scheme(load_scheme(scheme), load_population(population), runs, seed,
-                             None if as_of is None else _date(as_of, "--as-of"))
+    args = _sweep_args(runs, as_of, batch_runs, dask, scheduler, workers)
+    sch, pop = load_scheme(scheme), load_population(population)
+    with _progress("simulating", "runs", _show(progress)) as bar:
+        result = simulate_scheme(sch, pop, runs, seed, progress=bar, **args)
     click.echo(format_simulation(result, fmt))  # type: ignore[arg-type]
 
 
 @main.command()
 @click.argument("schemes", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--population", "population", required=True, type=click.Path(dir_okay=False))
-@click.option("--runs", type=click.IntRange(1, 100_000), default=100, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--as-of", "as_of", default=None, metavar="DATE")
+@_sweep_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "html"]), default="table",
               show_default=True)
 @click.option("--out", default="-", metavar="PATH|-", show_default=True)
 @_guarded
 def compare(schemes: tuple[str, ...], population: str, runs: int, seed: int,
-            as_of: str | None, fmt: str, out: str) -> None:
+            as_of: str | None, batch_runs: int | None, dask: bool, scheduler: str | None,
+            workers: int | None, progress: bool | None, fmt: str, out: str) -> None:
     """The same measures side by side for several schemes, on identical simulated
     populations (common random numbers)."""
+    args = _sweep_args(runs, as_of, batch_runs, dask, scheduler, workers)
     loaded = {}
     for path in schemes:
         s = load_scheme(path)
         loaded[s.scheme if s.scheme not in loaded else path] = s
-    result = compare_schemes(loaded, load_population(population), runs, seed,
-                             None if as_of is None else _date(as_of, "--as-of"))
+    pop = load_population(population)
+    with _progress("comparing", "runs", _show(progress)) as bar:
+        result = compare_schemes(loaded, pop, runs, seed, progress=bar, **args)
     text = format_comparison(result, fmt)  # type: ignore[arg-type]
     with _output(out) as stream:
         stream.write((text + "\n").encode("utf-8"))
+
+
+def _show(progress: bool | None) -> bool:
+    return sys.stderr.isatty() if progress is None else progress
 
 
 @main.command()

@@ -58,6 +58,10 @@ class InputError(KasvufeeError):
             raise ValueError("InputError needs at least one problem")
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[tuple[Problem, ...]]]:
+        # rebuilt from the problems when it crosses a process (a Dask worker's error)
+        return (type(self), (self.problems,))
+
 
 class SchemeError(InputError):
     """A scheme file is invalid."""
@@ -80,6 +84,9 @@ class ExpressionError(KasvufeeError):
         self.expected = expected
         self.found = found
         super().__init__(f"at column {position + 1}: expected {expected}, got {found}")
+
+    def __reduce__(self) -> tuple[type[ExpressionError], tuple[str, int, str, str]]:
+        return (type(self), (self.text, self.position, self.expected, self.found))
 
 
 class LedgerError(KasvufeeError):

@@ -6,6 +6,11 @@ start and sometimes end, surveys, recruitments with decimal person-years,
 milestones, proofs, late recordings and voids.  Dates cluster around month
 ends and leap days, where calendar arithmetic goes wrong.
 
+``schemes()`` draws valid schemes assembled from the seed pilots' building
+blocks (shares of a price, tier tables, windows, durations, evidence, graded
+surveys, accumulated person-years, milestones, checkpoint metrics, schedules,
+caps), for properties every scheme must have.
+
 ``populations()`` draws client mixes for ``kasvufee.design.population.generate``
 and ``tiered_schemes()`` draws risk-tiered placement schemes with a budget:
 together they let you state properties of a scheme *design*
@@ -227,5 +232,99 @@ versions:
 """)
 
 
-__all__ = ["Record", "client_history", "dates", "event_records", "populations", "shuffled",
-           "tiered_schemes", "void_of"]
+@st.composite
+def schemes(draw: Callable[..., Any]) -> Any:
+    """A valid scheme assembled from the building blocks of the seed pilots, each
+    with drawn amounts and conditions, reading the events ``event_records()`` draws:
+
+    a fee on enrolment, or a base and a result share of one price (``share_of``);
+    a placement fee (euros or a risk-tier table, a window, a duration, evidence);
+    a graded survey (per answer, capped); a recruitment result accumulating
+    person-years in a window; a fee per provider milestone, possibly requiring
+    another milestone; a provider-defined checkpoint metric; a fixed schedule
+    fee; and caps per client, per provider or per contract over some of them.
+    """
+    import kasvufee
+
+    def euros(low: int = 1, high: int = 3000) -> str:
+        return f"{draw(st.integers(low, high))}.{draw(st.sampled_from(['00', '50', '05']))}"
+
+    blocks: list[str] = []
+    prices = ""
+    ids: list[str] = []
+    if draw(st.booleans()):  # a voucher split into base and result shares
+        base = draw(st.sampled_from([50, 60, 70]))
+        prices = (f"    prices:\n      voucher: {{amount: {euros(100, 5000)}, "
+                  f"shares: {{base: {base}%, result: {100 - base}%}}}}\n")
+        blocks += ["{id: base, on: enrolled, once_per: client, amount: {share_of: voucher}}",
+                   "{id: result, on: [company_founded, employment_started], once_per: client, "
+                   f"window: {{anchor: enrolled, months: {draw(st.integers(1, 12))}}}, "
+                   "amount: {share_of: voucher}}"]
+        ids += ["base", "result"]
+    elif draw(st.booleans()):
+        blocks.append(f"{{id: start, on: enrolled, once_per: client, amount: {euros()}}}")
+        ids.append("start")
+    if draw(st.booleans()):
+        parts = ["id: placement", "on: employment_started", "once_per: client"]
+        if draw(st.booleans()):
+            parts.append(f"lasts: {{months: {draw(st.integers(1, 6))}}}")
+        if draw(st.booleans()):
+            parts.append(f"window: {{anchor: enrolled, months: {draw(st.integers(1, 12))}}}")
+        if draw(st.booleans()):
+            parts.append("evidence: {attribute: evidence_ref, provided_by: evidence_provided}")
+        if draw(st.booleans()):
+            parts.append(f"amount: {{by: client.risk_class, table: {{high: {euros()}, "
+                         f"medium: {euros()}, low: {euros()}}}}}")
+        else:
+            parts.append(f"amount: {euros()}")
+        blocks.append("{" + ", ".join(parts) + "}")
+        ids.append("placement")
+    if draw(st.booleans()):
+        blocks.append(f"{{id: survey, on: survey_answered, once_per: client, amount: "
+                      f"{{per_answer: {{4: {euros(1, 300)}, 3: {euros(1, 100)}}}, "
+                      f"answers: answers}}, max_amount: {euros(300, 1500)}}}")
+        ids.append("survey")
+    if draw(st.booleans()):
+        at_least = draw(st.sampled_from(["0.1", "0.5", "1.0"]))
+        blocks.append(f"{{id: recruitment, on: recruitment_made, once_per: client, "
+                      f"window: {{anchor: enrolled, months: {draw(st.integers(1, 12))}}}, "
+                      f"accumulate: {{sum: fte_years, at_least: {at_least}}}, "
+                      f"amount: {euros()}}}")
+        ids.append("recruitment")
+    if draw(st.booleans()):
+        needs = (", requires: {on: milestone_reached, where: {milestone: "
+                 "phase_2_option_exercised}}" if draw(st.booleans()) else "")
+        blocks.append(f"{{id: milestone, on: milestone_reached, where: {{milestone: "
+                      f"phase_2_completed}}, once_per: provider{needs}, "
+                      f"amount: {euros(1000, 30000)}}}")
+        ids.append("milestone")
+    if draw(st.booleans()):
+        blocks.append(f"{{id: activity, kind: checkpoint, defined_by: provider, "
+                      f"anchor: enrolled, months: {draw(st.integers(1, 12))}, metrics: "
+                      f"{{recruitments: {{on: recruitment_made, count: true, since: anchor, "
+                      f"until: checkpoint}}}}, condition: recruitments >= "
+                      f"{draw(st.integers(1, 2))}, amount: {euros()}}}")
+        ids.append("activity")
+    if draw(st.booleans()):
+        blocks.append(f"{{id: fixed, kind: schedule, provider: P1, amount: {euros(100, 9000)}, "
+                      f"schedule: {{freq: monthly, start: {draw(dates()).isoformat()}, "
+                      f"count: {draw(st.integers(1, 12))}}}}}")
+        ids.append("fixed")
+    if not blocks:
+        blocks.append(f"{{id: start, on: enrolled, once_per: client, amount: {euros()}}}")
+        ids.append("start")
+    caps = []
+    for per in ("client", "provider", "contract"):
+        if draw(st.integers(0, 2)) == 0:
+            inside = draw(st.lists(st.sampled_from(ids), min_size=1, unique=True))
+            caps.append(f"{{id: {per}_cap, per: {per}, components: [{', '.join(inside)}], "
+                        f"amount: {euros(1, 20000)}}}")
+    text = ("scheme: drawn\ntitle: a drawn scheme\nversions:\n  - version: \"1\"\n"
+            "    valid_from: 2016-01-01\n" + prices + "    components:\n"
+            + "".join(f"      - {b}\n" for b in blocks)
+            + ("    caps:\n" + "".join(f"      - {c}\n" for c in caps) if caps else ""))
+    return kasvufee.parse_scheme(text)
+
+
+__all__ = ["Record", "client_history", "dates", "event_records", "populations", "schemes",
+           "shuffled", "tiered_schemes", "void_of"]

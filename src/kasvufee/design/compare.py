@@ -23,15 +23,15 @@ from typing import Any, Literal
 
 import polars as pl
 
-from kasvufee.design.population import Population, generate
+from kasvufee.design.population import Population
 from kasvufee.design.simulate import (
     PERCENTILES,
     SimulationResult,
     _table,
     format_simulation,
-    population_digest,
-    simulate_events,
+    sweep,
 )
+from kasvufee.design.sweep import Dask, Progress
 from kasvufee.engine.evaluate import evaluate
 from kasvufee.errors import UsageError
 from kasvufee.ledger import Ledger
@@ -84,15 +84,19 @@ class ComparisonResult:
 
 
 def compare(schemes: Mapping[str, Scheme], population: Population, runs: int, seed: int,
-            as_of: dt.date | None = None) -> ComparisonResult:
-    """Simulate every scheme on the same ``runs`` populations (common random numbers)."""
+            as_of: dt.date | None = None, *, batch_runs: int | None = None,
+            dask: Dask = None, workers: int | None = None, progress: Progress | None = None,
+            keep_entries: bool = True) -> ComparisonResult:
+    """Simulate every scheme on the same ``runs`` populations (common random numbers).
+
+    The options are those of :func:`kasvufee.design.simulate.sweep` (batches,
+    Dask, progress); they never change the result.
+    """
     if not schemes:
         raise UsageError("compare: expected at least one scheme, got none")
-    events = generate(population, seed, runs)
-    digest = population_digest(events)
-    results = {name: simulate_events(s, events, population, seed=seed, runs=runs, as_of=as_of,
-                                     digest=digest)
-               for name, s in schemes.items()}
+    digest, results = sweep(schemes, population, runs, seed, as_of, batch_runs=batch_runs,
+                            dask=dask, workers=workers, progress=progress,
+                            keep_entries=keep_entries)
     return ComparisonResult(population.population, seed, runs, digest, results)
 
 

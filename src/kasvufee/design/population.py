@@ -63,7 +63,7 @@ import polars as pl
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kasvufee.errors import InputError
+from kasvufee.errors import InputError, UsageError
 from kasvufee.events.types import ATTRIBUTE_DTYPES, ATTRIBUTE_TYPES, CORE_SCHEMA, AttributeType
 from kasvufee.scheme.load import located, parse_yaml_model, read_text_file
 
@@ -302,19 +302,19 @@ def population_attribute_types(pop: Population) -> dict[str, AttributeType]:
     return types
 
 
-def generate(pop: Population, seed: int, runs: int = 1) -> pl.DataFrame:
-    """The events of ``runs`` independent draws of ``pop``, as one canonical table.
+def generate(pop: Population, seed: int, runs: int = 1, first: int = 1) -> pl.DataFrame:
+    """The events of ``runs`` independent draws of ``pop`` (runs ``first`` to
+    ``first + runs - 1``), as one canonical table.
 
     The same ``pop``, ``seed`` and ``runs`` always give an identical table; run r
-    is the same whatever ``runs`` is.  Rows are sorted by run, ``occurred_on``
-    and ``event_id``; ``line`` numbers them from 1.
+    is the same whatever ``runs`` and ``first`` are, so a sweep can be cut into
+    batches of runs.  Rows are sorted by run, ``occurred_on`` and ``event_id``;
+    ``line`` numbers them from 1.
     """
-    if runs < 1:
-        from kasvufee.errors import UsageError
-
-        raise UsageError(f"runs: expected at least 1, got {runs}")
+    if runs < 1 or first < 1:
+        raise UsageError(f"runs: expected at least 1 from run 1 on, got {runs} from {first}")
     types = population_attribute_types(pop)
-    parts = [_one_run(pop, seed, r, types) for r in range(1, runs + 1)]
+    parts = [_one_run(pop, seed, r, types) for r in range(first, first + runs)]
     frame = pl.concat(parts, how="diagonal_relaxed")
     frame = frame.sort(["run", "occurred_on", "event_id"])
     schema = {**CORE_SCHEMA, **{n: ATTRIBUTE_DTYPES[t] for n, t in types.items()}}

@@ -2,7 +2,11 @@
 on simulated client populations, before a tender.
 
 Each run is one population drawn by :func:`kasvufee.design.population.generate`.
-All runs are evaluated in **one** ``evaluate`` call when the scheme allows it:
+A sweep is cut into batches of runs (:func:`sweep`), each generated, priced and
+reduced to measures that add up (:func:`measure`), then merged
+(:func:`combine`): in this process or on Dask (:mod:`kasvufee.design.sweep`),
+with the same result either way.  Within a batch, all runs are evaluated in
+**one** ``evaluate`` call when the scheme allows it:
 the provider ids are made run-specific (``r3|SW-1``; client and event ids
 already are), so that per-client and per-provider rules and caps never mix
 runs, and the run is read back from the provider id afterwards.  A scheme
@@ -43,6 +47,7 @@ import polars as pl
 
 from kasvufee.design.lint import is_fixed
 from kasvufee.design.population import Population, generate
+from kasvufee.design.sweep import Dask, Progress, plan_batches, run_batches
 from kasvufee.engine.evaluate import evaluate
 from kasvufee.errors import UsageError
 from kasvufee.money import format_cents
@@ -52,14 +57,19 @@ from kasvufee.scheme.prices import effective_caps
 __all__ = [
     "OUTCOME_TYPES",
     "PERCENTILES",
+    "Partial",
     "SimulationResult",
+    "combine",
     "evaluate_runs",
     "format_simulation",
+    "measure",
     "nearest_rank",
     "outcome_clients",
     "population_digest",
+    "price_batch",
+    "run_digests",
     "simulate",
-    "simulate_events",
+    "sweep",
 ]
 
 PERCENTILES: tuple[int, ...] = (5, 50, 95)
@@ -89,12 +99,22 @@ def _euros(cents: int | None) -> str | None:
     return None if cents is None else format_cents(cents)
 
 
-def population_digest(events: pl.DataFrame) -> str:
-    """A SHA-256 of the events table's content (for checking common random numbers)."""
-    flat = events.with_columns(
+def run_digests(events: pl.DataFrame) -> pl.DataFrame:
+    """``run, digest``: a SHA-256 of each run's events (content only, not line numbers),
+    so that a population's digest does not depend on how a sweep was cut in batches."""
+    flat = events.drop("line").with_columns(
         pl.col(c).cast(pl.List(pl.String)).list.join(";")
         for c, t in events.schema.items() if isinstance(t, pl.List))
-    text = flat.write_csv()
+    rows = [(int(run), hashlib.sha256(part.drop("run").write_csv().encode()).hexdigest())
+            for (run,), part in flat.partition_by("run", as_dict=True,
+                                                  maintain_order=True).items()]
+    return pl.DataFrame(rows, schema={"run": pl.Int64, "digest": pl.String}, orient="row")
+
+
+def population_digest(digests: pl.DataFrame) -> str:
+    """One SHA-256 for a sweep's populations, from the :func:`run_digests` of all runs
+    (equal digests: the schemes priced identical populations)."""
+    text = "\n".join(digests.sort("run")["digest"].to_list())
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -120,7 +140,8 @@ def can_combine(scheme: Scheme) -> bool:
 def evaluate_runs(scheme: Scheme, events: pl.DataFrame, as_of: dt.date, *,
                   combined: bool | None = None) -> pl.DataFrame:
     """The ledger entries of every run, with a ``run`` column: ``run, component,
-    provider_id, client_id, earned_on, amount, cap`` (amount in Int64 cents).
+    provider_id, client_id, earned_on, amount, cap`` (amount in Int64 cents), sorted
+    by all columns.
 
     ``combined`` forces one evaluation for all runs (True) or one per run (False);
     by default one when :func:`can_combine`.
@@ -137,16 +158,18 @@ def evaluate_runs(scheme: Scheme, events: pl.DataFrame, as_of: dt.date, *,
         frame = frame.with_columns(
             parts.struct.field("field_0").str.slice(1).cast(pl.Int64).alias("run"),
             pl.col("provider_id").str.splitn(_SEP, 2).struct.field("field_1").alias("provider_id"),
-        )
-        return frame.select(keep)
-    frames = []
-    for (run,), part in events.partition_by("run", as_dict=True, maintain_order=True).items():
-        f = evaluate(scheme, part, as_of).frame
-        frames.append(f.with_columns(pl.lit(run, dtype=pl.Int64).alias("run")).select(keep))
-    return pl.concat(frames) if frames else pl.DataFrame(
-        schema={"run": pl.Int64, "component": pl.String, "provider_id": pl.String,
-                "client_id": pl.String, "earned_on": pl.Date, "amount": pl.Int64,
-                "cap": pl.String})
+        ).select(keep)
+    else:
+        frames = [evaluate(scheme, part, as_of).frame
+                  .with_columns(pl.lit(run, dtype=pl.Int64).alias("run")).select(keep)
+                  for (run,), part in events.partition_by("run", as_dict=True,
+                                                          maintain_order=True).items()]
+        frame = pl.concat(frames) if frames else pl.DataFrame(schema={
+            "run": pl.Int64, "component": pl.String, "provider_id": pl.String,
+            "client_id": pl.String, "earned_on": pl.Date, "amount": pl.Int64,
+            "cap": pl.String})
+    # one canonical order, whichever way (and in whichever batches) the runs were priced
+    return frame.sort(keep, nulls_last=True)
 
 
 @dataclass(frozen=True)
@@ -164,7 +187,8 @@ class SimulationResult:
             marginal`` (means in cents, pooled over runs).
         cap_runs: for each cap of the scheme, the number of runs in which it cut an entry.
         component_fixed: each component id and whether it is a fixed fee.
-        entries: the entries of all runs (see :func:`evaluate_runs`).
+        entries: the entries of all runs (see :func:`evaluate_runs`), or None when
+            the sweep did not keep them.
     """
 
     scheme_id: str
@@ -179,7 +203,7 @@ class SimulationResult:
     groups: pl.DataFrame
     cap_runs: Mapping[str, int]
     component_fixed: Mapping[str, bool]
-    entries: pl.DataFrame
+    entries: pl.DataFrame | None
 
     def percentiles(self, column: str = "total") -> dict[str, int | None]:
         """P5/P50/P95 of a per-run column in cents (``total``, ``cost_per_outcome`` …)."""
@@ -241,63 +265,136 @@ class SimulationResult:
 
 
 def simulate(scheme: Scheme, population: Population, runs: int, seed: int,
-             as_of: dt.date | None = None, *, combined: bool | None = None) -> SimulationResult:
+             as_of: dt.date | None = None, *, combined: bool | None = None,
+             batch_runs: int | None = None, dask: Dask = None, workers: int | None = None,
+             progress: Progress | None = None, keep_entries: bool = True
+             ) -> SimulationResult:
     """Evaluate ``scheme`` on ``runs`` populations drawn from ``population`` with ``seed``.
 
     ``as_of`` defaults to the end of the population's follow-up
-    (``population.as_of``).  The same arguments always give the same result.
+    (``population.as_of``).  The other options are those of :func:`sweep`.  The
+    same arguments always give the same result.
     """
-    events = generate(population, seed, runs)
-    return simulate_events(scheme, events, population, seed=seed, runs=runs, as_of=as_of,
-                           combined=combined)
+    _, results = sweep({scheme.scheme: scheme}, population, runs, seed, as_of,
+                       combined=combined, batch_runs=batch_runs, dask=dask, workers=workers,
+                       progress=progress, keep_entries=keep_entries)
+    return results[scheme.scheme]
 
 
-def simulate_events(scheme: Scheme, events: pl.DataFrame, population: Population, *,
-                    seed: int, runs: int, as_of: dt.date | None = None,
-                    combined: bool | None = None, digest: str | None = None
-                    ) -> SimulationResult:
-    """:func:`simulate` on events already generated (``compare`` shares them)."""
+def sweep(schemes: Mapping[str, Scheme], population: Population, runs: int, seed: int,
+          as_of: dt.date | None = None, *, combined: bool | None = None,
+          batch_runs: int | None = None, dask: Dask = None, workers: int | None = None,
+          progress: Progress | None = None, keep_entries: bool = True
+          ) -> tuple[str, dict[str, SimulationResult]]:
+    """Price every scheme on the same ``runs`` populations: the populations' digest
+    and each scheme's result, by the name it has in ``schemes``.
+
+    The runs are generated and priced in batches of ``batch_runs`` (by default
+    :func:`kasvufee.design.sweep.plan_batches` chooses), in this process or on
+    Dask (``dask=True`` for a local cluster of ``workers`` processes, or a
+    scheduler address); ``progress(done, runs)`` is called as batches finish.
+    Every batch draws its own runs and the results only add up and concatenate,
+    so neither the batch size nor where the batches ran changes a cent.
+    ``keep_entries=False`` keeps the measures but drops the entries, which a
+    large sweep has millions of.
+    """
     when = as_of or population.as_of
-    entries = evaluate_runs(scheme, events, when, combined=combined)
-    fixed = {c.id: is_fixed(c) for v in scheme.versions for c in v.components}
-    fixed_ids = [c for c, f in fixed.items() if f]
-    clients = outcome_clients(events, when)
-    run_ids = pl.DataFrame({"run": list(range(1, runs + 1))}, schema={"run": pl.Int64})
+    batches = plan_batches(runs, population.clients, batch_runs)
+    done = run_batches(price_batch, batches,
+                       shared=(dict(schemes), population, seed, when, combined, keep_entries),
+                       dask=dask, workers=workers, progress=progress)
+    digest = population_digest(pl.concat([digests for digests, _ in done]))
+    return digest, {
+        name: combine(s, population, [partials[name] for _, partials in done], seed=seed,
+                      runs=runs, as_of=when, digest=digest)
+        for name, s in schemes.items()}
+
+
+def price_batch(schemes: Mapping[str, Scheme], population: Population, seed: int,
+                as_of: dt.date, combined: bool | None, keep_entries: bool, first: int,
+                count: int) -> tuple[pl.DataFrame, dict[str, Partial]]:
+    """One batch of a sweep: runs ``first`` to ``first + count - 1`` generated once
+    and priced under every scheme (common random numbers)."""
+    events = generate(population, seed, count, first)
+    return run_digests(events), {
+        name: measure(s, events, as_of, combined=combined, keep_entries=keep_entries)
+        for name, s in schemes.items()}
+
+
+@dataclass(frozen=True)
+class Partial:
+    """A batch of runs reduced to measures that add up (see :func:`measure`).
+
+    Attributes:
+        per_run: ``run, total, fixed, result, outcomes`` (cents, counts).
+        revenue: ``run, provider_id, revenue``: providers with entries only.
+        groups: ``group, clients, with_outcome, paid, paid_outcome`` (sums).
+        cap_hits: ``run, cap``: the caps that cut an entry in a run.
+        entries: the batch's entries (:func:`evaluate_runs`), or None.
+    """
+
+    per_run: pl.DataFrame
+    revenue: pl.DataFrame
+    groups: pl.DataFrame
+    cap_hits: pl.DataFrame
+    entries: pl.DataFrame | None
+
+
+def measure(scheme: Scheme, events: pl.DataFrame, as_of: dt.date, *,
+            combined: bool | None = None, keep_entries: bool = True) -> Partial:
+    """Price the runs in ``events`` and reduce them to a :class:`Partial`."""
+    entries = evaluate_runs(scheme, events, as_of, combined=combined)
+    fixed_ids = [c.id for v in scheme.versions for c in v.components if is_fixed(c)]
+    clients = outcome_clients(events, as_of)
+    runs = events.select(pl.col("run").unique().sort().cast(pl.Int64))
 
     is_fixed_row = pl.col("component").is_in(fixed_ids)
     money = entries.group_by("run").agg(
         pl.col("amount").sum().alias("total"),
         pl.col("amount").filter(is_fixed_row).sum().alias("fixed"),
         pl.col("amount").filter(~is_fixed_row).sum().alias("result"))
-    outcomes = clients.group_by("run").agg(pl.col("outcome").sum().cast(pl.Int64)
-                                           .alias("outcomes"))
-    per_run = (run_ids.join(money, on="run", how="left").join(outcomes, on="run", how="left")
+    outcomes = clients.group_by("run").agg(pl.col("outcome").sum().alias("outcomes"))
+    per_run = (runs.join(money, on="run", how="left").join(outcomes, on="run", how="left")
                .with_columns(pl.col("total", "fixed", "result", "outcomes").fill_null(0)
                              .cast(pl.Int64)))
-    per_run = per_run.with_columns(
-        pl.when(pl.col("outcomes") > 0)
-        .then(_half_up_div(pl.col("total"), pl.col("outcomes")))
-        .otherwise(None).alias("cost_per_outcome")).sort("run")
-
-    providers = pl.DataFrame({"provider_id": [p.id for p in population.providers]})
-    seen = entries.select("provider_id").unique()
-    providers = pl.concat([providers, seen.filter(
-        ~pl.col("provider_id").is_in(providers["provider_id"].implode()))])
     revenue = entries.group_by("run", "provider_id").agg(pl.col("amount").sum().alias("revenue"))
-    provider_runs = (run_ids.join(providers, how="cross")
-                     .join(revenue, on=["run", "provider_id"], how="left")
-                     .with_columns(pl.col("revenue").fill_null(0).cast(pl.Int64))
-                     .sort("run", "provider_id"))
 
     paid = (entries.filter(pl.col("client_id").is_not_null())
             .group_by("run", "client_id").agg(pl.col("amount").sum().alias("paid")))
     per_client = (clients.join(paid, on=["run", "client_id"], how="left")
                   .with_columns(pl.col("paid").fill_null(0)))
-    sums = per_client.group_by("group").agg(
+    groups = per_client.group_by("group").agg(
         pl.len().cast(pl.Int64).alias("clients"),
         pl.col("outcome").sum().cast(pl.Int64).alias("with_outcome"),
-        pl.col("paid").sum().alias("paid"),
-        pl.col("paid").filter(pl.col("outcome")).sum().alias("paid_outcome"))
+        pl.col("paid").sum().cast(pl.Int64).alias("paid"),
+        pl.col("paid").filter(pl.col("outcome")).sum().cast(pl.Int64).alias("paid_outcome"))
+    cap_hits = entries.filter(pl.col("cap").is_not_null()).select("run", "cap").unique()
+    return Partial(per_run, revenue, groups, cap_hits, entries if keep_entries else None)
+
+
+def combine(scheme: Scheme, population: Population, partials: Sequence[Partial], *,
+            seed: int, runs: int, as_of: dt.date, digest: str) -> SimulationResult:
+    """Merge the partials of all batches into the sweep's :class:`SimulationResult`.
+
+    Only sums, counts and concatenations in run order: the result does not depend
+    on how the runs were cut into batches.
+    """
+    per_run = pl.concat([p.per_run for p in partials]).sort("run")
+    per_run = per_run.with_columns(
+        pl.when(pl.col("outcomes") > 0)
+        .then(_half_up_div(pl.col("total"), pl.col("outcomes")))
+        .otherwise(None).alias("cost_per_outcome"))
+
+    revenue = pl.concat([p.revenue for p in partials])
+    named = [p.id for p in population.providers]
+    others = sorted(set(revenue["provider_id"].to_list()) - set(named))
+    providers = pl.DataFrame({"provider_id": named + others}, schema={"provider_id": pl.String})
+    provider_runs = (per_run.select("run").join(providers, how="cross")
+                     .join(revenue, on=["run", "provider_id"], how="left")
+                     .with_columns(pl.col("revenue").fill_null(0).cast(pl.Int64))
+                     .sort("run", "provider_id"))
+
+    sums = pl.concat([p.groups for p in partials]).group_by("group").sum()
     order = {g.id: i for i, g in enumerate(population.groups)}
     rows = []
     for r in sums.iter_rows(named=True):
@@ -316,14 +413,15 @@ def simulate_events(scheme: Scheme, events: pl.DataFrame, population: Population
         "per_client": pl.Int64, "per_outcome": pl.Int64, "per_no_outcome": pl.Int64,
         "marginal": pl.Int64})
 
-    hit = entries.filter(pl.col("cap").is_not_null()).select("run", "cap").unique()
-    cap_runs = {cap.id: int((hit["cap"] == cap.id).sum()) for cap in effective_caps(scheme)}
+    hit = pl.concat([p.cap_hits for p in partials])["cap"].to_list()
+    cap_runs = {cap.id: hit.count(cap.id) for cap in effective_caps(scheme)}
+    kept = [p.entries for p in partials if p.entries is not None]
     return SimulationResult(
         scheme_id=scheme.scheme, population_id=population.population, seed=seed, runs=runs,
-        as_of=when, clients=population.clients,
-        digest=digest or population_digest(events), per_run=per_run,
-        provider_runs=provider_runs, groups=groups, cap_runs=cap_runs, component_fixed=fixed,
-        entries=entries)
+        as_of=as_of, clients=population.clients, digest=digest, per_run=per_run,
+        provider_runs=provider_runs, groups=groups, cap_runs=cap_runs,
+        component_fixed={c.id: is_fixed(c) for v in scheme.versions for c in v.components},
+        entries=pl.concat(kept).sort("run", maintain_order=True) if kept else None)
 
 
 def _half_up_div(num: pl.Expr, den: pl.Expr) -> pl.Expr:
