@@ -12,7 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kasvufee
-from kasvufee.design.compare import compare, format_comparison, format_replay, replay
+from kasvufee.design.compare import (
+    compare,
+    comparison_png,
+    format_comparison,
+    format_replay,
+    replay,
+)
 from kasvufee.design.population import Population, load_population
 from kasvufee.design.simulate import (
     evaluate_runs,
@@ -98,6 +104,14 @@ def test_compare_uses_common_random_numbers() -> None:
     page = format_comparison(result, "html")
     assert page.startswith("<!DOCTYPE html>") and "marginal_high" in page
     assert "satakunta" in format_comparison(result, "table")
+
+
+def test_compare_charts_as_svg_and_png() -> None:
+    pytest.importorskip("matplotlib")
+    result = compare({"satakunta": SATA, "varsinais": VS}, SMALL, runs=3, seed=8)
+    page = format_comparison(result, "html")
+    assert page.count("<svg") == 2 and "Marginal fee by group" in page
+    assert comparison_png(result).startswith(b"\x89PNG\r\n")
 
 
 def test_replay_satakunta_history_under_varsinais_suomi() -> None:

@@ -24,7 +24,7 @@ import polars as pl
 from kasvufee.design import format_findings, format_test_report, has_errors, run_scheme_tests
 from kasvufee.design import lint as lint_scheme
 from kasvufee.design.compare import compare as compare_schemes
-from kasvufee.design.compare import format_comparison, format_replay
+from kasvufee.design.compare import comparison_png, format_comparison, format_replay
 from kasvufee.design.compare import replay as replay_scheme
 from kasvufee.design.population import load_population
 from kasvufee.design.scheme_tests import all_passed
@@ -136,6 +136,13 @@ def _progress(label: str, unit: str, show: bool
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
+def _refuse_terminal(binary: bool, fmt: str, out: str) -> None:
+    """A binary format is not written to an interactive terminal."""
+    if binary and out == "-" and sys.stdout.isatty():
+        raise InputError([Problem("<command line>", None, "--out",
+                                  f"a file path for --format {fmt}", "a terminal")])
+
+
 def _large_file(path: str) -> bool:
     """Whether reading ``path`` deserves a progress bar (large, on a terminal)."""
     try:
@@ -202,9 +209,7 @@ def run(scheme: str, events: str, as_of: str | None, fmt: str, out: str, finnish
     with _progress("reading events", "bytes", _large_file(events)) as progress:
         table = read_events(events, finnish=finnish, attribute_types=dict(sch.attributes),
                             encoding=encoding, progress=progress)
-    if fmt in BINARY and out == "-" and sys.stdout.isatty():
-        raise InputError([Problem("<command line>", None, "--out",
-                                  f"a file path for --format {fmt}", "a terminal")])
+    _refuse_terminal(fmt in BINARY, fmt, out)
     ledger = evaluate(sch, table, day)
     with _output(out) as stream:
         WRITERS[fmt](ledger, stream)
@@ -340,9 +345,7 @@ def entries(ledger: str, as_posted_on: str | None, scheme_id: str | None, fmt: s
     day = _date(as_posted_on, "--as-posted-on") if as_posted_on else None
     with PostedLedger.open(ledger) as store:
         table = store.entries(as_posted_on=day, scheme_id=scheme_id)
-    if fmt in BINARY and out == "-" and sys.stdout.isatty():
-        raise InputError([Problem("<command line>", None, "--out",
-                                  f"a file path for --format {fmt}", "a terminal")])
+    _refuse_terminal(fmt in BINARY, fmt, out)
     with _output(out) as stream:
         write_frame(table, fmt, stream, sheet="entries")
 
@@ -508,8 +511,10 @@ def simulate(scheme: str, population: str, runs: int, seed: int, as_of: str | No
 @click.argument("schemes", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--population", "population", required=True, type=click.Path(dir_okay=False))
 @_sweep_options
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "html"]), default="table",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "html", "png"]),
+              default="table", show_default=True,
+              help="html: a self-contained report with charts; png: the charts "
+                   "(both need kasvufee[plots] for charts).")
 @click.option("--out", default="-", metavar="PATH|-", show_default=True)
 @_guarded
 def compare(schemes: tuple[str, ...], population: str, runs: int, seed: int,
@@ -518,6 +523,7 @@ def compare(schemes: tuple[str, ...], population: str, runs: int, seed: int,
     """The same measures side by side for several schemes, on identical simulated
     populations (common random numbers)."""
     args = _sweep_args(runs, as_of, batch_runs, dask, scheduler, workers)
+    _refuse_terminal(fmt == "png", fmt, out)
     loaded = {}
     for path in schemes:
         s = load_scheme(path)
@@ -525,9 +531,10 @@ def compare(schemes: tuple[str, ...], population: str, runs: int, seed: int,
     pop = load_population(population)
     with _progress("comparing", "runs", _show(progress)) as bar:
         result = compare_schemes(loaded, pop, runs, seed, progress=bar, **args)
-    text = format_comparison(result, fmt)  # type: ignore[arg-type]
+    data = (comparison_png(result) if fmt == "png"
+            else (format_comparison(result, fmt) + "\n").encode())  # type: ignore[arg-type]
     with _output(out) as stream:
-        stream.write((text + "\n").encode("utf-8"))
+        stream.write(data)
 
 
 def _show(progress: bool | None) -> bool:

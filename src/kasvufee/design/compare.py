@@ -43,6 +43,7 @@ __all__ = [
     "ReplayResult",
     "compare",
     "comparison_html",
+    "comparison_png",
     "format_comparison",
     "format_replay",
     "replay",
@@ -102,7 +103,8 @@ def compare(schemes: Mapping[str, Scheme], population: Population, runs: int, se
 
 def format_comparison(result: ComparisonResult,
                       fmt: Literal["table", "json", "html"] = "table") -> str:
-    """The comparison as a text table, JSON or a self-contained HTML report."""
+    """The comparison as a text table, JSON or a self-contained HTML report
+    (:func:`comparison_png` for an image)."""
     if fmt == "json":
         return json.dumps(result.to_dict(), indent=2, ensure_ascii=False)
     if fmt == "html":
@@ -163,46 +165,74 @@ def _html_table(frame: pl.DataFrame) -> str:
     return "\n".join(out)
 
 
-def _charts(result: ComparisonResult) -> list[str]:
+def _pyplot() -> Any:
+    """matplotlib's pyplot on the file-only Agg backend, or None when not installed."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        return []
+        return None
     matplotlib.rcParams["svg.hashsalt"] = "kasvufee"
-    names = list(result.results)
-    svgs = []
-    fig, ax = plt.subplots(figsize=(7, 3.5))
+    return plt
+
+
+def _draw_cost(ax: Any, result: ComparisonResult) -> None:
     data = [[v / 100 for v in r.per_run["total"].to_list()] for r in result.results.values()]
-    ax.boxplot(data, tick_labels=names, whis=(5, 95))
+    ax.boxplot(data, tick_labels=list(result.results), whis=(5, 95))
     ax.set_ylabel("total cost per run (EUR)")
     ax.set_title("Distribution of total cost (whiskers P5-P95)")
-    svgs.append(_svg(fig))
-    plt.close(fig)
 
-    groups = [g for g in next(iter(result.results.values())).groups["group"].to_list()]
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    width = 0.8 / max(1, len(names))
+
+def _draw_marginal(ax: Any, result: ComparisonResult) -> None:
+    groups = next(iter(result.results.values())).groups["group"].to_list()
+    width = 0.8 / max(1, len(result.results))
     for i, (name, r) in enumerate(result.results.items()):
         by = {g["group"]: g["marginal"] for g in r.groups.iter_rows(named=True)}
         xs = [k + i * width for k in range(len(groups))]
         ax.bar(xs, [(by.get(g) or 0) / 100 for g in groups], width, label=name)
-    ax.set_xticks([k + width * (len(names) - 1) / 2 for k in range(len(groups))], groups)
+    ax.set_xticks([k + width * (len(result.results) - 1) / 2 for k in range(len(groups))],
+                  groups)
     ax.set_ylabel("EUR per client with an outcome")
     ax.set_title("Marginal fee by group (harder groups should not earn less)")
     ax.legend()
-    svgs.append(_svg(fig))
-    plt.close(fig)
+
+
+_DRAWINGS = (_draw_cost, _draw_marginal)
+
+
+def _charts(result: ComparisonResult) -> list[str]:
+    """Each chart as inline SVG (none without matplotlib)."""
+    plt = _pyplot()
+    if plt is None:
+        return []
+    svgs = []
+    for draw in _DRAWINGS:
+        fig, ax = plt.subplots(figsize=(7, 3.5))
+        draw(ax, result)
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        plt.close(fig)
+        svgs.append(buf.getvalue()[buf.getvalue().index("<svg"):])
     return svgs
 
 
-def _svg(fig: Any) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
-    text = buf.getvalue()
-    return text[text.index("<svg"):]
+def comparison_png(result: ComparisonResult) -> bytes:
+    """The charts of the comparison stacked in one PNG image (needs matplotlib)."""
+    plt = _pyplot()
+    if plt is None:
+        raise UsageError("--format png needs matplotlib: pip install 'kasvufee[plots]'")
+    fig, axes = plt.subplots(len(_DRAWINGS), 1, figsize=(7.5, 3.6 * len(_DRAWINGS)))
+    for draw, ax in zip(_DRAWINGS, axes, strict=True):
+        draw(ax, result)
+    fig.suptitle(f"{len(result.results)} scheme(s) on population {result.population_id}: "
+                 f"{result.runs} runs, seed {result.seed}")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
 
 
 # ---------------------------------------------------------------------------
