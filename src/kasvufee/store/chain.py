@@ -22,15 +22,20 @@ HASHED_FIELDS = ("chain_no", "entry_id", "basis_id", "scheme_id", "scheme_versio
                  "posting_id", "posted_at", "derivation")
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
+def _iso(value: Any) -> str:
+    if isinstance(value, dt.date):  # dates and date-times
         return value.isoformat()
-    return value
+    raise TypeError(f"no JSON form for {type(value).__name__} in a ledger entry")
+
+
+# one encoder for every entry; it asks ``_iso`` only for the dates, so the other
+# fields need no conversion of their own
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                              default=_iso)
 
 
 def entry_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
-    content = json.dumps({k: _plain(row[k]) for k in HASHED_FIELDS}, sort_keys=True,
-                         ensure_ascii=False, separators=(",", ":"))
+    content = _CANONICAL.encode({k: row[k] for k in HASHED_FIELDS})
     return hashlib.sha256((prev_hash + content).encode()).hexdigest()
 
 

@@ -35,10 +35,11 @@ from kasvufee.money import cents_to_text, format_cents
 from kasvufee.scheme.model import Scheme
 from kasvufee.store import schema as t
 from kasvufee.store.chain import ChainReport, check_chain, entry_hash
-from kasvufee.store.plan import Posted, plan_posting
+from kasvufee.store.plan import POSTED, plan_posting
 
 DEFAULT_LEDGER = "kasvufee-ledger.sqlite"
 LOCK_TIMEOUT_SECONDS = 30
+IDS_PER_QUERY = 10_000  # SQLite and PostgreSQL bound the parameters of one statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,8 +161,8 @@ class PostedLedger:
         with self._transaction() as conn:
             head_len, head_hash = self._lock(conn)
             self._check_period(conn, scheme.scheme, period, stamp)
-            posted = self._posted(conn, scheme.scheme)
-            rows = plan_posting(scheme, ledger, events, posted, period)
+            rows = plan_posting(scheme, ledger, events, self._posted(conn, scheme.scheme),
+                                period, lambda ids: self._stored(conn, ids))
             stars = provider_ratings(scheme, events, day).to_dicts()
             if not rows and stars == self._last_ratings(conn, scheme.scheme):
                 return PostResult(None, scheme.scheme, period, day, 0, 0, 0)
@@ -337,11 +338,22 @@ class PostedLedger:
             raise UsageError(f"a posting time on or after the last posting "
                              f"({latest:%Y-%m-%d %H:%M:%S}), got {stamp:%Y-%m-%d %H:%M:%S}")
 
-    def _posted(self, conn: Connection, scheme_id: str) -> list[Posted]:
-        rows = conn.execute(select(t.entries).where(t.entries.c.scheme_id == scheme_id)
-                            .order_by(t.entries.c.chain_no)).mappings()
-        return [Posted(r["entry_id"], r["basis_id"], r["kind"], int(r["amount_cents"]),
-                       r["reverses"], dict(r)) for r in rows]
+    def _posted(self, conn: Connection, scheme_id: str) -> pl.DataFrame:
+        """The scheme's entries in chain order, only the columns the plan diffs on
+        (every column of every row would be most of the post's time)."""
+        c = t.entries.c
+        rows = conn.execute(select(*(c[k] for k in POSTED)).where(c.scheme_id == scheme_id)
+                            .order_by(c.chain_no)).all()
+        return pl.DataFrame(rows, schema=POSTED, orient="row")
+
+    def _stored(self, conn: Connection, entry_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Stored rows by entry id."""
+        out: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(entry_ids), IDS_PER_QUERY):
+            rows = conn.execute(select(t.entries).where(
+                t.entries.c.entry_id.in_(entry_ids[i:i + IDS_PER_QUERY]))).mappings()
+            out.update((r["entry_id"], dict(r)) for r in rows)
+        return out
 
     def _store_scheme(self, conn: Connection, scheme: Scheme) -> str:
         body = scheme.model_dump_json()
@@ -362,8 +374,8 @@ def _is_lock_timeout(exc: DBAPIError) -> bool:
 
 def _events_digest(events: pl.DataFrame) -> str:
     """A fingerprint of the events as read (order-independent)."""
-    ids = events.select(pl.col("event_id").sort()).to_series().to_list()
-    return hashlib.sha256("\x1e".join(ids).encode()).hexdigest()
+    ids = events.lazy().select(pl.col("event_id").sort().str.join("\x1e")).collect().item()
+    return hashlib.sha256(ids.encode()).hexdigest()
 
 
 _STORED: dict[str, pl.DataType] = {
