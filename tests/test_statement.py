@@ -500,3 +500,21 @@ def test_a_short_key_file_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"secret\n")
     with pytest.raises(UsageError, match="at least 16 bytes, got 6"):
         read_pseudonymize_key(path)
+
+
+def test_a_contract_cap_counts_every_providers_entries(ledger_url: str) -> None:
+    """Two providers share Kaakkois-Suomi's 5 000 € vacancy cap: each one's
+    statement shows the whole contract's use, summed in the database."""
+    scheme = kasvufee.load_scheme(EXAMPLES / "kaakkois-suomi" / "scheme.yaml")
+    rows = [{"event_id": f"v{n}", "type": "vacancy_reported", "provider_id": provider,
+             "occurred_on": day} for n, (provider, day) in enumerate(
+                 [("A", "2018-02-01"), ("B", "2018-02-02"), ("B", "2018-02-03"),
+                  ("A", "2018-03-01")])]
+    events = kasvufee.events_from_records(rows)
+    with PostedLedger.open(ledger_url) as store:
+        store.post(scheme, events, "2018-02", posted_at=dt.datetime(2018, 3, 5, 9))
+        store.post(scheme, events, "2018-03", posted_at=dt.datetime(2018, 4, 5, 9))
+        feb_a = build_statement(store, "A", "2018-02").schemes[0].caps[0]
+        mar_b = build_statement(store, "B", "2018-03").schemes[0].caps[0]
+    assert (feb_a.used_cents, feb_a.remaining_cents) == (150_00, 4850_00)
+    assert (mar_b.used_cents, mar_b.remaining_cents) == (200_00, 4800_00)

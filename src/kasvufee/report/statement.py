@@ -278,11 +278,10 @@ def build_statement(store: PostedLedger, provider_id: str, period: str, *,
         raise UsageError(f"a period YYYY-MM, got {period!r}")
     if pseudonymize_key is not None:
         _check_key(pseudonymize_key)
-    every = _with_cents(store.entries())
-    mine = every.filter(pl.col("provider_id") == provider_id)
+    mine = _with_cents(store.entries(provider_id=provider_id))
     if mine.height == 0:
         raise LedgerError(f"no entries for provider {provider_id!r} in {store.where}; "
-                          f"the ledger has entries for {_some(every['provider_id'])}")
+                          f"the ledger has entries for {_some(store.providers())}")
     upto = pl.col("period") <= period
     if scheme_id is not None:
         scheme_ids = [scheme_id]
@@ -298,13 +297,11 @@ def build_statement(store: PostedLedger, provider_id: str, period: str, *,
                               f"{store.where}") from None
         in_scheme = pl.col("scheme_id") == sid
         parts.append(_scheme_part(store, scheme, provider_id, period,
-                                  mine.filter(in_scheme & upto),
-                                  every.filter(in_scheme & upto), hide))
+                                  mine.filter(in_scheme & upto), hide))
     return Statement(provider_id, period, tuple(parts), pseudonymize_key is not None)
 
 
-def _some(ids: pl.Series, most: int = 5) -> str:
-    known = sorted(set(ids.to_list()))
+def _some(known: Sequence[str], most: int = 5) -> str:
     if not known:
         return "no provider (the ledger is empty)"
     shown = ", ".join(repr(k) for k in known[:most])
@@ -347,9 +344,8 @@ class _Pseudonyms:
 
 
 def _scheme_part(store: PostedLedger, scheme: Scheme, provider_id: str, period: str,
-                 mine: pl.DataFrame, everyone: pl.DataFrame,
-                 hide: _Pseudonyms) -> SchemeStatement:
-    """One scheme's part; ``mine`` and ``everyone`` hold the entries up to the period."""
+                 mine: pl.DataFrame, hide: _Pseudonyms) -> SchemeStatement:
+    """One scheme's part; ``mine`` holds the provider's entries up to the period."""
     titles: dict[str, str | None] = {}
     for version in scheme.versions:
         for c in version.components:
@@ -374,7 +370,9 @@ def _scheme_part(store: PostedLedger, scheme: Scheme, provider_id: str, period: 
         scheme_id=scheme.scheme, title=scheme.title, buyer=scheme.buyer, lines=lines,
         components=components, total_cents=sum(x.amount_cents for x in lines),
         to_date_cents=int(mine["amount_cents"].sum()),
-        caps=tuple(_cap_use(cap, mine, everyone) for cap in effective_caps(scheme)), rating=rating)
+        caps=tuple(_cap_use(store, scheme.scheme, period, cap, mine)
+                   for cap in effective_caps(scheme)),
+        rating=rating)
 
 
 def _line(store: PostedLedger, row: Mapping[str, Any], posted_in: Mapping[str, str],
@@ -403,7 +401,10 @@ def _reversal_reason(store: PostedLedger, row: Mapping[str, Any]) -> str:
     return reason.removesuffix(".") if sep else explanation
 
 
-def _cap_use(cap: Cap, mine: pl.DataFrame, everyone: pl.DataFrame) -> CapUse:
+def _cap_use(store: PostedLedger, scheme_id: str, period: str, cap: Cap,
+             mine: pl.DataFrame) -> CapUse:
+    """How much of a cap is used up to the period: the provider's own entries, or
+    all providers' for a contract cap (summed in the database)."""
     inside = (pl.lit(True) if cap.components is None
               else pl.col("component").is_in(list(cap.components)))
     use = CapUse(cap=cap.id, per=cap.per, components=cap.components, limit_cents=cap.amount,
@@ -413,8 +414,10 @@ def _cap_use(cap: Cap, mine: pl.DataFrame, everyone: pl.DataFrame) -> CapUse:
                       .group_by("client_id").agg(pl.col("amount_cents").sum()))
         at_cap = per_client.filter(pl.col("amount_cents") >= cap.amount).height
         return replace(use, clients=per_client.height, clients_at_cap=at_cap)
-    source = mine if cap.per == "provider" else everyone
-    used = int(source.filter(inside)["amount_cents"].sum())
+    if cap.per == "provider":
+        used = int(mine.filter(inside)["amount_cents"].sum())
+    else:
+        used = store.total_cents(scheme_id, period, cap.components)
     return replace(use, used_cents=used, remaining_cents=cap.amount - used)
 
 

@@ -212,19 +212,40 @@ class PostedLedger:
             return check_chain(rows, int(head.get("chain_length", "0")),
                                head.get("chain_head", t.GENESIS), t.GENESIS)
 
-    def entries(self, *, as_posted_on: dt.date | None = None,
-                scheme_id: str | None = None) -> pl.DataFrame:
+    def entries(self, *, as_posted_on: dt.date | None = None, scheme_id: str | None = None,
+                provider_id: str | None = None) -> pl.DataFrame:
         """The entries as they stood at the end of ``as_posted_on`` (all when None),
-        in posting order, with euro amounts as two-decimal text."""
-        query = select(t.entries).order_by(t.entries.c.chain_no)
+        of one scheme and/or one provider when given, in posting order, with euro
+        amounts as two-decimal text."""
+        c = t.entries.c
+        query = select(t.entries).order_by(c.chain_no)
         if as_posted_on is not None:
             end = dt.datetime.combine(as_posted_on + dt.timedelta(days=1), dt.time())
-            query = query.where(t.entries.c.posted_at < end)
+            query = query.where(c.posted_at < end)
         if scheme_id is not None:
-            query = query.where(t.entries.c.scheme_id == scheme_id)
+            query = query.where(c.scheme_id == scheme_id)
+        if provider_id is not None:
+            query = query.where(c.provider_id == provider_id)
         with self._engine.connect() as conn:
             rows = [dict(r) for r in conn.execute(query).mappings()]
         return entries_frame(rows)
+
+    def providers(self) -> list[str]:
+        """The providers that have entries, sorted."""
+        with self._engine.connect() as conn:
+            return sorted(conn.execute(select(t.entries.c.provider_id).distinct()).scalars())
+
+    def total_cents(self, scheme_id: str, until_period: str,
+                    components: Sequence[str] | None = None) -> int:
+        """The sum of a scheme's entries (all providers) posted in periods up to and
+        including ``until_period``, of ``components`` when given (a contract cap's use)."""
+        c = t.entries.c
+        query = (select(func.coalesce(func.sum(c.amount_cents), 0))
+                 .where((c.scheme_id == scheme_id) & (c.period <= until_period)))
+        if components is not None:
+            query = query.where(c.component.in_(list(components)))
+        with self._engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def entry(self, entry_id: str) -> dict[str, Any]:
         """One stored entry with its derivation decoded; raises LedgerError if unknown."""
