@@ -8,7 +8,7 @@
 - :mod:`kasvufee.design.population` — client mixes and the seeded generator;
 - :mod:`kasvufee.design.simulate` and :mod:`kasvufee.design.compare` —
   ``simulate``, ``compare`` (common random numbers) and ``replay``;
-- :mod:`kasvufee.design.sweep` — batches of runs in this process or on Dask.
+- :mod:`kasvufee.design.batches` — batches of runs in this process or on Dask.
 """
 
 from __future__ import annotations

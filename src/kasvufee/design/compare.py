@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import polars as pl
 
+from kasvufee.design.batches import Dask, Progress
 from kasvufee.design.population import Population
 from kasvufee.design.simulate import (
     PERCENTILES,
@@ -31,7 +32,6 @@ from kasvufee.design.simulate import (
     format_simulation,
     sweep,
 )
-from kasvufee.design.sweep import Dask, Progress
 from kasvufee.engine.evaluate import evaluate
 from kasvufee.errors import UsageError
 from kasvufee.ledger import Ledger

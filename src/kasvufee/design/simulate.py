@@ -4,7 +4,7 @@ on simulated client populations, before a tender.
 Each run is one population drawn by :func:`kasvufee.design.population.generate`.
 A sweep is cut into batches of runs (:func:`sweep`), each generated, priced and
 reduced to measures that add up (:func:`measure`), then merged
-(:func:`combine`): in this process or on Dask (:mod:`kasvufee.design.sweep`),
+(:func:`combine`): in this process or on Dask (:mod:`kasvufee.design.batches`),
 with the same result either way.  Within a batch, all runs are evaluated in
 **one** ``evaluate`` call when the scheme allows it:
 the provider ids are made run-specific (``r3|SW-1``; client and event ids
@@ -45,9 +45,9 @@ from typing import Any, Literal
 
 import polars as pl
 
+from kasvufee.design.batches import Dask, Progress, plan_batches, run_batches
 from kasvufee.design.lint import is_fixed
 from kasvufee.design.population import Population, generate
-from kasvufee.design.sweep import Dask, Progress, plan_batches, run_batches
 from kasvufee.engine.evaluate import evaluate
 from kasvufee.errors import UsageError
 from kasvufee.money import format_cents
@@ -290,7 +290,7 @@ def sweep(schemes: Mapping[str, Scheme], population: Population, runs: int, seed
     and each scheme's result, by the name it has in ``schemes``.
 
     The runs are generated and priced in batches of ``batch_runs`` (by default
-    :func:`kasvufee.design.sweep.plan_batches` chooses), in this process or on
+    :func:`kasvufee.design.batches.plan_batches` chooses), in this process or on
     Dask (``dask=True`` for a local cluster of ``workers`` processes, or a
     scheduler address); ``progress(done, runs)`` is called as batches finish.
     Every batch draws its own runs and the results only add up and concatenate,

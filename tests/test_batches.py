@@ -11,11 +11,11 @@ from click.testing import CliRunner
 
 import kasvufee
 from kasvufee.cli import main
-from kasvufee.design import sweep as sweep_module
+from kasvufee.design import batches
+from kasvufee.design.batches import plan_batches
 from kasvufee.design.compare import compare
 from kasvufee.design.population import Population, load_population
 from kasvufee.design.simulate import simulate
-from kasvufee.design.sweep import plan_batches
 from kasvufee.errors import ExpressionError, Problem, SchemeError, UsageError
 
 ROOT = Path(__file__).parent.parent
@@ -77,7 +77,7 @@ def test_dask_local_cluster_gives_the_in_process_result() -> None:
 
 def test_unreachable_scheduler_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("distributed")
-    monkeypatch.setattr(sweep_module, "CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr(batches, "CONNECT_TIMEOUT", "1s")
     with pytest.raises(UsageError, match=r"could not start or reach tcp://127\.0\.0\.1:9"):
         simulate(VS, SMALL, runs=2, seed=1, dask="tcp://127.0.0.1:9")
 

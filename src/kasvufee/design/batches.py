@@ -1,4 +1,4 @@
-"""Running a sweep's batches: in this process, or on a Dask cluster.
+"""Running the batches of a sweep: in this process, or on a Dask cluster.
 
 A sweep (``simulate``, ``compare``) of many runs is cut into batches of
 consecutive runs; each batch is one call of a task that depends only on its
