@@ -6,20 +6,11 @@
    ``cProfile``; the cumulative time of each stage of the pipeline.  polars
    does its work inside the calls kasvufee makes, so a stage's time is the
    time of its polars operations.
-2. **What if** (``--whatif``): the same evaluation with its input reduced the
-   way a scheme-aware engine would reduce it itself, measured from the
-   outside (the ledger must stay equal):
-
-   - *project*: read only the columns the scheme reads (core columns,
-     ``risk_class`` …) instead of all 26;
-   - *prune*: evaluate only the event types the scheme reads (its triggers,
-     ``enrolled``, ``employment_ended``, ``event_voided``) — what a
-     type filter before ``prepare``'s sort would do;
-   - *once-per fast path*: ``_once_per`` (five window expressions) against a
-     sort + first-per-key over the same candidates, for schemes without a
-     provisional component;
-   - *memory*: the peak resident memory of a fresh process running W1 as is,
-     and with the input projected and pruned.
+2. **What if** (``--whatif``): W1 reading every column of the file against
+   reading only the columns the scheme reads (``read_events(columns=
+   event_columns(scheme))``, as ``bench.worker`` does): the read and evaluate
+   times (the ledger must stay equal) and the peak resident memory of a fresh
+   process each way.
 
 Best of ``--repeat`` runs in one warm process; run on a quiet machine.
 """
@@ -30,41 +21,38 @@ import argparse
 import cProfile
 import datetime as dt
 import pstats
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 import kasvufee
 from bench.compare import compare
 from bench.generate import ensure
 from bench.peers.duck import READS
+from kasvufee.scheme.prices import event_columns
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2018, 12, 31)
 SCHEMES = list(READS)
-CORE = ["event_id", "type", "provider_id", "client_id", "occurred_on", "recorded_at"]
 # (label, file, function) of the pipeline's stages, in order
 STAGES = [
     ("read: pl.read_parquet + dtype checks", "events/_parquet.py", "read_parquet"),
     ("read: clean_text (blanks, empty cells)", "events/_canon.py", "clean_text"),
     ("read: canonicalise (parse, duplicates)", "events/_canon.py", "canonicalise"),
     ("evaluate: prepare (known, voids, sort)", "engine/prepare.py", "prepare"),
-    ("evaluate: component kinds", "engine/evaluate.py", "<listcomp>"),
+    ("evaluate: component kinds", "engine/evaluate.py", "<genexpr>"),
     ("  of which client join (first enrolled)", "engine/prepare.py", "first"),
     ("  of which _start (trigger rows, join)", "engine/event_fee.py", "_start"),
     ("  of which _lasts (duration)", "engine/event_fee.py", "_lasts"),
     ("  of which _window", "engine/event_fee.py", "_window"),
     ("  of which _accumulate (running sum)", "engine/event_fee.py", "_accumulate"),
     ("  of which price (amount forms)", "engine/amounts.py", "price"),
-    ("  of which finish (cast to schema)", "engine/frame.py", "finish"),
-    ("evaluate: _once_per (window functions)", "engine/evaluate.py", "_once_per"),
+    ("  of which finish (facts as lists, schema)", "engine/frame.py", "finish"),
+    ("evaluate: _once_per (first per key)", "engine/evaluate.py", "_once_per"),
     ("evaluate: apply_caps", "engine/caps.py", "apply_caps"),
     ("evaluate: _entries (explanations, ids)", "engine/evaluate.py", "_entries"),
-    ("  of which _entry_ids (SHA-256 per entry)", "engine/evaluate.py", "_entry_ids"),
+    ("  of which _entry_ids", "engine/evaluate.py", "_entry_ids"),
     ("evaluate: _held", "engine/evaluate.py", "_held"),
 ]
 
@@ -86,7 +74,8 @@ def phases(path: Path, scheme_id: str, repeat: int) -> dict[str, float]:
         prof = cProfile.Profile()
         t = time.perf_counter()
         prof.enable()
-        events = kasvufee.read_events(path)
+        events = kasvufee.read_events(path, attribute_types=dict(scheme.attributes),
+                                      columns=event_columns(scheme))
         t_read = time.perf_counter()
         kasvufee.evaluate(scheme, events, AS_OF)
         prof.disable()
@@ -103,62 +92,29 @@ def phases(path: Path, scheme_id: str, repeat: int) -> dict[str, float]:
     return out
 
 
-def _first_per_key(cand: pl.DataFrame) -> pl.DataFrame:
-    """Once-per without provisional rows: sort once, keep the first live row per key."""
-    from kasvufee.engine.evaluate import EARNING_ORDER
-
-    cand = cand.sort(EARNING_ORDER, nulls_last=True)
-    live = pl.col("key").is_not_null() & pl.col("held").is_null()
-    first = pl.struct("component", "key", live.alias("live")).is_first_distinct()
-    return cand.with_columns(pl.when(live & ~first).then(pl.lit("already earned"))
-                             .otherwise(pl.col("held")).alias("held"))
-
-
 def whatif(parquet: Path, scheme_id: str, repeat: int) -> dict[str, Any]:
-    from kasvufee.engine import evaluate as ev_mod
-    from kasvufee.engine.prepare import prepare
-
+    """Reading every column against the scheme's columns: times and equal ledgers."""
     scheme = kasvufee.load_scheme(ROOT / "examples" / scheme_id / "scheme.yaml")
-    types, attrs = READS[scheme_id]
-    columns = [*CORE, *dict.fromkeys([*attrs, "voids"])]
-    t_read, events = best(lambda: kasvufee.read_events(parquet), repeat)
-    with tempfile.TemporaryDirectory() as tmp:
-        narrow = Path(tmp) / "narrow.parquet"
-        pl.read_parquet(parquet, columns=columns).write_parquet(narrow)
-        t_read_narrow, narrow_events = best(lambda: kasvufee.read_events(narrow), repeat)
-    t_eval, full = best(lambda: kasvufee.evaluate(scheme, events, AS_OF), repeat)
-    wanted = ["enrolled", "event_voided", *types]
-    pruned = narrow_events.filter(pl.col("type").is_in(wanted))
-    t_eval_pruned, small = best(lambda: kasvufee.evaluate(scheme, pruned, AS_OF), repeat)
-    t_prune, _ = best(lambda: narrow_events.filter(pl.col("type").is_in(wanted)), repeat)
-    same = compare(full.frame, small.frame)
-    # once-per on the candidates of the full run
-    p = prepare(events, AS_OF, scheme.attributes)
-    frames = [ev_mod._in_force(ev_mod.KINDS[type(c)](c, v, p), scheme, i, c.id)
-              for i, v in enumerate(scheme.versions) for c in v.components]
-    order = {c.id: n for v in scheme.versions for n, c in enumerate(v.components)}
-    cand = pl.concat(frames).with_columns(
-        pl.col("component").replace_strict(order, return_dtype=pl.Int64).alias("component_no"))
-    t_once, a = best(lambda: ev_mod._once_per(cand), repeat)
-    t_fast, b = best(lambda: _first_per_key(cand), repeat)
-    held_same = (a.filter(pl.col("held").is_null()).height
-                 == b.filter(pl.col("held").is_null()).height)
-    return {"read_all_columns": t_read, "read_projected": t_read_narrow,
-            "evaluate": t_eval, "evaluate_pruned": t_eval_pruned, "prune_cost": t_prune,
-            "events": events.height, "pruned_events": pruned.height,
-            "ledger_equal": same["equal"] and same.get("event_ids_equal", False),
-            "candidates": cand.height, "once_per": t_once, "once_per_fast": t_fast,
-            "once_per_same_payers": held_same}
+    types = dict(scheme.attributes)
+    t_all, every = best(lambda: kasvufee.read_events(parquet, attribute_types=types), repeat)
+    t_some, some = best(lambda: kasvufee.read_events(
+        parquet, attribute_types=types, columns=event_columns(scheme)), repeat)
+    t_eval_all, a = best(lambda: kasvufee.evaluate(scheme, every, AS_OF), repeat)
+    t_eval_some, b = best(lambda: kasvufee.evaluate(scheme, some, AS_OF), repeat)
+    same = compare(a.frame, b.frame)
+    return {"read_all_columns": t_all, "read_scheme_columns": t_some,
+            "evaluate_all_columns": t_eval_all, "evaluate_scheme_columns": t_eval_some,
+            "columns": f"{some.width} of {every.width}",
+            "ledger_equal": same["equal"] and same.get("event_ids_equal", False)}
 
 
 _MEMORY = """
-import datetime as dt, sys, polars as pl, kasvufee
+import datetime as dt, sys, kasvufee
 from pathlib import Path
+from kasvufee.scheme.prices import event_columns
 scheme = kasvufee.load_scheme(sys.argv[1])
-events = kasvufee.read_events(sys.argv[2])
-types = sys.argv[3].split(",") if len(sys.argv) > 3 else None
-if types:
-    events = events.filter(pl.col("type").is_in(types))
+columns = event_columns(scheme) if sys.argv[3] == "scheme" else None
+events = kasvufee.read_events(sys.argv[2], attribute_types=dict(scheme.attributes), columns=columns)
 kasvufee.evaluate(scheme, events, dt.date(2018, 12, 31))
 status = Path("/proc/self/status").read_text()
 print(int(status.split("VmHWM:")[1].split()[0]) // 1024)
@@ -166,26 +122,19 @@ print(int(status.split("VmHWM:")[1].split()[0]) // 1024)
 
 
 def memory_whatif(parquet: Path, scheme_id: str) -> dict[str, int]:
-    """Peak memory (MB, a fresh process each) of W1 as is, and with the input
-    projected to the scheme's columns and pruned to its event types."""
+    """Peak memory (MB, a fresh process each) of W1 reading every column, and
+    reading the scheme's columns."""
     import subprocess
     import sys
 
-    types, attrs = READS[scheme_id]
     scheme = str(ROOT / "examples" / scheme_id / "scheme.yaml")
 
-    def peak(*args: str) -> int:
-        done = subprocess.run([sys.executable, "-c", _MEMORY, scheme, *args], check=True,
-                              capture_output=True, text=True)
+    def peak(columns: str) -> int:
+        done = subprocess.run([sys.executable, "-c", _MEMORY, scheme, str(parquet), columns],
+                              check=True, capture_output=True, text=True)
         return int(done.stdout.strip().splitlines()[-1])
 
-    with tempfile.TemporaryDirectory() as tmp:
-        narrow = Path(tmp) / "narrow.parquet"
-        pl.read_parquet(parquet, columns=[*CORE, *dict.fromkeys([*attrs, "voids"])]
-                        ).write_parquet(narrow)
-        return {"peak_mb": peak(str(parquet)),
-                "peak_mb_projected_pruned": peak(str(narrow), ",".join(
-                    ["enrolled", "event_voided", *types]))}
+    return {"peak_mb_all_columns": peak("all"), "peak_mb_scheme_columns": peak("scheme")}
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ def scheme_path(scheme: str) -> Path:
 
 def _kasvufee(t: dict[str, Any]) -> dict[str, Any]:
     import kasvufee
+    from kasvufee.scheme.prices import event_columns
 
     as_of = dt.date.fromisoformat(t["as_of"])
     profile = None
@@ -42,7 +43,9 @@ def _kasvufee(t: dict[str, Any]) -> dict[str, Any]:
         profile.enable()
     t0 = time.perf_counter()
     scheme = kasvufee.load_scheme(scheme_path(t["scheme"]))
-    events = kasvufee.read_events(t["events"], attribute_types=dict(scheme.attributes))
+    # only the columns the scheme reads, as a scheme-aware `kasvufee run` does
+    events = kasvufee.read_events(t["events"], attribute_types=dict(scheme.attributes),
+                                  columns=event_columns(scheme))
     t1 = time.perf_counter()
     ledger = kasvufee.evaluate(scheme, events, as_of)
     t2 = time.perf_counter()

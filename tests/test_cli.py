@@ -210,3 +210,24 @@ def test_simulate_compare_and_replay(tmp_path: Path) -> None:
     assert code == 0, err
     assert "all       (total)                             94000.00                     400.00" \
         in out
+
+
+def test_run_checks_the_columns_the_scheme_reads_or_all_on_request(tmp_path: Path) -> None:
+    """A bad cell in a column the scheme never reads does not stop a run (the
+    ledger cannot depend on it); --check-all-columns reports it; a bad cell in a
+    column the scheme reads always does."""
+    scheme = str(EXAMPLES / "varsinais-suomi" / "scheme.yaml")
+    unread = tmp_path / "unread.csv"
+    unread.write_text("event_id,type,provider_id,client_id,occurred_on,risk_class,fte_years\n"
+                      "e1,enrolled,P1,A1,2018-01-02,high,\n"
+                      "e2,recruitment_made,P1,A1,2018-02-01,,lots\n")
+    status, out, _ = invoke("run", scheme, str(unread), "--as-of", "2018-12-31")
+    assert status == 0, out
+    status, _, err = invoke("run", scheme, str(unread), "--as-of", "2018-12-31",
+                            "--check-all-columns")
+    assert status == 2 and f"{unread}:3: fte_years: expected" in err
+    read = tmp_path / "read.csv"
+    read.write_text("event_id,type,provider_id,client_id,occurred_on,employment_id\n"
+                    "e1,employment_started,P1,A1,2018-02-30,A1-1\n")
+    status, _, err = invoke("run", scheme, str(read), "--as-of", "2018-12-31")
+    assert status == 2 and f"{read}:2: occurred_on: expected" in err

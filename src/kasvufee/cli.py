@@ -47,6 +47,7 @@ from kasvufee.report.statement import FORMATS as STATEMENT_FORMATS
 from kasvufee.report.statement import LANGS as STATEMENT_LANGS
 from kasvufee.report.statement import build_statement, read_pseudonymize_key, write_statement
 from kasvufee.scheme import load_scheme, scheme_json_schema
+from kasvufee.scheme.prices import event_columns
 from kasvufee.store import DEFAULT_LEDGER, PostedLedger, period_end
 
 PROGRESS_BYTES = 20_000_000  # show a progress bar for event files larger than this
@@ -196,9 +197,12 @@ def main() -> None:
 @click.option("--encoding", default="utf-8", show_default=True, help="Events file encoding.")
 @click.option("--report", "report", metavar="PATH",
               help="Also write the run report (totals and held items) as JSON to PATH.")
+@click.option("--check-all-columns", "all_columns", is_flag=True,
+              help="Read and check every column of EVENTS, not only those the scheme "
+                   "reads (slower; the ledger is the same).")
 @_guarded
 def run(scheme: str, events: str, as_of: str | None, fmt: str, out: str, finnish: bool,
-        encoding: str, report: str | None) -> None:
+        encoding: str, report: str | None, all_columns: bool) -> None:
     """Evaluate SCHEME on EVENTS and write the payment ledger.
 
     Summaries and held items (events that earned nothing, with the reason) go
@@ -208,7 +212,8 @@ def run(scheme: str, events: str, as_of: str | None, fmt: str, out: str, finnish
     sch = load_scheme(scheme)
     with _progress("reading events", "bytes", _large_file(events)) as progress:
         table = read_events(events, finnish=finnish, attribute_types=dict(sch.attributes),
-                            encoding=encoding, progress=progress)
+                            encoding=encoding, progress=progress,
+                            columns=None if all_columns else event_columns(sch))
     _refuse_terminal(fmt in BINARY, fmt, out)
     ledger = evaluate(sch, table, day)
     with _output(out) as stream:

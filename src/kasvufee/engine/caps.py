@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from kasvufee.engine.frame import euros_text
+from kasvufee.engine.frame import euros_text, lists
 from kasvufee.scheme.model import Cap
 
 GROUP = {"client": "client_id", "provider": "provider_id"}
@@ -26,9 +26,8 @@ def apply_caps(entries: pl.DataFrame, caps: tuple[Cap, ...]) -> pl.DataFrame:
         pl.lit(None, dtype=pl.Int64).alias("capped_from"),
         pl.lit(None, dtype=pl.String).alias("cap"),
         pl.lit(None, dtype=pl.Int64).alias("cap_room"),
-        pl.lit([], dtype=pl.List(pl.String)).alias("cap_usage"),
     )
-    for cap in caps:
+    for i, cap in enumerate(caps):
         inside = pl.lit(True)
         if cap.components is not None:
             inside = pl.col("component").is_in(list(cap.components))
@@ -47,10 +46,7 @@ def apply_caps(entries: pl.DataFrame, caps: tuple[Cap, ...]) -> pl.DataFrame:
                           pl.lit(cap.id), euros_text(pl.lit(cap.amount)), pl.lit(cap.per),
                           euros_text(pl.min_horizontal(before, pl.lit(cap.amount))),
                           euros_text(pl.min_horizontal(running, pl.lit(cap.amount))))
-        df = df.with_columns(
-            pl.when(inside).then(pl.concat_list("cap_usage", pl.concat_list(usage)))
-            .otherwise(pl.col("cap_usage")).alias("cap_usage"),
-        )
+        df = df.with_columns(usage.alias(f"_usage{i}"), inside.alias(f"_inside{i}"))
         df = df.with_columns(
             pl.when(cut).then(pl.coalesce("capped_from", "amount"))
             .otherwise(pl.col("capped_from")).alias("capped_from"),
@@ -58,4 +54,8 @@ def apply_caps(entries: pl.DataFrame, caps: tuple[Cap, ...]) -> pl.DataFrame:
             pl.when(cut).then(left).otherwise(pl.col("cap_room")).alias("cap_room"),
             pl.when(inside).then(new).otherwise(pl.col("amount")).alias("amount"),
         )
-    return df
+    # each entry's uses of the caps over it, as one list
+    usages = [f"_usage{i}" for i in range(len(caps))]
+    insides = [f"_inside{i}" for i in range(len(caps))]
+    uses = lists(df, usages, insides) if caps else pl.lit([], dtype=pl.List(pl.String))
+    return df.with_columns(uses.alias("cap_usage")).drop(*usages, *insides)

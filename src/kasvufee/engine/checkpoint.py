@@ -45,11 +45,11 @@ def evaluate_checkpoint(c: CheckpointFee, version: Version, p: Prepared) -> pl.D
         pl.col("client_id").alias("key"),
         pl.coalesce(pl.col("enrolled_date"), pl.col("_anchor")).alias("price_date"),
         pl.concat_list(pl.col(f"{a}_id")).alias("event_ids"),
-        pl.concat_list(pl.format("checkpoint {} = {} {} + {} months",
-                                 date_text(pl.col("_checkpoint")), pl.lit(a),
-                                 date_text(pl.col("_anchor")), pl.lit(c.months))).alias("facts"),
         pl.lit(None, dtype=pl.String).alias("held"),
     )
+    df = add_fact(df, pl.format("checkpoint {} = {} {} + {} months",
+                                date_text(pl.col("_checkpoint")), pl.lit(a),
+                                date_text(pl.col("_anchor")), pl.lit(c.months)))
     for name, metric in c.metrics.items():
         df = _metric(df, name, metric, p)
     node = ex.parse(c.condition)

@@ -26,13 +26,20 @@ import polars as pl
 from kasvufee.engine.caps import apply_caps
 from kasvufee.engine.checkpoint import evaluate_checkpoint
 from kasvufee.engine.event_fee import evaluate_event_fee
-from kasvufee.engine.frame import date_text, empty_candidates, euros_text, hold
+from kasvufee.engine.frame import (
+    by_value,
+    date_text,
+    euros_text,
+    hold,
+    run_sum,
+    spread,
+)
 from kasvufee.engine.prepare import Prepared, prepare
 from kasvufee.engine.schedule import evaluate_schedule
 from kasvufee.ledger import Ledger
 from kasvufee.money import cents_to_text
 from kasvufee.scheme.model import CheckpointFee, EventFee, ScheduleFee, Scheme, Version
-from kasvufee.scheme.prices import effective_caps, event_types
+from kasvufee.scheme.prices import effective_caps, event_columns, event_types
 
 Kind = Callable[[Any, Version, Prepared], pl.DataFrame]
 KINDS: dict[type, Kind] = {
@@ -49,21 +56,20 @@ def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date) -> Ledger:
     Returns the ``Ledger``: its entries in earning order and the held items
     (candidates that earned nothing, each with its reason).
     """
-    p = prepare(events, as_of, scheme.attributes, event_types(scheme))
-    frames = [_in_force(KINDS[type(c)](c, v, p), scheme, i, c.id)
-              for i, v in enumerate(scheme.versions) for c in v.components]
-    cand = pl.concat(frames) if frames else empty_candidates()
+    p = prepare(events, as_of, scheme.attributes, event_types(scheme), event_columns(scheme))
     order = {c.id: n for v in scheme.versions for n, c in enumerate(v.components)}
-    cand = cand.with_columns(
-        pl.col("component").replace_strict(order, return_dtype=pl.Int64).alias("component_no"))
+    cand = pl.concat(_in_force(KINDS[type(c)](c, v, p), scheme, i, c.id).with_columns(
+        pl.lit(order[c.id], dtype=pl.Int64).alias("component_no"))
+        for i, v in enumerate(scheme.versions) for c in v.components)
+    # from here on in earning order (a total order: maintain_order only picks
+    # polars' faster sort), which filters keep
+    cand = cand.sort(EARNING_ORDER, nulls_last=True, maintain_order=True)
     cand = _once_per(cand)
     cand = hold(cand, pl.col("earned_on") > pl.lit(as_of),
                 pl.format("pending: the condition becomes true on {}, after {}",
                           date_text(pl.col("earned_on")), pl.lit(as_of.isoformat())))
-    earned = cand.filter(pl.col("held").is_null()).sort(EARNING_ORDER, nulls_last=True)
-    earned = apply_caps(earned, effective_caps(scheme))
-    held = cand.filter(pl.col("held").is_not_null()).sort(
-        EARNING_ORDER, nulls_last=True)
+    earned = apply_caps(cand.filter(pl.col("held").is_null()), effective_caps(scheme))
+    held = cand.filter(pl.col("held").is_not_null())
     return Ledger(scheme.scheme, _entries(scheme, earned), _held(held), as_of, p.voided)
 
 
@@ -106,56 +112,77 @@ def _once_per(cand: pl.DataFrame) -> pl.DataFrame:
     realised row pays; the first provisional row pays only when no realised
     row came before it, and then the realised row pays only the difference.
 
-    Only the live keyed rows take part.  Sorted by key, then earning order,
-    each group is a run of rows: counts within a group are running sums minus
-    the running sum at the group's first row (scans, no hashing).
+    Only the live keyed rows take part, with only the columns this step reads;
+    the results (``_lost``: why a row lost; ``_paid``, ``_top_up``: a top-up)
+    go back to the candidates by position.
     """
     live_rows = pl.col("key").is_not_null() & pl.col("held").is_null()
-    cand = cand.with_row_index("_row")
-    live = cand.filter(live_rows).sort(["component", "key", *EARNING_ORDER], nulls_last=True)
+    live = cand.lazy().with_row_index("_row").filter(live_rows).select(
+        "_row", "component", "key", *EARNING_ORDER, "amount",
+        pl.col("event_ids").list.first().alias("_id")).collect()
+    provisionals = cand.select((live_rows & (pl.col("seq") != 0)).any()).item()
+    cand = spread(cand, _provisional_runs(live) if provisionals else _first_per_key(live))
+    if provisionals:
+        top_up = pl.col("_paid").is_not_null()
+        cand = cand.with_columns(
+            pl.when(top_up).then(pl.col("amount") - pl.col("_paid"))
+            .otherwise(pl.col("amount")).alias("amount"),
+            pl.when(top_up).then(pl.concat_list("facts", pl.concat_list("_top_up")))
+            .otherwise(pl.col("facts")).alias("facts"),
+        ).drop("_paid", "_top_up")
+    lost = pl.col("_lost").is_not_null()
+    # a losing policy row (deadline passed, stage 1) was never an event: drop it
+    # (filtering copies every column: only when there is one)
+    never = lost & (pl.col("stage") == 1)
+    if cand.select(never.any()).item():
+        cand = cand.filter(~never)
+    return hold(cand, lost, pl.col("_lost")).drop("_lost")
+
+
+def _lost(winner: pl.Expr, winner_on: pl.Expr) -> pl.Expr:
+    return pl.format("already earned once for this key by {} on {}", winner, date_text(winner_on))
+
+
+def _first_per_key(live: pl.DataFrame) -> pl.DataFrame:
+    """Without provisional rows the first row of each key (in earning order) pays."""
+    ranked = live.with_columns(
+        pl.col("key").is_first_distinct().over("component").alias("_pays"))
+    winners = ranked.filter("_pays").select("component", "key", "_id", "earned_on")
+    return (ranked.filter(~pl.col("_pays")).join(winners, on=["component", "key"], suffix="_w")
+            .select("_row", _lost(pl.col("_id_w"), pl.col("earned_on_w")).alias("_lost")))
+
+
+def _provisional_runs(live: pl.DataFrame) -> pl.DataFrame:
+    """Sorted by key (stably: then in earning order), each key is a run of rows:
+    counts within a run are running sums minus the running sum at its first row
+    (scans, no hashing)."""
     start = ((pl.col("component") != pl.col("component").shift())
              | (pl.col("key") != pl.col("key").shift())).fill_null(True)
-
-    def in_group(running: pl.Expr, own: pl.Expr) -> pl.Expr:
-        """A running sum restarted at each group: minus its value before the group."""
-        return running - pl.when(start).then(running - own).forward_fill()
-
     realised = (pl.col("seq") == 0).cast(pl.Int64)
     provisional = 1 - realised
-    live = live.with_columns(
-        in_group(realised.cum_sum(), realised).alias("_r"),
-        in_group(provisional.cum_sum(), provisional).alias("_p"),
+    live = live.sort("component", "key", maintain_order=True).with_columns(
+        run_sum(realised, start).alias("_r"),
+        run_sum(provisional, start).alias("_p"),
     ).with_columns(
         ((realised == 1) & (pl.col("_r") == 1)).alias("_pays"),
         ((provisional == 1) & (pl.col("_p") == 1) & (pl.col("_r") == 0)).alias("_prov"),
     )
     prov_amount = pl.when(pl.col("_prov")).then(pl.col("amount")).otherwise(0)
-    live = live.select(
-        "_row", "_pays", "_prov",
-        in_group(prov_amount.cum_sum(), prov_amount).alias("_paid"),
-        pl.when(pl.col("_prov")).then(pl.col("event_ids").list.first()).forward_fill()
-        .alias("_prov_id"),
-        pl.when(pl.col("_prov")).then(pl.col("earned_on")).forward_fill().alias("_prov_on"),
-        pl.when(start).then(pl.col("event_ids").list.first()).forward_fill().alias("_winner"),
-        pl.when(start).then(pl.col("earned_on")).forward_fill().alias("_winner_on"),
-    )
-    cand = cand.join(live, on="_row", how="left").sort("_row")
-    top_up = pl.col("_pays").fill_null(False) & (pl.col("_paid") > 0)
-    cand = cand.with_columns(
-        pl.when(top_up).then(pl.col("amount") - pl.col("_paid")).otherwise(pl.col("amount"))
-        .alias("amount"),
-        pl.when(top_up).then(pl.concat_list("facts", pl.concat_list(pl.format(
+    paid = run_sum(prov_amount, start)
+    top_up = pl.col("_pays") & (paid > 0)
+    return live.select(
+        "_row",
+        pl.when(top_up).then(paid).alias("_paid"),
+        pl.when(top_up).then(pl.format(
             "top-up: {} less the {} paid for the probable outcome {} on {}",
-            euros_text(pl.col("amount")), euros_text(pl.col("_paid")), pl.col("_prov_id"),
-            date_text(pl.col("_prov_on")))))).otherwise(pl.col("facts")).alias("facts"),
+            euros_text(pl.col("amount")), euros_text(paid),
+            pl.when(pl.col("_prov")).then(pl.col("_id")).forward_fill(),
+            date_text(pl.when(pl.col("_prov")).then(pl.col("earned_on")).forward_fill()),
+        )).alias("_top_up"),
+        pl.when(~(pl.col("_pays") | pl.col("_prov"))).then(_lost(
+            pl.when(start).then(pl.col("_id")).forward_fill(),
+            pl.when(start).then(pl.col("earned_on")).forward_fill())).alias("_lost"),
     )
-    lost = live_rows & ~(pl.col("_pays") | pl.col("_prov"))
-    # a losing policy row (deadline passed, stage 1) was never an event: drop it
-    cand = cand.filter(~(lost & (pl.col("stage") == 1)))
-    cand = hold(cand, lost, pl.format("already earned once for this key by {} on {}",
-                                      pl.col("_winner"), date_text(pl.col("_winner_on"))))
-    return cand.drop("_row", "_pays", "_prov", "_paid", "_prov_id", "_prov_on", "_winner",
-                     "_winner_on")
 
 
 def _entries(scheme: Scheme, earned: pl.DataFrame) -> pl.DataFrame:
@@ -174,7 +201,7 @@ def _entries(scheme: Scheme, earned: pl.DataFrame) -> pl.DataFrame:
         pl.lit(scheme.scheme).alias("scheme_id"),
         pl.col("version").alias("scheme_version"),
         "component", "provider_id", "client_id", "earned_on",
-        pl.col("earned_on").dt.strftime("%Y-%m").alias("period"),
+        date_text(pl.col("earned_on"), "%Y-%m").alias("period"),
         "amount",
         pl.lit("earned").alias("kind"),
         "event_ids",
@@ -195,7 +222,7 @@ def _entry_ids(df: pl.DataFrame) -> pl.Series:
     key = pl.concat_str([
         pl.col("scheme_id"), pl.col("scheme_version"), pl.col("component"),
         pl.coalesce(pl.col("event_ids").list.first(), pl.col("provider_id")),
-        pl.col("earned_on").dt.strftime("%Y%m%d"),
+        date_text(pl.col("earned_on"), "%Y%m%d"),
     ], separator=":")
     key = pl.when(pl.col("seq") > 0).then(pl.format("{}:{}", key, pl.col("seq"))).otherwise(key)
     return df.select(key.alias("entry_id")).to_series()
@@ -205,6 +232,6 @@ def _held(held: pl.DataFrame) -> pl.DataFrame:
     return held.select(
         "component", "provider_id", "client_id", "earned_on", "event_ids",
         pl.col("held").alias("reason"),
-        pl.when(pl.col("amount").is_not_null()).then(cents_to_text(pl.col("amount")))
+        pl.when(pl.col("amount").is_not_null()).then(by_value(pl.col("amount"), cents_to_text))
         .alias("amount"),
     )

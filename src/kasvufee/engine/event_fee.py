@@ -24,24 +24,31 @@ from kasvufee.engine.frame import (
     hold,
     matches,
     number_text,
+    run_sum,
+    spread,
 )
 from kasvufee.engine.prepare import Prepared
 from kasvufee.scheme import expr as ex
-from kasvufee.scheme.model import EventFee, Formula, Table, Version
-from kasvufee.scheme.prices import full_amount, pays_cents
+from kasvufee.scheme.model import EventFee, Version
+from kasvufee.scheme.prices import attribute_names, full_amount, pays_cents
 
 FINAL, PROVISIONAL = "final", "provisional"
 
 
 def evaluate_event_fee(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
     ev = p.events
-    trig = ev.filter(pl.col("type").is_in(list(c.types)) & matches(ev, c.where)).with_columns(
-        pl.lit(FINAL).alias("_stage"))
+    names = attribute_names(c)
+    # only the columns this component reads travel with its rows
+    kept = [n for n in ev.columns if n in _EVENT_COLUMNS or n in names]
+
+    def rows(cond: pl.Expr, stage: str) -> pl.DataFrame:
+        return ev.lazy().filter(cond).select(*kept, pl.lit(stage).alias("_stage")).collect()
+
+    trig = rows(pl.col("type").is_in(list(c.types)) & matches(ev, c.where), FINAL)
     if c.provisional is not None:
-        prov = ev.filter((pl.col("type") == c.provisional.on) & matches(ev, c.provisional.where))
-        trig = pl.concat([trig, prov.with_columns(pl.lit(PROVISIONAL).alias("_stage"))],
-                         how="vertical_relaxed")
-    df = _start(trig, c, version, p)
+        trig = pl.concat([trig, rows((pl.col("type") == c.provisional.on)
+                                     & matches(ev, c.provisional.where), PROVISIONAL)])
+    df = _start(trig, c, version, p, {n for n in names if n.startswith("client.")})
     df = _eligible(df, c)
     df = _requires(df, c, p)
     df = _window(df, c, p)
@@ -66,10 +73,10 @@ def evaluate_event_fee(c: EventFee, version: Version, p: Prepared) -> pl.DataFra
     return out
 
 
-def _start(trig: pl.DataFrame, c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
+def _start(trig: pl.DataFrame, c: EventFee, version: Version, p: Prepared,
+           used: set[str]) -> pl.DataFrame:
+    """The trigger rows with their client's enrolment and the ``used`` client attributes."""
     clients = p.clients()
-    # only the client attributes this component reads travel with its rows
-    used = _client_names(c)
     clients = clients.select(c for c in clients.columns
                              if not c.startswith("client.") or c in used)
     df = trig.join(clients, on=["provider_id", "client_id"], how="left")
@@ -85,10 +92,10 @@ def _start(trig: pl.DataFrame, c: EventFee, version: Version, p: Prepared) -> pl
         pl.lit(0).alias("seq"),
         key.alias("key"),
         pl.concat_list(pl.col("event_id")).alias("event_ids"),
-        pl.concat_list(pl.format("{} {} on {}", pl.col("type"), pl.col("event_id"),
-                                 date_text(pl.col("occurred_on")))).alias("facts"),
         pl.lit(None, dtype=pl.String).alias("held"),
     )
+    df = add_fact(df, pl.format("{} {} on {}", pl.col("type"), pl.col("event_id"),
+                                date_text(pl.col("occurred_on"))))
     for k in keys:
         df = hold(df, _key_part(df, k).is_null(),
                   f"once per {k}: the event has no {_KEY_COLUMN.get(k, k)}")
@@ -96,18 +103,7 @@ def _start(trig: pl.DataFrame, c: EventFee, version: Version, p: Prepared) -> pl
 
 
 _KEY_COLUMN = {"client": "client_id", "provider": "provider_id"}
-
-
-def _client_names(c: EventFee) -> set[str]:
-    names: set[str] = set()
-    if c.eligible is not None:
-        names |= ex.names(ex.parse(c.eligible))
-    amount = c.amount
-    if isinstance(amount, Table):
-        names.add(amount.by)
-    elif isinstance(amount, Formula):
-        names |= ex.names(ex.parse(amount.formula))
-    return {n for n in names if n.startswith("client.")}
+_EVENT_COLUMNS = {"event_id", "type", "provider_id", "client_id", "occurred_on", "ord"}
 
 
 def _key_part(df: pl.DataFrame, key: str) -> pl.Expr:
@@ -199,35 +195,44 @@ def _accumulate(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
     a = c.accumulate
     if a is None:
         return df
-    ok = pl.col("held").is_null() & (pl.col("_stage") == FINAL)
     df = df.sort("ord")
-    value = column(df, a.sum).cast(DECIMAL, strict=False).fill_null(0)
-    counted = pl.when(ok).then(value).otherwise(pl.lit(0, dtype=DECIMAL))
-    ids = pl.when(ok).then(pl.col("event_id"))
+    ok = pl.col("held").is_null() & (pl.col("_stage") == FINAL)
+    # only the counted rows take part, grouped by key in runs (a stable sort keeps
+    # the event order within a key); the sums are exact Decimal scans, no windows
+    runs = (df.lazy().with_row_index("_row").filter(ok).select(
+        "_row", "key", "event_id",
+        column(df, a.sum).cast(DECIMAL, strict=False).fill_null(pl.lit(0, dtype=DECIMAL))
+        .alias("_value"))
+        .collect().sort("key", maintain_order=True))
+    start = (pl.col("key") != pl.col("key").shift()).fill_null(True)
     threshold = pl.lit(a.at_least, dtype=DECIMAL)
-    df = df.with_columns(
-        counted.cum_sum().over("key").alias("_cum"),
-        ids.cum_count().over("key").alias("_n"),
-        ids.implode().over("key", mapping_strategy="join").list.drop_nulls().alias("_ids"),
-        ok.alias("_ok"),
-    )
-    ok = pl.col("_ok")
-    crossing = ok & (pl.col("_cum") >= threshold) & ((pl.col("_cum") - counted) < threshold)
-    # the events before the crossing one are part of its entry (event_ids), not held items
-    contributed = ok & (pl.col("_cum") < threshold) & crossing.any().over("key")
-    df = df.filter(~contributed)
-    df = hold(df, ok & (pl.col("_cum") < threshold),
-              pl.format("running {} {} below {}", pl.lit(a.sum), number_text(pl.col("_cum")),
-                        pl.lit(str(a.at_least))))
-    df = hold(df, ok & ~crossing,
-              pl.format("{} already reached {} earlier", pl.lit(a.sum), pl.lit(str(a.at_least))))
-    df = df.with_columns(
-        pl.when(crossing).then(pl.col("_ids").list.head(pl.col("_n")))
-        .otherwise(pl.col("event_ids")).alias("event_ids"))
-    df = add_fact(df, pl.format("{} summed over {} event(s) = {} ≥ {}", pl.lit(a.sum),
-                                pl.col("_n"), number_text(pl.col("_cum")),
-                                pl.lit(str(a.at_least))), crossing)
-    return df.drop("_cum", "_n", "_ids", "_ok")
+    runs = runs.with_columns(run_sum(pl.col("_value"), start).alias("_cum"),
+                             run_sum(pl.repeat(1, pl.len(), dtype=pl.UInt32), start).alias("_n"))
+    crossing = (pl.col("_cum") >= threshold) & ((pl.col("_cum") - pl.col("_value")) < threshold)
+    runs = runs.with_columns(crossing.alias("_crossing"))
+    crossings = runs.filter("_crossing")
+    crossed = pl.col("key").is_in(crossings.get_column("key"))
+    below = pl.col("_cum") < threshold
+    # the events up to the crossing one are its entry's event_ids
+    ids = runs.filter(crossed).group_by("key", maintain_order=True).agg(
+        pl.col("event_id").alias("_all"))
+    earning = crossings.join(ids, on="key").select(
+        "_row", pl.col("_all").list.head(pl.col("_n")).alias("_ids"),
+        pl.format("{} summed over {} event(s) = {} ≥ {}", pl.lit(a.sum), pl.col("_n"),
+                  number_text(pl.col("_cum")), pl.lit(str(a.at_least))).alias("_fact"))
+    # ... and those below it contributed: no held items
+    contributed = below & crossed
+    held = runs.filter(~pl.col("_crossing") & ~contributed).select(
+        "_row", pl.when(below).then(pl.format("running {} {} below {}", pl.lit(a.sum),
+                                              number_text(pl.col("_cum")), pl.lit(str(a.at_least))))
+        .otherwise(pl.lit(f"{a.sum} already reached {a.at_least} earlier")).alias("_reason"))
+    runs = pl.concat([earning, held, runs.filter(contributed).select(
+        "_row", pl.lit(True).alias("_contributed"))], how="diagonal")
+    df = spread(df, runs).filter(~pl.col("_contributed").fill_null(False))
+    df = hold(df, pl.col("_reason").is_not_null(), pl.col("_reason"))
+    df = df.with_columns(pl.coalesce("_ids", "event_ids").alias("event_ids"))
+    df = add_fact(df, pl.col("_fact"), pl.col("_fact").is_not_null())
+    return df.drop("_contributed", "_reason", "_ids", "_fact")
 
 
 def _evidence(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:

@@ -20,7 +20,7 @@ the run report can say why.  Columns (``CANDIDATE_SCHEMA``):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import cast
 
@@ -54,7 +54,12 @@ def empty_candidates() -> pl.DataFrame:
 
 
 def finish(df: pl.DataFrame) -> pl.DataFrame:
-    """Select the candidate columns in order, with their types."""
+    """Select the candidate columns in order, with their types; the facts added
+    with ``add_fact`` become the ``facts`` list."""
+    pending = sum(c.startswith(_FACT) for c in df.columns)
+    if pending:
+        df = df.with_columns(lists(df, [f"{_FACT}{i}" for i in range(pending)],
+                                   [f"{_APPLIES}{i}" for i in range(pending)]).alias("facts"))
     return df.select([pl.col(c).cast(t) for c, t in CANDIDATE_SCHEMA.items()])
 
 
@@ -70,11 +75,63 @@ def hold(df: pl.DataFrame, failed: pl.Expr, reason: pl.Expr | str) -> pl.DataFra
 
 
 def add_fact(df: pl.DataFrame, fact: pl.Expr, when: pl.Expr | None = None) -> pl.DataFrame:
-    """Append a readable fact to the explanation of every row (or where ``when``)."""
-    new = pl.concat_list(pl.col("facts"), pl.concat_list(fact.cast(pl.String)))
-    if when is not None:
-        new = pl.when(when.fill_null(False)).then(new).otherwise(pl.col("facts"))
-    return df.with_columns(new.alias("facts"))
+    """Append a readable fact to the explanation of every row (or where ``when``).
+
+    Facts wait in columns (the text, and whether it applies) until ``finish``
+    makes them the ``facts`` list at once (the frame must not have one yet):
+    rebuilding a list column per fact costs more than most steps.
+    """
+    i = sum(c.startswith(_FACT) for c in df.columns)
+    applies = pl.lit(True) if when is None else when.fill_null(False)
+    return df.with_columns(fact.cast(pl.String).alias(f"{_FACT}{i}"),
+                           applies.alias(f"{_APPLIES}{i}"))
+
+
+_FACT, _APPLIES = "_fact#", "_applies#"
+
+
+def lists(df: pl.DataFrame, texts: Sequence[str], applies: Sequence[str]) -> pl.Series:
+    """Per row, the list of its ``texts`` columns whose ``applies`` column is true, in order.
+
+    polars' ``concat_list`` is slow; instead the ``k`` texts of each row fill
+    ``k`` slots of one flat column (the applying ones first, in order), which
+    is reshaped to lists of ``k`` and cut to the number that apply.
+    """
+    k = len(texts)
+    before = [pl.lit(0, dtype=pl.UInt32)]  # how many of the texts before text j apply
+    for a in applies:
+        before.append(before[-1] + pl.col(a).cast(pl.UInt32))
+    count = before.pop()
+    first = pl.int_range(pl.len(), dtype=pl.UInt32) * k
+    slots = df.select(
+        *((first + pl.when(a).then(b).otherwise(count + j - b)).alias(str(j))
+          for j, (a, b) in enumerate(zip(applies, before, strict=True))),
+        count.alias("count"))
+    grid = pl.repeat(None, df.height * k, dtype=pl.String, eager=True).scatter(
+        pl.concat(slots.get_columns()[:k]), pl.concat(df.get_column(t) for t in texts))
+    rows = pl.DataFrame({"lists": grid.reshape((df.height, k)).cast(pl.List(pl.String)),
+                         "count": slots.get_column("count")})
+    return rows.select(pl.col("lists").list.head(pl.col("count"))).to_series()
+
+
+def spread(df: pl.DataFrame, part: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with the columns of ``part``, whose ``_row`` says which row of ``df``
+    each of its rows belongs to (null in the other rows).
+
+    A step that needs only some rows and columns works on that ``part`` (a copy
+    of a few columns) and brings its results back by position: no join, and
+    ``df`` keeps its order.
+    """
+    at = pl.repeat(None, df.height, dtype=pl.UInt32, eager=True).scatter(
+        part.get_column("_row"), pl.int_range(part.height, dtype=pl.UInt32, eager=True))
+    return df.with_columns(part.get_column(c).gather(at) for c in part.columns if c != "_row")
+
+
+def run_sum(value: pl.Expr, start: pl.Expr) -> pl.Expr:
+    """A running sum restarted where ``start`` is true (rows grouped in runs):
+    the running sum minus its value before the run (scans, no hashing)."""
+    running = value.cum_sum()
+    return running - pl.when(start).then(running - value).forward_fill()
 
 
 def column(df: pl.DataFrame, name: str, dtype: pl.DataType | None = None) -> pl.Expr:
@@ -116,13 +173,28 @@ def _text(v: Scalar) -> str:
 
 def number_text(col: pl.Expr) -> pl.Expr:
     """A number as short text: ``200000.0000000000 -> 200000``, ``0.30 -> 0.3``."""
-    text = col.cast(pl.String)
-    return text.str.replace(r"(\.\d*?[1-9])0+$", "${1}").str.replace(r"\.0+$", "")
+    return by_value(col, lambda c: c.cast(pl.String).str.replace(r"(\.\d*?[1-9])0+$", "${1}")
+                    .str.replace(r"\.0+$", ""))
 
 
-def date_text(col: pl.Expr) -> pl.Expr:
-    return col.dt.strftime("%Y-%m-%d")
+def date_text(col: pl.Expr, form: str = "%Y-%m-%d") -> pl.Expr:
+    return by_value(col, lambda c: c.dt.strftime(form))
 
 
 def euros_text(cents: pl.Expr) -> pl.Expr:
-    return pl.concat_str(cents_to_text(cents), pl.lit(" €"))
+    return by_value(cents, lambda c: pl.concat_str(cents_to_text(c), pl.lit(" €")))
+
+
+def by_value(col: pl.Expr, text: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+    """``text(col)``, worked out once per distinct value: dates and amounts take
+    few values, and formatting is several times costlier than looking up."""
+
+    def texts(values: pl.Series) -> pl.Series:
+        rows = values.to_frame("v")
+        distinct = rows.unique().with_columns(text(pl.col("v")).alias("t"))
+        return rows.join(distinct, on="v", how="left", maintain_order="left",
+                         nulls_equal=True).get_column("t")
+
+    if col.meta.is_literal():
+        return text(col)
+    return col.map_batches(texts, return_dtype=pl.String)

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -53,11 +53,9 @@ class Prepared:
         and, for ``enrolled``, ``client.<attribute>`` for every attribute.
         """
         if event_type not in self._firsts:
-            firsts = (
-                self.of_type(event_type)
-                .filter(pl.col("client_id").is_not_null())
-                .unique(["provider_id", "client_id"], keep="first", maintain_order=True)
-            )
+            firsts = self.of_type(event_type).filter(
+                pl.col("client_id").is_not_null()
+                & pl.struct("provider_id", "client_id").is_first_distinct())
             cols = [
                 pl.col("provider_id"),
                 pl.col("client_id"),
@@ -76,25 +74,33 @@ class Prepared:
 
 def prepare(events: pl.DataFrame, as_of: dt.date,
             types: Mapping[str, AttributeType] | None = None,
-            relevant: Iterable[str] | None = None) -> Prepared:
+            relevant: Iterable[str] | None = None,
+            columns: Collection[str] | None = None) -> Prepared:
     """The working table; ``types`` adds typed null columns for absent attributes;
-    ``relevant`` (event types) drops, before any sorting, the events no rule reads."""
+    ``relevant`` (event types) and ``columns`` drop the events and the columns no
+    rule reads before anything is copied or sorted."""
+    if columns is not None:
+        events = events.select(c for c in events.columns if c in columns)
+    known_until = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+    known = pl.col("recorded_at") < known_until
     if relevant is not None:
-        events = events.filter(pl.col("type").is_in(list(relevant)))
+        known = known & pl.col("type").is_in(list(relevant))
+    voided = _voids(events.lazy().filter(known & (pl.col("type") == VOIDED)).collect())
+    if voided:
+        known = known & ~pl.col("event_id").is_in(list(voided))
+    # the positions of the known events in event order, then every column gathered
+    # once (the order is total, event ids being unique: maintain_order only picks
+    # polars' faster multi-column sort)
+    at = (events.lazy().with_row_index("_at").filter(known).select("_at", *EVENT_ORDER)
+          .collect().sort(list(EVENT_ORDER), maintain_order=True).get_column("_at"))
+    ordered = events[at].with_row_index("ord").with_columns(pl.col("ord").cast(pl.Int64))
     all_types = {**ATTRIBUTE_TYPES, **(types or {})}
     absent = [pl.lit(None, dtype=ATTRIBUTE_DTYPES[t]).alias(name)
-              for name, t in all_types.items() if name not in events.columns]
+              for name, t in all_types.items()
+              if name not in events.columns and (columns is None or name in columns)]
     if absent:
-        events = events.with_columns(absent)
-    known_until = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
-    known = events.filter(pl.col("recorded_at") < known_until)
-    voided = _voids(known)
-    if voided:
-        known = known.filter(~pl.col("event_id").is_in(list(voided)))
-    ordered = known.sort(list(EVENT_ORDER)).with_row_index("ord").with_columns(
-        pl.col("ord").cast(pl.Int64)
-    )
-    attributes = tuple(c for c in events.columns if c not in CORE)
+        ordered = ordered.with_columns(absent)
+    attributes = tuple(c for c in ordered.columns if c not in (*CORE, "ord"))
     return Prepared(ordered, as_of, attributes, voided)
 
 

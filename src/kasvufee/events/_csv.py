@@ -20,7 +20,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Final, TypedDict
 
@@ -144,8 +144,11 @@ def read_csv(
     finnish: bool,
     encoding: str,
     progress: Callable[[int, int], None] | None,
+    columns: Collection[str] | None = None,
 ) -> tuple[RawEvents, int]:
-    """The raw frame of a CSV file and the progress total (bytes)."""
+    """The raw frame of a CSV file and the progress total (bytes); with
+    ``columns``, only those columns are kept (and, in a file without quotes,
+    only they are read: no cell spans lines, so the line numbers need no other)."""
     separator = ";" if finnish else ","
     source: str | bytes = str(path)
     encoded: bytes | None = None
@@ -193,10 +196,19 @@ def read_csv(
 
     # Pass 2: the cells, as text.
     try:
+        cells = pl.scan_csv(source, separator=separator, **_TEXT_CELLS)
+        names: list[str] | None = None
+        if columns is not None and not any_quotes:
+            header = cells.head(1).collect()
+            keep = [(c, n) for c, n in zip(header.columns, _header(
+                header, separator, finnish, problems), strict=True) if n in columns]
+            problems.raise_if_any()
+            cells = cells.select(c for c, _ in keep)
+            names = [n for _, n in keep]
         if progress is None or ends is None:
-            table = pl.read_csv(source, separator=separator, **_TEXT_CELLS)
+            table = cells.collect()
         else:
-            table = _read_in_batches(source, separator, progress, ends, size)
+            table = _read_in_batches(cells, progress, ends, size)
     except pl.exceptions.NoDataError as exc:
         problems.add(1, "header", "a header row naming the columns", "an empty file")
         problems.fail(exc)
@@ -211,13 +223,15 @@ def read_csv(
         _report_unreadable(exc, path, encoded, separator, problems)
         problems.fail(exc)
 
-    names = _header(table, separator, finnish, problems)
-    problems.raise_if_any()
-    if table.width != header_separators + 1:
-        odd = odd.clear()  # the header has a quoted separator: field counts are unreliable
+    if names is None:
+        names = _header(table, separator, finnish, problems)
+        problems.raise_if_any()
+        if table.width != header_separators + 1:
+            odd = odd.clear()  # the header has a quoted separator: field counts are unreliable
     frame = table.select(
         _line_numbers(table.columns, any_quotes).alias(LINE),
-        *(pl.col(c).alias(n) for c, n in zip(table.columns, names, strict=True) if n),
+        *(pl.col(c).alias(n) for c, n in zip(table.columns, names, strict=True)
+          if n and (columns is None or n in columns)),
     )
     if odd.height:
         _report_ragged(source, odd, header_separators, frame[LINE], problems, any_quotes=any_quotes)
@@ -226,13 +240,12 @@ def read_csv(
 
 
 def _read_in_batches(
-    source: str | bytes,
-    separator: str,
+    cells: pl.LazyFrame,
     progress: Callable[[int, int], None],
     ends: pl.Series,
     size: int,
 ) -> pl.DataFrame:
-    """``read_csv`` in batches of rows, calling ``progress(bytes, size)`` after each.
+    """``cells`` collected in batches of rows, calling ``progress(bytes, size)`` after each.
 
     The bytes done are estimated from the physical lines (``ends``: the bytes up
     to the end of each line) as if no record spanned two lines.
@@ -240,8 +253,7 @@ def _read_in_batches(
     rows = max(_MIN_BATCH_ROWS, ends.len() // _PROGRESS_BATCHES)
     batches: list[pl.DataFrame] = []
     done = 0
-    lazy = pl.scan_csv(source, separator=separator, **_TEXT_CELLS)
-    for batch in lazy.collect_batches(chunk_size=rows):
+    for batch in cells.collect_batches(chunk_size=rows):
         batches.append(batch)
         done += batch.height
         progress(min(int(ends[min(done, ends.len()) - 1]), size), size)

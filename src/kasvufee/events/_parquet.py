@@ -6,13 +6,14 @@ are kept typed; any other column is turned into text and parsed like CSV, so
 that its bad values are reported cell by cell.  Floats become their shortest
 text (``0.1`` → ``'0.1'``), a float column of whole numbers is accepted as
 integers, a date-time at midnight as a date.  ``line`` is the row index + 1.
+Only the columns asked for are read (projection pushdown into the scan).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
-from typing import Final
+from typing import Final, NoReturn
 
 import polars as pl
 
@@ -84,32 +85,44 @@ def read_parquet(
     *,
     types: Mapping[str, AttributeType],
     progress: Callable[[int, int], None] | None,
+    columns: Collection[str] | None = None,
 ) -> tuple[RawEvents, int]:
-    """The raw frame of a Parquet file and the progress total (rows)."""
+    """The raw frame of a Parquet file and the progress total (rows); with
+    ``columns``, only those columns are read from the file."""
     try:
+        # the row index comes from the scan, in the same chunks as the columns
+        scan = pl.scan_parquet(path, row_index_name=LINE, row_index_offset=1)
+        schema = scan.collect_schema()
         if progress is not None:
-            progress(0, pl.scan_parquet(path).select(pl.len()).collect().item())
-        table = pl.read_parquet(path)
+            progress(0, scan.select(pl.len()).collect().item())
     except Exception as exc:  # polars, pyarrow and OS errors alike: the file is unreadable
-        problems.add(None, None, "a readable Parquet file", "a damaged or non-Parquet file")
-        problems.fail(exc)
+        _unreadable(problems, exc)
 
-    present = table.columns
+    present = [name for name in schema if name != LINE]
     shown = ", ".join(present[:_MAX_NAMES_SHOWN]) + (
         ", ..." if len(present) > _MAX_NAMES_SHOWN else ""
     )
     for name in REQUIRED_COLUMNS:
         if name not in present:
             problems.add(None, "columns", f"a column '{name}'", f"columns {shown}")
-    columns: list[pl.Expr] = [pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).alias(LINE)]
-    for name, dtype in table.schema.items():
-        if name == "line":
-            continue  # the canonical table's own column, e.g. a table written back
+    selected: list[pl.Expr] = [pl.col(LINE)]
+    for name in present:
+        if name == "line" or (columns is not None and name not in columns):
+            continue  # "line": the canonical table's own column, e.g. a table written back
         kind = COLUMN_KINDS.get(name) or attribute_type(name, types)
-        expr = _coerce(name, kind, dtype)
+        expr = _coerce(name, kind, schema[name])
         if expr is None:
-            problems.add(None, name, "a column of single values", f"a column of {dtype}")
+            problems.add(None, name, "a column of single values", f"a column of {schema[name]}")
         else:
-            columns.append(expr.alias(name))
+            selected.append(expr.alias(name))
     problems.raise_if_any()
-    return RawEvents(table.select(columns)), table.height
+    try:
+        table = scan.select(selected).collect()
+    except Exception as exc:
+        _unreadable(problems, exc)
+    return RawEvents(table), table.height
+
+
+def _unreadable(problems: ProblemLog, exc: Exception) -> NoReturn:
+    problems.add(None, None, "a readable Parquet file", "a damaged or non-Parquet file")
+    problems.fail(exc)

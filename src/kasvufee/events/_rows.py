@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -144,9 +144,11 @@ _CONVERTERS: Final[Mapping[type, Callable[[Any], str]]] = {
 class _Builder:
     """Raw frame chunks from chunks of rows."""
 
-    def __init__(self, types: Mapping[str, AttributeType], problems: ProblemLog) -> None:
+    def __init__(self, types: Mapping[str, AttributeType], problems: ProblemLog,
+                 columns: Collection[str] | None = None) -> None:
         self.types = types
         self.problems = problems
+        self.columns = columns
         self.chunks: list[pl.DataFrame] = []
         self.names: dict[str, None] = {}
 
@@ -163,6 +165,8 @@ class _Builder:
             name = str(key)
             if name == "line" or name in data:
                 continue  # kasvufee numbers the rows itself; str(key) made two keys equal
+            if self.columns is not None and name not in self.columns:
+                continue
             data[name] = self._column(name, lines, [row.get(key) for row in rows])  # type: ignore[call-overload]
             self.names.setdefault(name)
         self.chunks.append(pl.DataFrame(data))
@@ -338,10 +342,12 @@ def read_jsonl(
     types: Mapping[str, AttributeType],
     encoding: str,
     progress: Callable[[int, int], None] | None,
+    columns: Collection[str] | None = None,
 ) -> tuple[RawEvents, int]:
-    """The raw frame of a JSON Lines file and the progress total (bytes)."""
+    """The raw frame of a JSON Lines file and the progress total (bytes); with
+    ``columns``, the other keys are skipped."""
     total = path.stat().st_size
-    builder = _Builder(types, problems)
+    builder = _Builder(types, problems, columns)
     step = max(1, total // _PROGRESS_CALLS)
     reported = 0
     if progress is not None:

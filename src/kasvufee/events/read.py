@@ -75,7 +75,12 @@ from kasvufee.events._csv import is_utf8, read_csv
 from kasvufee.events._parquet import read_parquet
 from kasvufee.events._problems import MAX_PROBLEMS, ProblemLog
 from kasvufee.events._rows import read_jsonl, rows_to_raw
-from kasvufee.events.types import ATTRIBUTE_DTYPES, AttributeType, resolve_attribute_types
+from kasvufee.events.types import (
+    ATTRIBUTE_DTYPES,
+    INPUT_CORE_COLUMNS,
+    AttributeType,
+    resolve_attribute_types,
+)
 
 __all__ = ["MAX_PROBLEMS", "EventsFormat", "empty_events", "events_from_records", "read_events"]
 
@@ -115,6 +120,7 @@ def read_events(
     format: EventsFormat | None = None,
     progress: Callable[[int, int], None] | None = None,
     encoding: str = "utf-8",
+    columns: Iterable[str] | None = None,
 ) -> pl.DataFrame:
     """Read an events file into the canonical events table.
 
@@ -136,6 +142,11 @@ def read_events(
         encoding: the text encoding of a CSV or JSON Lines file (a Python codec
             name); Finnish Excel exports are often ``cp1252``.  A UTF-8 BOM is
             always ignored.
+        columns: read and check only these attribute columns (the core
+            columns always): a scheme's ``kasvufee.scheme.prices.event_columns``
+            reads what it can price, faster and in less memory.  The other
+            columns are not read, so their bad cells are not reported; a row
+            blank in every column read is skipped as blank.  Default: all.
 
     Returns:
         The canonical table (see the module documentation).
@@ -152,6 +163,7 @@ def read_events(
         raise UsageError(f"format: expected csv, jsonl or parquet, got {format!r}")
     is_utf8(encoding)  # raises UsageError for an unknown codec
     kind = format or _format_of(file, problems)
+    wanted = None if columns is None else frozenset((*INPUT_CORE_COLUMNS, *columns))
     if not file.exists():
         problems.add(None, None, "an events file", "nothing at this path")
         problems.fail()
@@ -162,14 +174,18 @@ def read_events(
     try:
         if kind == "csv":
             raw, total = read_csv(
-                file, problems, finnish=finnish, encoding=encoding, progress=progress
+                file, problems, finnish=finnish, encoding=encoding, progress=progress,
+                columns=wanted,
             )
         elif kind == "jsonl":
             raw, total = read_jsonl(
-                file, problems, types=types, encoding=encoding, progress=progress
+                file, problems, types=types, encoding=encoding, progress=progress,
+                columns=wanted,
             )
         else:
-            raw, total = read_parquet(file, problems, types=types, progress=progress)
+            raw, total = read_parquet(
+                file, problems, types=types, progress=progress, columns=wanted
+            )
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         problems.add(None, None, "a readable events file", f"an error opening it ({reason})")

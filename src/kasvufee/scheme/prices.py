@@ -6,8 +6,23 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from kasvufee.events.types import INPUT_CORE_COLUMNS
 from kasvufee.money import allocate_shares, round_cents
-from kasvufee.scheme.model import Amount, Cap, MeanBands, Scheme, ShareOf, Version
+from kasvufee.scheme import expr as ex
+from kasvufee.scheme.model import (
+    Amount,
+    Cap,
+    CheckpointFee,
+    Component,
+    EventFee,
+    Formula,
+    MeanBands,
+    PerAnswer,
+    Scheme,
+    ShareOf,
+    Table,
+    Version,
+)
 
 
 def share_cents(version: Version, component: str, share: ShareOf) -> int:
@@ -52,8 +67,6 @@ def effective_caps(scheme: Scheme) -> tuple[Cap, ...]:
 
 def event_types(scheme: Scheme) -> frozenset[str]:
     """Every event type the scheme can look at; the engine ignores the rest."""
-    from kasvufee.scheme.model import CheckpointFee, EventFee
-
     types = {"enrolled", "event_voided"}
     if scheme.rating is not None:
         types.add(scheme.rating.on)
@@ -80,6 +93,52 @@ def event_types(scheme: Scheme) -> frozenset[str]:
     return frozenset(types)
 
 
+def event_columns(scheme: Scheme) -> frozenset[str]:
+    """Every event column the scheme can read: the core columns, ``voids``, the
+    attributes it declares and those its rules name (``client.X`` reads ``X`` of
+    the enrolment); the engine ignores the rest (``read_events(columns=...)``)."""
+    names = {*INPUT_CORE_COLUMNS, "voids", *scheme.attributes}
+    if scheme.rating is not None:
+        names.add(scheme.rating.answers)
+    for version in scheme.versions:
+        for c in version.components:
+            names |= attribute_names(c)
+    return frozenset(n.removeprefix("client.") for n in names)
+
+
+def attribute_names(c: Component) -> frozenset[str]:
+    """The attributes a component's rules name: of its events, or ``client.X``."""
+    names: set[str] = set()
+    amount = c.amount
+    if isinstance(amount, Table):
+        names.add(amount.by)
+    elif isinstance(amount, PerAnswer):
+        names.add(amount.answers)
+    elif isinstance(amount, MeanBands):
+        names.add(amount.mean_of)
+    elif isinstance(amount, Formula):
+        names |= ex.names(ex.parse(amount.formula))
+    if isinstance(c, EventFee):
+        names.update(c.where)
+        names.update(k for k in c.once_keys if k not in ("client", "provider"))
+        if c.eligible is not None:
+            names |= ex.names(ex.parse(c.eligible))
+        for part in (c.requires, c.provisional):
+            if part is not None:
+                names.update(part.where)
+        if c.accumulate is not None:
+            names.add(c.accumulate.sum)
+        if c.evidence is not None:
+            names.update((c.evidence.attribute, "for_event"))
+        if c.lasts is not None:
+            names.add(c.lasts.match_on)
+    elif isinstance(c, CheckpointFee):
+        for m in c.metrics.values():
+            names.update(m.where)
+            names.update(n for n in (m.latest, m.sum) if n is not None)
+    return frozenset(names)
+
+
 def highest_amount(version: Version, component: str, amount: object) -> int | None:
     """The most one entry of this amount form can pay, in cents, before
     ``max_amount``; None when it depends on the events (per_answer, formula)."""
@@ -89,8 +148,6 @@ def highest_amount(version: Version, component: str, amount: object) -> int | No
         base = full_amount(version, component, amount)
         return max(pays_cents(p, base) for p in [*(b.pays for b in amount.bands),
                                                  amount.otherwise])
-    from kasvufee.scheme.model import Table
-
     if isinstance(amount, Table):
         return max(amount.table.values(), default=0)
     return None
