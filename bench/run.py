@@ -274,6 +274,19 @@ def w2(args: argparse.Namespace, outdir: Path, checks: list[dict[str, Any]]) -> 
     evaluate_s = sum(p["evaluate_s"] for p in parts)
     read_s = sum(p["read_s"] for p in parts)
     evaluations = populations * W2_CLIENTS * len(W2_SCHEMES)
+    # the same kind of sweep as a user runs it: kasvufee compare on the example
+    # client mix, in batches, in one process and on a local Dask cluster
+    sweep_runs = max(2, round(args.w2_sweep_runs * args.scale))
+    sweeps = {}
+    for dask in (False, True):
+        sweeps["dask" if dask else "in_process"] = measure(
+            {"task": "w2-sweep", "runs": sweep_runs, "seed": args.seed, "dask": dask,
+             "workers": os.cpu_count() if dask else None})
+        console.log(f"W2 sweep ({'Dask' if dask else 'one process'}): {sweep_runs} runs, "
+                    f"{sweeps['dask' if dask else 'in_process']['total_s']:.1f} s")
+    same = sweeps["in_process"]["figures_sha256"] == sweeps["dask"]["figures_sha256"]
+    checks.append({"what": f"W2 sweep of {sweep_runs} runs", "first": "one process",
+                   "second": "Dask", "ok": same, "equal": same})
     per_pop = [x for p in parts for x in p["evaluate_per_population_s"]]
     return {
         "populations": populations, "clients": W2_CLIENTS, "schemes": W2_SCHEMES,
@@ -283,7 +296,7 @@ def w2(args: argparse.Namespace, outdir: Path, checks: list[dict[str, Any]]) -> 
         "client_evaluations_per_s_with_reading": evaluations / (evaluate_s + read_s),
         "median_population_s": statistics.median(per_pop),
         "full_sweep_estimate_s": statistics.mean(per_pop) * FULL_POPULATIONS,
-        "peak_mb": max(p["peak_mb"] for p in parts), "sample": sample,
+        "peak_mb": max(p["peak_mb"] for p in parts), "sample": sample, "sweep": sweeps,
     }
 
 
@@ -403,6 +416,11 @@ def report(results: dict[str, Any]) -> None:
                   f"median {w['median_population_s']:.3f} s per population; full sweep of "
                   f"{FULL_POPULATIONS} ≈ {w['full_sweep_estimate_s']:.0f} s; peak "
                   f"{w['peak_mb']:.0f} MB")
+        for how, r in w.get("sweep", {}).items():
+            out.print(f"   kasvufee compare sweep ({how.replace('_', ' ')}): {r['runs']} "
+                      f"populations incl. generating them, {r['total_s']:.1f} s → "
+                      f"{r['client_evaluations_per_s'] / 1e6:.3f} M client evaluations/s, "
+                      f"peak {r['peak_mb']:.0f} MB")
     if "W3" in wl:
         w = wl["W3"]
         out.print(f"[bold]W3[/] post December ({w['new_events_in_month']} new events, "
@@ -463,6 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--w2-populations", type=int, default=None,
                     help="populations in W2 (default 1 000 x scale)")
     ap.add_argument("--w2-chunk", type=int, default=50, help="W2 populations per process")
+    ap.add_argument("--w2-sweep-runs", type=int, default=100,
+                    help="populations of the W2 compare sweep (times --scale)")
     ap.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all)")
     ap.add_argument("--seed", type=int, default=2018)
     args = ap.parse_args(argv)

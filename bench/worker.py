@@ -174,8 +174,15 @@ def _w3(t: dict[str, Any]) -> dict[str, Any]:
             "stored_entries": stored.height}
 
 
+def _w2_sweep(t: dict[str, Any]) -> dict[str, Any]:
+    """W2 through the library's own sweep (``kasvufee compare``), see bench.sweep."""
+    from bench.sweep import run
+
+    return run(t["runs"], t["seed"], dask=t["dask"], workers=t.get("workers"))
+
+
 TASKS = {"kasvufee": _kasvufee, "rowwise": _rowwise, "duckdb": _duckdb, "w2": _w2,
-         "w3-setup": _w3_setup, "w3": _w3}
+         "w2-sweep": _w2_sweep, "w3-setup": _w3_setup, "w3": _w3}
 
 
 def peak_mb() -> float | None:
