@@ -78,6 +78,16 @@ def render(results: dict[str, Any]) -> str:
             rows.append([scheme, tool, f"{s['best_s']:.3f}", f"{s['peak_mb']:,.0f}"])
         out.append(_table(["scheme (one population, from Parquet)", "tool", "best s",
                            "peak MB"], rows, 2))
+        sweep = w.get("sweep") or {}
+        if sweep:
+            out.append("\nThe same kind of sweep as a user runs it (`kasvufee compare` on the "
+                       "example client mix, 10 000 clients, generating the populations "
+                       "included):\n")
+            out.append(_table(
+                ["where", "populations", "s", "client evaluations/s", "peak MB"],
+                [[how.replace("_", " "), str(r["runs"]), f"{r['total_s']:.1f}",
+                  f"{r['client_evaluations_per_s'] / 1e6:.3f} M", f"{r['peak_mb']:,.0f}"]
+                 for how, r in sweep.items()], 1))
     if "W3" in wl:
         w = wl["W3"]
         setup = w.get("setup") or {}
