@@ -35,8 +35,10 @@ def apply_caps(entries: pl.DataFrame, caps: tuple[Cap, ...]) -> pl.DataFrame:
             inside = inside & pl.col("client_id").is_not_null()
         group = [GROUP[cap.per]] if cap.per in GROUP else [pl.lit(0).alias("_all")]
         counted = pl.when(inside).then(pl.col("amount")).otherwise(0)
-        running = counted.cum_sum().over(pl.when(inside).then(pl.lit(1)).otherwise(pl.lit(0)),
-                                         *group)
+        # a window over a hashed group: worked out once, then read by both steps below
+        df = df.with_columns(counted.cum_sum().over(
+            pl.when(inside).then(pl.lit(1)).otherwise(pl.lit(0)), *group).alias("_running"))
+        running = pl.col("_running")
         before = running - counted
         left = pl.max_horizontal(pl.lit(cap.amount) - before, pl.lit(0))
         new = pl.min_horizontal(pl.col("amount"), left)
@@ -46,14 +48,14 @@ def apply_caps(entries: pl.DataFrame, caps: tuple[Cap, ...]) -> pl.DataFrame:
                           pl.lit(cap.id), euros_text(pl.lit(cap.amount)), pl.lit(cap.per),
                           euros_text(pl.min_horizontal(before, pl.lit(cap.amount))),
                           euros_text(pl.min_horizontal(running, pl.lit(cap.amount))))
-        df = df.with_columns(usage.alias(f"_usage{i}"), inside.alias(f"_inside{i}"))
         df = df.with_columns(
+            usage.alias(f"_usage{i}"), inside.alias(f"_inside{i}"),
             pl.when(cut).then(pl.coalesce("capped_from", "amount"))
             .otherwise(pl.col("capped_from")).alias("capped_from"),
             pl.when(cut).then(pl.lit(cap.id)).otherwise(pl.col("cap")).alias("cap"),
             pl.when(cut).then(left).otherwise(pl.col("cap_room")).alias("cap_room"),
             pl.when(inside).then(new).otherwise(pl.col("amount")).alias("amount"),
-        )
+        ).drop("_running")
     # each entry's uses of the caps over it, as one list
     usages = [f"_usage{i}" for i in range(len(caps))]
     insides = [f"_inside{i}" for i in range(len(caps))]

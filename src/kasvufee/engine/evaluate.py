@@ -197,7 +197,9 @@ def _entries(scheme: Scheme, earned: pl.DataFrame) -> pl.DataFrame:
         pl.col("component"), amount, pl.col("provider_id"), who,
         date_text(pl.col("earned_on")), pl.col("facts").list.join("; "), capped,
         pl.lit(scheme.scheme), pl.col("version"))
-    df = earned.select(
+    # one select: polars works out the ids and the explanations side by side
+    return earned.select(
+        _entry_ids(scheme.scheme),
         pl.lit(scheme.scheme).alias("scheme_id"),
         pl.col("version").alias("scheme_version"),
         "component", "provider_id", "client_id", "earned_on",
@@ -206,12 +208,11 @@ def _entries(scheme: Scheme, earned: pl.DataFrame) -> pl.DataFrame:
         pl.lit("earned").alias("kind"),
         "event_ids",
         explanation.alias("explanation"),
-        "capped_from", "cap", "seq", "facts", "cap_usage",
+        "capped_from", "cap", "facts", "cap_usage",
     )
-    return df.drop("seq").insert_column(0, _entry_ids(df))
 
 
-def _entry_ids(df: pl.DataFrame) -> pl.Series:
+def _entry_ids(scheme_id: str) -> pl.Expr:
     """Stable, readable ids from what identifies the entitlement, never from row order:
     ``scheme:version:component:trigger:earned_on[:n]``.
 
@@ -220,12 +221,12 @@ def _entry_ids(df: pl.DataFrame) -> pl.Series:
     For example ``varsinais-suomi:1:placement:e0002:20180430``.
     """
     key = pl.concat_str([
-        pl.col("scheme_id"), pl.col("scheme_version"), pl.col("component"),
+        pl.lit(scheme_id), pl.col("version"), pl.col("component"),
         pl.coalesce(pl.col("event_ids").list.first(), pl.col("provider_id")),
         date_text(pl.col("earned_on"), "%Y%m%d"),
     ], separator=":")
     key = pl.when(pl.col("seq") > 0).then(pl.format("{}:{}", key, pl.col("seq"))).otherwise(key)
-    return df.select(key.alias("entry_id")).to_series()
+    return key.alias("entry_id")
 
 
 def _held(held: pl.DataFrame) -> pl.DataFrame:

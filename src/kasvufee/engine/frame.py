@@ -64,14 +64,20 @@ def finish(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def hold(df: pl.DataFrame, failed: pl.Expr, reason: pl.Expr | str) -> pl.DataFrame:
-    """Mark rows that fail a condition with ``reason`` (first reason wins)."""
-    why = pl.lit(reason) if isinstance(reason, str) else reason
-    return df.with_columns(
-        pl.when(pl.col("held").is_null() & failed.fill_null(True))
-        .then(why)
-        .otherwise(pl.col("held"))
-        .alias("held")
-    )
+    """Mark rows that fail a condition with ``reason`` (first reason wins).
+
+    A formatted reason is worked out only for the rows it marks: formatting
+    every row's text costs more than the test, and few rows fail.
+    """
+    new = pl.col("held").is_null() & failed.fill_null(True)
+    if isinstance(reason, str) or reason.meta.is_column():
+        plain = pl.lit(reason) if isinstance(reason, str) else reason
+        return df.with_columns(pl.when(new).then(plain).otherwise(pl.col("held")).alias("held"))
+    marked = (df.lazy().with_row_index("_row").filter(new)
+              .select("_row", reason.alias("_why")).collect())
+    if marked.height == 0:
+        return df
+    return spread(df, marked).with_columns(pl.coalesce("held", "_why").alias("held")).drop("_why")
 
 
 def add_fact(df: pl.DataFrame, fact: pl.Expr, when: pl.Expr | None = None) -> pl.DataFrame:

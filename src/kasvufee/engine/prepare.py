@@ -85,14 +85,16 @@ def prepare(events: pl.DataFrame, as_of: dt.date,
     known = pl.col("recorded_at") < known_until
     if relevant is not None:
         known = known & pl.col("type").is_in(list(relevant))
-    voided = _voids(events.lazy().filter(known & (pl.col("type") == VOIDED)).collect())
+    # one pass over the whole table: the voids and the positions use the same mask
+    mask = events.select(known).to_series()
+    voided = _voids(events.filter(mask & (pl.col("type") == VOIDED)))
+    at_order = events.lazy().with_row_index("_at").filter(pl.lit(mask)).select("_at", *EVENT_ORDER)
     if voided:
-        known = known & ~pl.col("event_id").is_in(list(voided))
+        at_order = at_order.filter(~pl.col("event_id").is_in(list(voided)))
     # the positions of the known events in event order, then every column gathered
     # once (the order is total, event ids being unique: maintain_order only picks
     # polars' faster multi-column sort)
-    at = (events.lazy().with_row_index("_at").filter(known).select("_at", *EVENT_ORDER)
-          .collect().sort(list(EVENT_ORDER), maintain_order=True).get_column("_at"))
+    at = at_order.collect().sort(list(EVENT_ORDER), maintain_order=True).get_column("_at")
     ordered = events[at].with_row_index("ord").with_columns(pl.col("ord").cast(pl.Int64))
     all_types = {**ATTRIBUTE_TYPES, **(types or {})}
     absent = [pl.lit(None, dtype=ATTRIBUTE_DTYPES[t]).alias(name)
