@@ -28,7 +28,8 @@ def run(runs: int, seed: int, dask: bool = False, workers: int | None = None,
         batch_runs: int | None = None) -> dict[str, Any]:
     """One timed sweep; the figures' SHA-256 tells two sweeps apart."""
     import kasvufee
-    from kasvufee.design import compare, load_population
+    from kasvufee.design.compare import compare
+    from kasvufee.design.population import load_population
 
     schemes = {s: kasvufee.load_scheme(scheme_path(s)) for s in SCHEMES}
     population = load_population(EXAMPLES / "populations" / "southwest-finland.yaml")

@@ -114,6 +114,17 @@ def test_compare_charts_as_svg_and_png() -> None:
     assert comparison_png(result).startswith(b"\x89PNG\r\n")
 
 
+def test_png_without_matplotlib_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import kasvufee.design.compare as compare_module
+    from kasvufee.errors import UsageError
+
+    result = compare({"satakunta": SATA}, SMALL, runs=1, seed=8)
+    monkeypatch.setattr(compare_module, "_pyplot", lambda: None)
+    with pytest.raises(UsageError, match=r"kasvufee\[plots\]"):
+        comparison_png(result)
+    assert "Charts need matplotlib" in format_comparison(result, "html")
+
+
 def test_replay_satakunta_history_under_varsinais_suomi() -> None:
     events = kasvufee.read_events(ROOT / "examples" / "satakunta-kokosata" / "events.csv")
     as_of = dt.date(2018, 12, 31)

@@ -7,13 +7,15 @@
   ``run_scheme_tests``;
 - :mod:`kasvufee.design.population` — client mixes and the seeded generator;
 - :mod:`kasvufee.design.simulate` and :mod:`kasvufee.design.compare` —
-  ``simulate``, ``compare`` (common random numbers) and ``replay``;
+  ``simulate``, ``compare`` (common random numbers) and ``replay`` (only
+  ``sweep`` and ``replay`` are re-exported here: the other two names are
+  their modules');
 - :mod:`kasvufee.design.batches` — batches of runs in this process or on Dask.
 """
 
 from __future__ import annotations
 
-from kasvufee.design.compare import compare, replay
+from kasvufee.design.compare import replay
 from kasvufee.design.lint import CHECKS, Finding, format_findings, has_errors, lint
 from kasvufee.design.population import generate, load_population
 from kasvufee.design.scheme_tests import (
@@ -23,14 +25,13 @@ from kasvufee.design.scheme_tests import (
     format_test_report,
     run_scheme_tests,
 )
-from kasvufee.design.simulate import simulate, sweep
+from kasvufee.design.simulate import sweep
 
 __all__ = [
     "CHECKS",
     "CaseResult",
     "Finding",
     "SchemeTestError",
-    "compare",
     "find_scheme_tests",
     "format_findings",
     "format_test_report",
@@ -40,6 +41,5 @@ __all__ = [
     "load_population",
     "replay",
     "run_scheme_tests",
-    "simulate",
     "sweep",
 ]

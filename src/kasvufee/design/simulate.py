@@ -421,7 +421,7 @@ def combine(scheme: Scheme, population: Population, partials: Sequence[Partial],
         as_of=as_of, clients=population.clients, digest=digest, per_run=per_run,
         provider_runs=provider_runs, groups=groups, cap_runs=cap_runs,
         component_fixed={c.id: is_fixed(c) for v in scheme.versions for c in v.components},
-        entries=pl.concat(kept).sort("run", maintain_order=True) if kept else None)
+        entries=pl.concat(kept) if kept else None)  # batches come in run order
 
 
 def _half_up_div(num: pl.Expr, den: pl.Expr) -> pl.Expr:
