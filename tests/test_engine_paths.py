@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 import kasvufee
 from kasvufee.engine.prepare import prepare
 from kasvufee.events import CORE_COLUMNS, events_from_records
 from kasvufee.scheme.prices import event_columns
-from tests.conftest import run
+from tests.conftest import EXAMPLE_SCHEMES, EXAMPLES, run
 from tests.test_semantics import RUNNING
 
 EVERY_PART = """\
@@ -107,3 +109,14 @@ def test_running_sums_per_client_with_falls_and_second_crossings() -> None:
         (None, ["d1"], "once per client: the event has no client_id"),
         ("C", ["c2"], "fte_years already reached 0.5 earlier"),
     ]
+
+
+@pytest.mark.parametrize("name", EXAMPLE_SCHEMES)
+def test_examples_evaluate_without_warnings(name: str) -> None:
+    """polars warns of deprecated calls from inside a query (``is_in`` with a
+    Series of the column's type); the autouse ``no_warnings`` fixture fails on them."""
+    folder = EXAMPLES / name
+    scheme = kasvufee.load_scheme(folder / "scheme.yaml")
+    events = kasvufee.read_events(folder / "events.csv",
+                                  attribute_types=dict(scheme.attributes))
+    assert kasvufee.evaluate(scheme, events, dt.date(2030, 12, 31)).entries

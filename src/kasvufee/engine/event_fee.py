@@ -211,7 +211,7 @@ def _accumulate(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
     crossing = (pl.col("_cum") >= threshold) & ((pl.col("_cum") - pl.col("_value")) < threshold)
     runs = runs.with_columns(crossing.alias("_crossing"))
     crossings = runs.filter("_crossing")
-    crossed = pl.col("key").is_in(crossings.get_column("key"))
+    crossed = pl.col("key").is_in(crossings.get_column("key").implode())
     below = pl.col("_cum") < threshold
     # the events up to the crossing one are its entry's event_ids
     ids = runs.filter(crossed).group_by("key", maintain_order=True).agg(

@@ -167,7 +167,7 @@ def _one_of(df: pl.DataFrame, name: str, values: list[Scalar]) -> pl.Expr:
                           for v in values])
     if dtype.is_numeric():
         nums = [Decimal(str(v)) for v in values if not isinstance(v, bool)]
-        return col.cast(DECIMAL, strict=False).is_in(pl.Series(nums, dtype=DECIMAL))
+        return col.cast(DECIMAL, strict=False).is_in(pl.Series(nums, dtype=DECIMAL).implode())
     return col.cast(pl.String).is_in([_text(v) for v in values])
 
 
