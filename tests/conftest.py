@@ -29,6 +29,12 @@ PILOTS = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
 EXAMPLE_SCHEMES = sorted(p.name for p in EXAMPLES.iterdir() if (p / "scheme.yaml").exists())
 
 
+def examples(n: int) -> int:
+    """A property test's number of examples, times ``KASVUFEE_EXAMPLES_SCALE``
+    (default 1): a longer search for counterexamples without editing tests."""
+    return n * int(os.environ.get("KASVUFEE_EXAMPLES_SCALE", "1"))
+
+
 def scheme_yaml(components: str, caps: str = "") -> str:
     """A one-version scheme file around component (and cap) YAML list items."""
     text = ("scheme: t\ntitle: test\nversions:\n  - version: '1'\n    valid_from: 2016-01-01\n"

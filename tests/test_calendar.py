@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kasvufee.calendar import add_months, add_months_expr, recurrence
+from tests.conftest import examples
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(days=st.lists(st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2090, 12, 31)),
                      min_size=1, max_size=50),
        months=st.integers(0, 120))

@@ -24,6 +24,7 @@ from kasvufee.events import (
     events_from_records,
     read_events,
 )
+from tests.conftest import examples
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "scenarios"
@@ -253,7 +254,7 @@ def test_decimal_limits() -> None:
     ]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     st.decimals(
         min_value=Decimal("-1e27"), max_value=Decimal("1e27"), places=10, allow_nan=False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
@@ -31,6 +30,7 @@ from kasvufee.scheme.expr import (
     to_polars,
     to_text,
 )
+from tests.conftest import examples
 
 D = Decimal
 DEC = pl.Decimal(38, 20)
@@ -766,7 +766,7 @@ def boolean(draw: st.DrawFn, budget: int = 6, depth: int = 4) -> Node:
 envs = st.fixed_dictionaries({name: values for name in NUM_NAMES})
 
 
-@settings(max_examples=int(os.environ.get("KASVUFEE_EXAMPLES", "300")), deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(node=st.one_of(numeric(), boolean()), rows=st.lists(envs, min_size=1, max_size=4))
 def test_evaluate_matches_polars(node: Node, rows: list[dict[str, Value]]) -> None:
     kind = check(node, NUM_TYPES)
@@ -822,7 +822,7 @@ def _extend(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(node=st.recursive(any_leaf, _extend, max_leaves=20))
 def test_to_text_round_trips(node: Node) -> None:
     assume(_height(node) <= 30)

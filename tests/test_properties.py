@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 import kasvufee
 from kasvufee.scheme.model import Cap, EventFee, Scheme
 from kasvufee.testing import event_records, schemes, shuffled, void_of
-from tests.conftest import EXAMPLES, PILOTS
+from tests.conftest import EXAMPLES, PILOTS, examples
 
 AS_OF = dt.date(2019, 12, 31)
-SETTINGS = settings(max_examples=25, deadline=None,
+SETTINGS = settings(max_examples=examples(25), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 

@@ -27,6 +27,7 @@ from kasvufee.design.simulate import (
     simulate,
 )
 from kasvufee.events.read import empty_events
+from tests.conftest import examples
 
 ROOT = Path(__file__).parent.parent
 VS = kasvufee.load_scheme(ROOT / "examples" / "varsinais-suomi" / "scheme.yaml")
@@ -159,7 +160,7 @@ def test_empty_population_events_have_canonical_dtypes() -> None:
     assert generate(tiny, 0).schema == empty_events(population_attribute_types(tiny)).schema
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(5), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), runs=st.integers(1, 3))
 def test_simulate_is_reproducible(seed: int, runs: int) -> None:
     tiny = POP.model_copy(update={"clients": 40})

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 import kasvufee
 from kasvufee.design.population import generate
 from kasvufee.testing import populations, shuffled, tiered_schemes
+from tests.conftest import examples
 
-SETTINGS = settings(max_examples=20, deadline=None,
+SETTINGS = settings(max_examples=examples(20), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
