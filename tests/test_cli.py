@@ -231,3 +231,16 @@ def test_run_checks_the_columns_the_scheme_reads_or_all_on_request(tmp_path: Pat
                     "e1,employment_started,P1,A1,2018-02-30,A1-1\n")
     status, _, err = invoke("run", scheme, str(read), "--as-of", "2018-12-31")
     assert status == 2 and f"{read}:2: occurred_on: expected" in err
+
+
+def test_starting_the_command_line_leaves_the_ledger_and_design_modules_unloaded() -> None:
+    """SQLAlchemy and numpy take longer to import than a small run: the commands
+    that need them import them; ``kasvufee.PostedLedger`` loads on first use."""
+    code = ("import sys, kasvufee, kasvufee.cli; "
+            "print(sorted(m for m in ('sqlalchemy', 'numpy', 'kasvufee.design') "
+            "if m in sys.modules)); "
+            "from kasvufee.store.posted import PostedLedger; "
+            "print(kasvufee.PostedLedger is PostedLedger)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.splitlines() == ["[]", "True"]

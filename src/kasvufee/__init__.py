@@ -16,6 +16,9 @@ entries and held items.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 from kasvufee.engine.evaluate import evaluate
 from kasvufee.errors import (
     EventsError,
@@ -29,7 +32,9 @@ from kasvufee.errors import (
 from kasvufee.events import events_from_records, read_events
 from kasvufee.ledger import Entry, HeldItem, Ledger
 from kasvufee.scheme import Scheme, load_scheme, parse_scheme, scheme_json_schema
-from kasvufee.store import PostedLedger, PostResult
+
+if TYPE_CHECKING:
+    from kasvufee.store import PostedLedger, PostResult
 
 __all__ = [
     "Entry",
@@ -52,3 +57,10 @@ __all__ = [
     "read_events",
     "scheme_json_schema",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # the posted ledger loads SQLAlchemy: only when it is used (see kasvufee.store)
+    if name in ("PostedLedger", "PostResult"):
+        return getattr(importlib.import_module("kasvufee.store"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

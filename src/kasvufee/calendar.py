@@ -11,11 +11,14 @@ Schedules of instalments are ``dateutil.rrule`` recurrences.
 from __future__ import annotations
 
 import datetime as dt
+from calendar import monthrange
 from typing import Literal
 
 import polars as pl
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule
+
+from kasvufee.errors import UsageError
 
 FREQUENCIES: dict[str, Literal[0, 1, 2, 3, 4, 5, 6]] = {
     "yearly": YEARLY, "monthly": MONTHLY, "weekly": WEEKLY, "daily": DAILY}
@@ -56,3 +59,12 @@ def recurrence(
         **clamp,  # type: ignore[arg-type]
     )
     return [d.date() for d in rule]
+
+
+def period_end(period: str) -> dt.date:
+    """The last day of a ``YYYY-MM`` payout period."""
+    try:
+        year, month = (int(x) for x in period.split("-"))
+        return dt.date(year, month, monthrange(year, month)[1])
+    except (ValueError, TypeError):
+        raise UsageError(f"a period YYYY-MM, got {period!r}") from None

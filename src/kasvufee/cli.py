@@ -16,20 +16,12 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 import polars as pl
 
-from kasvufee.design import format_findings, format_test_report, has_errors, run_scheme_tests
-from kasvufee.design import lint as lint_scheme
-from kasvufee.design.compare import compare as compare_schemes
-from kasvufee.design.compare import comparison_png, format_comparison, format_replay
-from kasvufee.design.compare import replay as replay_scheme
-from kasvufee.design.population import load_population
-from kasvufee.design.scheme_tests import all_passed
-from kasvufee.design.simulate import format_simulation
-from kasvufee.design.simulate import simulate as simulate_scheme
+from kasvufee.calendar import period_end
 from kasvufee.engine.evaluate import evaluate
 from kasvufee.errors import InputError, KasvufeeError, Problem, UsageError
 from kasvufee.events import read_events
@@ -48,7 +40,13 @@ from kasvufee.report.statement import LANGS as STATEMENT_LANGS
 from kasvufee.report.statement import build_statement, read_pseudonymize_key, write_statement
 from kasvufee.scheme import load_scheme, scheme_json_schema
 from kasvufee.scheme.prices import event_columns
-from kasvufee.store import DEFAULT_LEDGER, PostedLedger, period_end
+from kasvufee.store import DEFAULT_LEDGER
+
+if TYPE_CHECKING:
+    from kasvufee.store import PostedLedger
+
+# The posted ledger (SQLAlchemy) and the design tools (numpy) are imported by
+# the commands that use them: importing them takes longer than a small run.
 
 PROGRESS_BYTES = 20_000_000  # show a progress bar for event files larger than this
 
@@ -285,7 +283,7 @@ def post(scheme: str, events: str, ledger: str, period: str, as_of: str | None,
     sch = load_scheme(scheme)
     table = read_events(events, finnish=finnish, attribute_types=dict(sch.attributes),
                         encoding=encoding)
-    with PostedLedger.open(ledger) as store:
+    with _open(ledger) as store:
         result = store.post(sch, table, period, as_of=day, posted_at=stamp,
                             events_source=events)
     click.echo(result.summary())
@@ -299,7 +297,7 @@ def post(scheme: str, events: str, ledger: str, period: str, as_of: str | None,
 def close(ledger: str, scheme_id: str, period: str) -> None:
     """Close a period: later posts refuse to add entries to it."""
     _period(period)
-    with PostedLedger.open(ledger) as store:
+    with _open(ledger) as store:
         store.close(scheme_id, period)
     click.echo(f"{scheme_id} {period}: closed")
 
@@ -310,7 +308,7 @@ def close(ledger: str, scheme_id: str, period: str) -> None:
 def verify(ledger: str) -> None:
     """Recompute the hash chain; exit 1 naming the first entry changed, removed
     or inserted behind the library's back."""
-    with PostedLedger.open(ledger) as store:
+    with _open(ledger) as store:
         report = store.verify()
     if report.ok:
         click.echo(f"{ledger}: {report.checked} entries, the hash chain is intact")
@@ -327,7 +325,7 @@ def verify(ledger: str) -> None:
 @_guarded
 def explain(entry_id: str, ledger: str, fmt: str) -> None:
     """The whole derivation of one posted entry."""
-    with PostedLedger.open(ledger) as store:
+    with _open(ledger) as store:
         entry = store.entry(entry_id)
     if fmt == "json":
         click.echo(json.dumps(entry, default=str, ensure_ascii=False, indent=1))
@@ -348,7 +346,7 @@ def entries(ledger: str, as_posted_on: str | None, scheme_id: str | None, fmt: s
             out: str) -> None:
     """The posted entries (all, or as they stood on a date), reproducibly."""
     day = _date(as_posted_on, "--as-posted-on") if as_posted_on else None
-    with PostedLedger.open(ledger) as store:
+    with _open(ledger) as store:
         table = store.entries(as_posted_on=day, scheme_id=scheme_id)
     _refuse_terminal(fmt in BINARY, fmt, out)
     with _output(out) as stream:
@@ -365,7 +363,7 @@ def entries(ledger: str, as_posted_on: str | None, scheme_id: str | None, fmt: s
 def programme(programme_file: str, ledger: str, fmt: str, out: str) -> None:
     """Committed, paid and remaining by year and by project for a programme."""
     plan = load_programme(programme_file)
-    with PostedLedger.open(ledger) as store:
+    with _open(ledger) as store:
         result = rollup(plan, store)
     with _output(out) as stream:
         if fmt == "json":
@@ -395,7 +393,7 @@ def statement(ledger: str, provider_id: str, period: str, scheme_id: str | None,
     their reasons, totals, caps used and remaining, and the star rating."""
     _period(period)
     key = read_pseudonymize_key(key_file) if key_file else None
-    with PostedLedger.open(ledger) as store:
+    with _open(ledger) as store:
         result = build_statement(store, provider_id, period, scheme_id=scheme_id,
                                  pseudonymize_key=key)
     with _output(out) as stream:
@@ -403,6 +401,12 @@ def statement(ledger: str, provider_id: str, period: str, scheme_id: str | None,
     if out != "-":
         _err(f"{provider_id} {period}: statement written to {out} "
              f"(total {result.total_cents / 100:.2f} EUR)")
+
+
+def _open(ledger: str) -> PostedLedger:
+    from kasvufee.store import PostedLedger
+
+    return PostedLedger.open(ledger)
 
 
 def _period(period: str) -> None:
@@ -434,6 +438,9 @@ def lint(scheme: str, fmt: str) -> None:
 
     Exit 1 when a finding has severity error, 0 otherwise (warnings included).
     """
+    from kasvufee.design import format_findings, has_errors
+    from kasvufee.design import lint as lint_scheme
+
     findings = lint_scheme(load_scheme(scheme))
     click.echo(format_findings(findings, fmt, source=scheme))  # type: ignore[arg-type]
     sys.exit(1 if has_errors(findings) else 0)
@@ -449,6 +456,9 @@ def test_command(path: str, fmt: str) -> None:
 
     Exit 0 when every case gives exactly the expected payouts, 1 otherwise.
     """
+    from kasvufee.design import format_test_report, run_scheme_tests
+    from kasvufee.design.scheme_tests import all_passed
+
     results = run_scheme_tests(path)
     click.echo(format_test_report(results, fmt))  # type: ignore[arg-type]
     sys.exit(0 if all_passed(results) else 1)
@@ -505,6 +515,10 @@ def simulate(scheme: str, population: str, runs: int, seed: int, as_of: str | No
              batch_runs: int | None, dask: bool, scheduler: str | None, workers: int | None,
              progress: bool | None, fmt: str) -> None:
     """Cost, risk and incentives of a scheme on simulated client populations."""
+    from kasvufee.design.population import load_population
+    from kasvufee.design.simulate import format_simulation
+    from kasvufee.design.simulate import simulate as simulate_scheme
+
     args = _sweep_args(runs, as_of, batch_runs, dask, scheduler, workers)
     sch, pop = load_scheme(scheme), load_population(population)
     with _progress("simulating", "runs", _show(progress)) as bar:
@@ -527,6 +541,10 @@ def compare(schemes: tuple[str, ...], population: str, runs: int, seed: int,
             workers: int | None, progress: bool | None, fmt: str, out: str) -> None:
     """The same measures side by side for several schemes, on identical simulated
     populations (common random numbers)."""
+    from kasvufee.design.compare import compare as compare_schemes
+    from kasvufee.design.compare import comparison_png, format_comparison
+    from kasvufee.design.population import load_population
+
     args = _sweep_args(runs, as_of, batch_runs, dask, scheduler, workers)
     _refuse_terminal(fmt == "png", fmt, out)
     loaded = {}
@@ -562,6 +580,9 @@ def _show(progress: bool | None) -> bool:
 def replay(scheme: str, events: str, paid_scheme: str | None, ledger: str | None,
            scheme_id: str | None, as_of: str, fmt: str) -> None:
     """What SCHEME would have paid on real events, next to what was paid."""
+    from kasvufee.design.compare import format_replay
+    from kasvufee.design.compare import replay as replay_scheme
+
     if paid_scheme and ledger:
         raise InputError([Problem("<command line>", None, "--paid-scheme",
                                   "either --paid-scheme or --ledger", "both")])
@@ -572,7 +593,7 @@ def replay(scheme: str, events: str, paid_scheme: str | None, ledger: str | None
     if paid_scheme:
         paid = evaluate(load_scheme(paid_scheme), table, day)
     elif ledger:
-        with PostedLedger.open(ledger) as store:
+        with _open(ledger) as store:
             paid = store.entries(as_posted_on=day, scheme_id=scheme_id)
     click.echo(format_replay(replay_scheme(sch, table, paid, day), fmt))  # type: ignore[arg-type]
 

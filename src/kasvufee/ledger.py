@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from kasvufee.money import cents_to_text, format_cents
+from kasvufee.store import DEFAULT_LEDGER
 
 if TYPE_CHECKING:
     from kasvufee.store import PostedLedger
@@ -109,7 +110,7 @@ class Ledger:
         self.voided: Mapping[str, str] = voided or {}
 
     @staticmethod
-    def open(target: str | os.PathLike[str] = "kasvufee-ledger.sqlite") -> PostedLedger:
+    def open(target: str | os.PathLike[str] = DEFAULT_LEDGER) -> PostedLedger:
         """Open a posted ledger (SQLite path or ``postgresql://`` DSN) to post,
         close, verify, explain and report: see ``kasvufee.store.PostedLedger``."""
         from kasvufee.store import PostedLedger

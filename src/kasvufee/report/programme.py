@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,7 +29,9 @@ from kasvufee.money import cents_to_text, format_cents
 from kasvufee.scheme.load import parse_yaml_model, read_text_file
 from kasvufee.scheme.model import SLUG, Cents, ScheduleFee, Scheme
 from kasvufee.scheme.prices import static_cents
-from kasvufee.store import PostedLedger
+
+if TYPE_CHECKING:
+    from kasvufee.store import PostedLedger
 
 
 class ProgrammeError(InputError):

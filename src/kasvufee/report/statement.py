@@ -66,7 +66,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, Literal, get_args
+from typing import IO, TYPE_CHECKING, Any, Literal, get_args
 
 import polars as pl
 from babel.dates import format_date
@@ -78,7 +78,9 @@ from kasvufee.report.export import FORMULA_START, safe_cell
 from kasvufee.scheme.describe import describe_cap
 from kasvufee.scheme.model import Cap, Scheme
 from kasvufee.scheme.prices import effective_caps
-from kasvufee.store.posted import PostedLedger
+
+if TYPE_CHECKING:
+    from kasvufee.store import PostedLedger
 
 Format = Literal["xlsx", "csv", "json", "html"]
 Lang = Literal["fi", "en"]

@@ -13,7 +13,6 @@ once run one after the other (or the second fails with ``LedgerBusyError``).
 
 from __future__ import annotations
 
-import calendar
 import contextlib
 import datetime as dt
 import hashlib
@@ -28,16 +27,17 @@ import polars as pl
 from sqlalchemy import Connection, Engine, create_engine, event, func, make_url, select, text
 from sqlalchemy.exc import DBAPIError
 
+from kasvufee.calendar import period_end
 from kasvufee.engine.evaluate import evaluate
 from kasvufee.engine.rating import provider_ratings
 from kasvufee.errors import LedgerBusyError, LedgerError, PeriodClosedError, UsageError
 from kasvufee.money import cents_to_text, format_cents
 from kasvufee.scheme.model import Scheme
+from kasvufee.store import DEFAULT_LEDGER
 from kasvufee.store import schema as t
 from kasvufee.store.chain import ChainReport, check_chain, entry_hash
 from kasvufee.store.plan import POSTED, plan_posting
 
-DEFAULT_LEDGER = "kasvufee-ledger.sqlite"
 LOCK_TIMEOUT_SECONDS = 30
 IDS_PER_QUERY = 10_000  # SQLite and PostgreSQL bound the parameters of one statement
 
@@ -75,15 +75,6 @@ class PostResult:
         return (f"{self.scheme_id} {self.period}: posting #{self.posting_id} added "
                 f"{self.earned} entries and {self.reversals} reversals, net "
                 f"{format_cents(self.net_cents)} EUR (as of {self.as_of.isoformat()})")
-
-
-def period_end(period: str) -> dt.date:
-    """The last day of a ``YYYY-MM`` period."""
-    try:
-        year, month = (int(x) for x in period.split("-"))
-        return dt.date(year, month, calendar.monthrange(year, month)[1])
-    except (ValueError, TypeError):
-        raise UsageError(f"a period YYYY-MM, got {period!r}") from None
 
 
 def _url(target: str | os.PathLike[str]) -> str:
