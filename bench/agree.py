@@ -20,11 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import polars as pl
-
 import kasvufee
 from bench import baseline
-from bench.compare import compare
+from bench.compare import compare, rows_table
 from bench.generate import generate, write
 from bench.peers import duck
 
@@ -51,10 +49,7 @@ def main() -> int:
                     ours = kasvufee.evaluate(scheme, events, as_of).frame
                     entries = baseline.SCHEMES[scheme_id](
                         baseline.known([dict(r) for r in rows], as_of), as_of)
-                    others = {"row-by-row": pl.DataFrame(
-                        dict(baseline.iter_columns(entries)),
-                        schema_overrides={"client_id": pl.String,
-                                          "event_ids": pl.List(pl.String)})}
+                    others = {"row-by-row": rows_table(baseline.iter_columns(entries))}
                     if month in (3, 9):
                         others["duckdb"] = duck.evaluate(scheme_id, parquet, as_of)
                     for name, other in others.items():

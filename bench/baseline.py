@@ -344,11 +344,16 @@ SCHEMES: dict[str, Callable[[list[Event], dt.date], list[Entry]]] = {
 }
 
 
+def read_rows(path: Path, scheme: str) -> list[Event]:
+    """The rows ``scheme`` needs, from a CSV or Parquet file."""
+    if path.suffix == ".parquet":
+        return read_parquet_rows(path, scheme)
+    return read_csv_rows(path, scheme)
+
+
 def evaluate(scheme: str, path: Path, as_of: dt.date) -> list[Entry]:
     """Read ``path`` (CSV or Parquet) and price it under ``scheme`` as known on ``as_of``."""
-    rows = (read_parquet_rows(path, scheme) if path.suffix == ".parquet"
-            else read_csv_rows(path, scheme))
-    return SCHEMES[scheme](known(rows, as_of), as_of)
+    return SCHEMES[scheme](known(read_rows(path, scheme), as_of), as_of)
 
 
 def iter_columns(entries: list[Entry]) -> Iterator[tuple[str, list[Any]]]:

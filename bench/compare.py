@@ -9,6 +9,7 @@ contract); the events named by each line are compared too.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,19 @@ def write(df: pl.DataFrame, path: Path) -> None:
     normal(df).drop("_ids").write_parquet(path)
 
 
-def read(path: Path) -> pl.DataFrame:
-    return normal(pl.read_parquet(path))
+def rows_table(columns: Iterable[tuple[str, list[Any]]]) -> pl.DataFrame:
+    """The row-by-row baseline's entries (``baseline.iter_columns``) as a table."""
+    return pl.DataFrame(dict(columns), schema_overrides={
+        "client_id": pl.String, "event_ids": pl.List(pl.String)})
+
+
+def paid(stored: pl.DataFrame) -> pl.DataFrame:
+    """What a posted ledger now pays (earned entries not reversed), in cents."""
+    # imported here: the baselines' workers write with this module, kasvufee unloaded
+    from kasvufee.store.plan import live_entries
+
+    cents = pl.col("amount").str.replace(".", "", literal=True).cast(pl.Int64)
+    return live_entries(stored).with_columns(cents.alias("amount"))
 
 
 def compare(a: pl.DataFrame, b: pl.DataFrame, samples: int = 5) -> dict[str, Any]:

@@ -79,8 +79,7 @@ def _day(d: dt.date) -> int:
 class _Builder:
     """Collects event blocks as column arrays; ``_c`` is the client index (-1: none)."""
 
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.rng = rng
+    def __init__(self) -> None:
         self.blocks: list[pl.DataFrame] = []
 
     def add(self, kind: str, client: np.ndarray, day: np.ndarray, provider: np.ndarray,
@@ -89,7 +88,7 @@ class _Builder:
         if n == 0:
             return
         cols: dict[str, object] = {
-            "type": pl.Series([kind]).new_from_index(0, n) if n else [],
+            "type": pl.Series([kind]).new_from_index(0, n),
             "_c": client.astype(np.int64), "_day": day.astype(np.int64),
             "_p": provider.astype(np.int64)}
         cols.update(attrs)
@@ -114,7 +113,7 @@ def generate(clients: int, *, seed: int = 2018, year: int = 2018,
     n = clients
     n_prov = providers or default_providers(n)
     first, last = _day(dt.date(year, 1, 1)), _day(dt.date(year, 12, 31))
-    b = _Builder(rng)
+    b = _Builder()
 
     # ---------------------------------------------------------------- clients
     weights = 1.0 / np.arange(1, n_prov + 1) ** 0.6

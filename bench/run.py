@@ -92,18 +92,10 @@ def machine() -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             return None
 
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                                  check=True, timeout=30)
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout.strip()
-
     return {
         "cpu": cpu, "cores": os.cpu_count(),
-        "commit": git("rev-parse", "--short", "HEAD"),
-        "src_changed": bool(git("status", "--porcelain", "--", "src")),
+        "commit": _git("rev-parse", "--short", "HEAD"),
+        "src_changed": bool(_git("status", "--porcelain", "--", "src")),
         "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
         else os.cpu_count(),
         "ram_gb": ram_gb, "os": platform.platform(), "python": platform.python_version(),
@@ -136,11 +128,6 @@ def measure(task: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def repeated(task: dict[str, Any], times: int, label: str) -> dict[str, Any]:
-    """``times`` runs of a task (outputs written by the first): best, median, peak."""
-    return interleaved({label: (task, times)})[label]
-
-
 def interleaved(tasks: dict[str, tuple[dict[str, Any], int]]) -> dict[str, dict[str, Any]]:
     """Run the tasks in rounds (A B C, A B C, …) so that each tool meets the
     same load from the rest of the machine; per task: best, median, peak.
@@ -153,14 +140,15 @@ def interleaved(tasks: dict[str, tuple[dict[str, Any], int]]) -> dict[str, dict[
             run = measure(task if i == 0 else {**task, "out": None})
             runs[label].append(run)
             console.log(f"{label}: {run['total_s']:.2f} s, {run['peak_mb']:.0f} MB")
-    out = {}
-    for label, done in runs.items():
-        totals = [r["total_s"] for r in done]
-        best = min(done, key=lambda r: r["total_s"])
-        out[label] = {**best, "times_s": [round(x, 3) for x in totals], "best_s": min(totals),
-                      "median_s": statistics.median(totals),
-                      "peak_mb": max(r["peak_mb"] for r in done)}
-    return out
+    return {label: _summary(done) for label, done in runs.items()}
+
+
+def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The best run's figures, every time, the best and median time, the highest peak."""
+    totals = [r["total_s"] for r in runs]
+    return {**min(runs, key=lambda r: r["total_s"]), "times_s": [round(x, 3) for x in totals],
+            "best_s": min(totals), "median_s": statistics.median(totals),
+            "peak_mb": max(r["peak_mb"] for r in runs)}
 
 
 def dataset(clients: int, seed: int) -> tuple[Path, Path]:
@@ -304,7 +292,7 @@ def w3(args: argparse.Namespace, outdir: Path, checks: list[dict[str, Any]]) -> 
     clients = max(100, round(FULL_CLIENTS * args.scale))
     parquet, _ = dataset(clients, args.seed)
     # built by this version of kasvufee (entry ids and amounts must be its own)
-    commit = results_commit()
+    commit = _git("rev-parse", "--short", "HEAD") or "unknown"
     prepared = parquet.parent / f"w3-{W3_SCHEME}-eleven-months-{commit}.sqlite"
     setup: dict[str, Any] | None = None
     if not prepared.exists():
@@ -338,21 +326,17 @@ def w3(args: argparse.Namespace, outdir: Path, checks: list[dict[str, Any]]) -> 
         measure({"task": "rowwise", "scheme": W3_SCHEME, "events": str(parquet), "as_of": AS_OF,
                  "out": str(reference)})
     checks.append(_check("W3 posted ledger", "kasvufee posted", "rowwise", out, reference))
-    totals = [r["total_s"] for r in runs]
-    best = min(runs, key=lambda r: r["total_s"])
     return {"clients": clients, "events_known": counts[0], "new_events_in_month": counts[1],
-            "scheme": W3_SCHEME, "setup": setup, **best,
-            "times_s": [round(x, 3) for x in totals], "best_s": min(totals),
-            "median_s": statistics.median(totals), "peak_mb": max(r["peak_mb"] for r in runs)}
+            "scheme": W3_SCHEME, "setup": setup, **_summary(runs)}
 
 
-def results_commit() -> str:
+def _git(*args: str) -> str | None:
     try:
-        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                              capture_output=True, text=True, check=True, timeout=30)
-        return done.stdout.strip() or "unknown"
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
+                              check=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
+        return None
+    return done.stdout.strip()
 
 
 def _check(what: str, first: str, second: str, a: Path, b: Path) -> dict[str, Any]:

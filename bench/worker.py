@@ -20,8 +20,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
@@ -35,12 +33,6 @@ def _kasvufee(t: dict[str, Any]) -> dict[str, Any]:
     from kasvufee.scheme.prices import event_columns
 
     as_of = dt.date.fromisoformat(t["as_of"])
-    profile = None
-    if t.get("profile"):
-        import cProfile
-
-        profile = cProfile.Profile()
-        profile.enable()
     t0 = time.perf_counter()
     scheme = kasvufee.load_scheme(scheme_path(t["scheme"]))
     # only the columns the scheme reads, as a scheme-aware `kasvufee run` does
@@ -49,9 +41,6 @@ def _kasvufee(t: dict[str, Any]) -> dict[str, Any]:
     t1 = time.perf_counter()
     ledger = kasvufee.evaluate(scheme, events, as_of)
     t2 = time.perf_counter()
-    if profile is not None:
-        profile.disable()
-        profile.dump_stats(t["profile"])
     frame = ledger.frame
     if frame.height and frame["explanation"].null_count():
         raise SystemExit("an entry without an explanation")
@@ -70,16 +59,14 @@ def _rowwise(t: dict[str, Any]) -> dict[str, Any]:
     as_of = dt.date.fromisoformat(t["as_of"])
     path = Path(t["events"])
     t0 = time.perf_counter()
-    rows = (baseline.read_parquet_rows(path, t["scheme"]) if path.suffix == ".parquet"
-            else baseline.read_csv_rows(path, t["scheme"]))
+    rows = baseline.read_rows(path, t["scheme"])
     t1 = time.perf_counter()
     entries = baseline.SCHEMES[t["scheme"]](baseline.known(rows, as_of), as_of)
     t2 = time.perf_counter()
     if t.get("out"):
-        from bench.compare import write
+        from bench.compare import rows_table, write
 
-        write(pl.DataFrame(dict(baseline.iter_columns(entries)), schema_overrides={
-            "client_id": pl.String, "event_ids": pl.List(pl.String)}), Path(t["out"]))
+        write(rows_table(baseline.iter_columns(entries)), Path(t["out"]))
     return {"read_s": t1 - t0, "evaluate_s": t2 - t1, "total_s": t2 - t0, "rows_kept": len(rows),
             "entries": len(entries)}
 
@@ -161,14 +148,9 @@ def _w3(t: dict[str, Any]) -> dict[str, Any]:
         t2 = time.perf_counter()
         stored = ledger.entries(scheme_id=scheme.scheme)
     if t.get("out"):
-        from bench.compare import write
+        from bench.compare import paid, write
 
-        # what the ledger now pays: earned entries not reversed
-        reversed_ids = set(stored["reverses"].drop_nulls().to_list())
-        live = stored.filter((pl.col("kind") == "earned")
-                             & ~pl.col("entry_id").is_in(list(reversed_ids)))
-        cents = (pl.col("amount").str.replace(".", "", literal=True).cast(pl.Int64))
-        write(live.with_columns(cents.alias("amount")), Path(t["out"]))
+        write(paid(stored), Path(t["out"]))
     return {"read_s": t1 - t0, "post_s": t2 - t1, "total_s": t2 - t0,
             "earned": result.earned, "reversals": result.reversals,
             "stored_entries": stored.height}

@@ -61,6 +61,12 @@ def amounts(ledger: kasvufee.Ledger) -> list[tuple[str, str, str, str]]:
 
 
 @pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run in ``tmp_path``, so that messages name plain file names like events.csv."""
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
 def example() -> Path:
     return EXAMPLES
 

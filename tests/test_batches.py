@@ -82,6 +82,12 @@ def test_unreachable_scheduler_is_a_clear_error(monkeypatch: pytest.MonkeyPatch)
         simulate(VS, SMALL, runs=2, seed=1, dask="tcp://127.0.0.1:9")
 
 
+def test_a_scheduler_address_that_is_not_one_is_a_clear_error() -> None:
+    pytest.importorskip("distributed")
+    with pytest.raises(UsageError, match=r"could not start or reach nonsense: missing port"):
+        simulate(VS, SMALL, runs=2, seed=1, dask="nonsense")
+
+
 def test_without_dask_installed_the_error_says_what_to_install(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # import fails

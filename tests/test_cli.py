@@ -233,14 +233,23 @@ def test_run_checks_the_columns_the_scheme_reads_or_all_on_request(tmp_path: Pat
     assert status == 2 and f"{read}:2: occurred_on: expected" in err
 
 
-def test_starting_the_command_line_leaves_the_ledger_and_design_modules_unloaded() -> None:
+def test_starting_the_command_line_leaves_the_ledger_and_simulation_unloaded() -> None:
     """SQLAlchemy and numpy take longer to import than a small run: the commands
-    that need them import them; ``kasvufee.PostedLedger`` loads on first use."""
-    code = ("import sys, kasvufee, kasvufee.cli; "
-            "print(sorted(m for m in ('sqlalchemy', 'numpy', 'kasvufee.design') "
-            "if m in sys.modules)); "
-            "from kasvufee.store.posted import PostedLedger; "
-            "print(kasvufee.PostedLedger is PostedLedger)")
+    that need them import them (``lint`` and ``test`` need neither);
+    ``kasvufee.PostedLedger`` and ``kasvufee.design.sweep`` load on first use."""
+    scheme = EXAMPLES / "varsinais-suomi"
+    code = f"""if True:
+        import sys, kasvufee
+        from click.testing import CliRunner
+        from kasvufee.cli import main
+        for args in (["lint", "{scheme / 'scheme.yaml'}"], ["test", "{scheme}"]):
+            assert CliRunner().invoke(main, args).exit_code == 0, args
+        print(sorted(m for m in ("sqlalchemy", "numpy") if m in sys.modules))
+        from kasvufee.store.posted import PostedLedger
+        from kasvufee.design.simulate import sweep
+        import kasvufee.design
+        print(kasvufee.PostedLedger is PostedLedger, kasvufee.design.sweep is sweep)
+    """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
-    assert out.splitlines() == ["[]", "True"]
+    assert out.splitlines() == ["[]", "True True"]

@@ -61,10 +61,8 @@ FINNISH = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run in tmp_path so that messages name plain file names like events.csv."""
-    monkeypatch.chdir(tmp_path)
+# messages name plain file names like events.csv
+pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def write(content: str | bytes, name: str = "events.csv") -> Path:

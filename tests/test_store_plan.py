@@ -40,9 +40,12 @@ def test_reversals_say_why_and_follow_the_chain(ledger_url: str,
              f"Reverses {placement} (900.00 €, placement, posted in 2018-05): no longer "
              "supported: ended on 2018-03-15 (e0099) before the 3-month mark 2018-04-30."),
             ("earned", "A1", "100.00", "varsinais-suomi:1:training_referral:e0098:20180105",
-             rows[2][4]),
+             "training_referral pays 100.00 € to P1 for client A1, earned 2018-01-05: "
+             "training_referred e0098 on 2018-01-05. Scheme varsinais-suomi version 1."),
             ("earned", "A3", "450.00", "varsinais-suomi:1:placement:e0011:20180601",
-             rows[3][4]),
+             "placement pays 450.00 € to P1 for client A3, earned 2018-06-01: "
+             "employment_started e0011 on 2018-03-01; lasted 3 months to 2018-06-01; "
+             "client.risk_class low → 450.00 €. Scheme varsinais-suomi version 1."),
         ]
         # the new referral describes its event and the client's enrolment
         derivation = store.entry(rows[2][3])["derivation"]

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import click
 import polars as pl
@@ -42,11 +42,9 @@ from kasvufee.scheme import load_scheme, scheme_json_schema
 from kasvufee.scheme.prices import event_columns
 from kasvufee.store import DEFAULT_LEDGER
 
-if TYPE_CHECKING:
-    from kasvufee.store import PostedLedger
-
-# The posted ledger (SQLAlchemy) and the design tools (numpy) are imported by
-# the commands that use them: importing them takes longer than a small run.
+# The posted ledger (SQLAlchemy, through Ledger.open) and the simulation tools
+# (numpy) load in the commands that use them: importing them takes longer than
+# a small run.
 
 PROGRESS_BYTES = 20_000_000  # show a progress bar for event files larger than this
 
@@ -207,12 +205,14 @@ def run(scheme: str, events: str, as_of: str | None, fmt: str, out: str, finnish
     to standard error; standard output carries only the ledger.
     """
     day = _date(as_of, "--as-of")
+    _refuse_terminal(fmt in BINARY, fmt, out)
     sch = load_scheme(scheme)
-    with _progress("reading events", "bytes", _large_file(events)) as progress:
+    # read_events counts a Parquet file's progress in rows, the others' in bytes
+    unit = "rows" if Path(events).suffix.lower() in (".parquet", ".pq") else "bytes"
+    with _progress("reading events", unit, _large_file(events)) as progress:
         table = read_events(events, finnish=finnish, attribute_types=dict(sch.attributes),
                             encoding=encoding, progress=progress,
                             columns=None if all_columns else event_columns(sch))
-    _refuse_terminal(fmt in BINARY, fmt, out)
     ledger = evaluate(sch, table, day)
     with _output(out) as stream:
         WRITERS[fmt](ledger, stream)
@@ -283,7 +283,7 @@ def post(scheme: str, events: str, ledger: str, period: str, as_of: str | None,
     sch = load_scheme(scheme)
     table = read_events(events, finnish=finnish, attribute_types=dict(sch.attributes),
                         encoding=encoding)
-    with _open(ledger) as store:
+    with Ledger.open(ledger) as store:
         result = store.post(sch, table, period, as_of=day, posted_at=stamp,
                             events_source=events)
     click.echo(result.summary())
@@ -297,7 +297,7 @@ def post(scheme: str, events: str, ledger: str, period: str, as_of: str | None,
 def close(ledger: str, scheme_id: str, period: str) -> None:
     """Close a period: later posts refuse to add entries to it."""
     _period(period)
-    with _open(ledger) as store:
+    with Ledger.open(ledger) as store:
         store.close(scheme_id, period)
     click.echo(f"{scheme_id} {period}: closed")
 
@@ -308,7 +308,7 @@ def close(ledger: str, scheme_id: str, period: str) -> None:
 def verify(ledger: str) -> None:
     """Recompute the hash chain; exit 1 naming the first entry changed, removed
     or inserted behind the library's back."""
-    with _open(ledger) as store:
+    with Ledger.open(ledger) as store:
         report = store.verify()
     if report.ok:
         click.echo(f"{ledger}: {report.checked} entries, the hash chain is intact")
@@ -325,7 +325,7 @@ def verify(ledger: str) -> None:
 @_guarded
 def explain(entry_id: str, ledger: str, fmt: str) -> None:
     """The whole derivation of one posted entry."""
-    with _open(ledger) as store:
+    with Ledger.open(ledger) as store:
         entry = store.entry(entry_id)
     if fmt == "json":
         click.echo(json.dumps(entry, default=str, ensure_ascii=False, indent=1))
@@ -346,7 +346,7 @@ def entries(ledger: str, as_posted_on: str | None, scheme_id: str | None, fmt: s
             out: str) -> None:
     """The posted entries (all, or as they stood on a date), reproducibly."""
     day = _date(as_posted_on, "--as-posted-on") if as_posted_on else None
-    with _open(ledger) as store:
+    with Ledger.open(ledger) as store:
         table = store.entries(as_posted_on=day, scheme_id=scheme_id)
     _refuse_terminal(fmt in BINARY, fmt, out)
     with _output(out) as stream:
@@ -363,7 +363,7 @@ def entries(ledger: str, as_posted_on: str | None, scheme_id: str | None, fmt: s
 def programme(programme_file: str, ledger: str, fmt: str, out: str) -> None:
     """Committed, paid and remaining by year and by project for a programme."""
     plan = load_programme(programme_file)
-    with _open(ledger) as store:
+    with Ledger.open(ledger) as store:
         result = rollup(plan, store)
     with _output(out) as stream:
         if fmt == "json":
@@ -393,7 +393,7 @@ def statement(ledger: str, provider_id: str, period: str, scheme_id: str | None,
     their reasons, totals, caps used and remaining, and the star rating."""
     _period(period)
     key = read_pseudonymize_key(key_file) if key_file else None
-    with _open(ledger) as store:
+    with Ledger.open(ledger) as store:
         result = build_statement(store, provider_id, period, scheme_id=scheme_id,
                                  pseudonymize_key=key)
     with _output(out) as stream:
@@ -401,12 +401,6 @@ def statement(ledger: str, provider_id: str, period: str, scheme_id: str | None,
     if out != "-":
         _err(f"{provider_id} {period}: statement written to {out} "
              f"(total {result.total_cents / 100:.2f} EUR)")
-
-
-def _open(ledger: str) -> PostedLedger:
-    from kasvufee.store import PostedLedger
-
-    return PostedLedger.open(ledger)
 
 
 def _period(period: str) -> None:
@@ -492,7 +486,7 @@ def _sweep_options(fn: Callable[..., None]) -> Callable[..., None]:
     return fn
 
 
-def _sweep_args(runs: int, as_of: str | None, batch_runs: int | None, dask: bool,
+def _sweep_args(as_of: str | None, batch_runs: int | None, dask: bool,
                 scheduler: str | None, workers: int | None) -> dict[str, Any]:
     if workers is not None and not dask:
         raise UsageError("--workers sizes the local Dask cluster: add --dask")
@@ -519,7 +513,7 @@ def simulate(scheme: str, population: str, runs: int, seed: int, as_of: str | No
     from kasvufee.design.simulate import format_simulation
     from kasvufee.design.simulate import simulate as simulate_scheme
 
-    args = _sweep_args(runs, as_of, batch_runs, dask, scheduler, workers)
+    args = _sweep_args(as_of, batch_runs, dask, scheduler, workers)
     sch, pop = load_scheme(scheme), load_population(population)
     with _progress("simulating", "runs", _show(progress)) as bar:
         result = simulate_scheme(sch, pop, runs, seed, progress=bar, **args)
@@ -545,7 +539,7 @@ def compare(schemes: tuple[str, ...], population: str, runs: int, seed: int,
     from kasvufee.design.compare import comparison_png, format_comparison
     from kasvufee.design.population import load_population
 
-    args = _sweep_args(runs, as_of, batch_runs, dask, scheduler, workers)
+    args = _sweep_args(as_of, batch_runs, dask, scheduler, workers)
     _refuse_terminal(fmt == "png", fmt, out)
     loaded = {}
     for path in schemes:
@@ -593,7 +587,7 @@ def replay(scheme: str, events: str, paid_scheme: str | None, ledger: str | None
     if paid_scheme:
         paid = evaluate(load_scheme(paid_scheme), table, day)
     elif ledger:
-        with _open(ledger) as store:
+        with Ledger.open(ledger) as store:
             paid = store.entries(as_posted_on=day, scheme_id=scheme_id)
     click.echo(format_replay(replay_scheme(sch, table, paid, day), fmt))  # type: ignore[arg-type]
 

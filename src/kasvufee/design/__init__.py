@@ -15,9 +15,10 @@
 
 from __future__ import annotations
 
-from kasvufee.design.compare import replay
+import importlib
+from typing import TYPE_CHECKING
+
 from kasvufee.design.lint import CHECKS, Finding, format_findings, has_errors, lint
-from kasvufee.design.population import generate, load_population
 from kasvufee.design.scheme_tests import (
     CaseResult,
     SchemeTestError,
@@ -25,7 +26,17 @@ from kasvufee.design.scheme_tests import (
     format_test_report,
     run_scheme_tests,
 )
-from kasvufee.design.simulate import sweep
+
+if TYPE_CHECKING:
+    from kasvufee.design.compare import replay
+    from kasvufee.design.population import generate, load_population
+    from kasvufee.design.simulate import sweep
+
+# the simulation tools need numpy: loaded on first use, so that `kasvufee lint`
+# and `kasvufee test` do not wait for it
+_MODULES = {"generate": "kasvufee.design.population",
+            "load_population": "kasvufee.design.population",
+            "replay": "kasvufee.design.compare", "sweep": "kasvufee.design.simulate"}
 
 __all__ = [
     "CHECKS",
@@ -43,3 +54,9 @@ __all__ = [
     "run_scheme_tests",
     "sweep",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name in _MODULES:
+        return getattr(importlib.import_module(_MODULES[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -43,7 +43,8 @@ def plan_batches(runs: int, clients: int, batch_runs: int | None = None
                  ) -> list[tuple[int, int]]:
     """``(first run, number of runs)`` of each batch, covering runs 1 to ``runs``.
 
-    By default about eight batches, each of 20 000 to 200 000 clients.
+    By default about eight batches, fewer where a batch would hold under 20 000
+    clients and more where it would hold over 200 000.
     """
     if runs < 1:
         raise UsageError(f"runs: expected at least 1, got {runs}")
@@ -91,7 +92,8 @@ def _on_dask(task: Callable[..., T], batches: Sequence[tuple[int, int]],
         if address is None:
             # one single-threaded process per core: polars in each worker uses one
             # thread, so the workers do not fight over the cores
-            cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
+            # (no more workers than batches: an idle one still starts and imports)
+            cluster = LocalCluster(n_workers=min(workers or os.cpu_count() or 1, len(batches)),
                                    threads_per_worker=1, processes=True,
                                    dashboard_address=None,
                                    silence_logs=logging.ERROR,
@@ -99,7 +101,7 @@ def _on_dask(task: Callable[..., T], batches: Sequence[tuple[int, int]],
             client = Client(cluster)
         else:
             client = Client(address, timeout=CONNECT_TIMEOUT)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: an address that is not one
         if cluster is not None:
             cluster.close()
         where = address or "a local cluster"

@@ -316,8 +316,9 @@ def price_batch(schemes: Mapping[str, Scheme], population: Population, seed: int
     """One batch of a sweep: runs ``first`` to ``first + count - 1`` generated once
     and priced under every scheme (common random numbers)."""
     events = generate(population, seed, count, first)
+    clients = outcome_clients(events, as_of)  # the same under every scheme
     return run_digests(events), {
-        name: measure(s, events, as_of, combined=combined, keep_entries=keep_entries)
+        name: measure(s, events, as_of, clients, combined=combined, keep_entries=keep_entries)
         for name, s in schemes.items()}
 
 
@@ -340,12 +341,12 @@ class Partial:
     entries: pl.DataFrame | None
 
 
-def measure(scheme: Scheme, events: pl.DataFrame, as_of: dt.date, *,
+def measure(scheme: Scheme, events: pl.DataFrame, as_of: dt.date, clients: pl.DataFrame, *,
             combined: bool | None = None, keep_entries: bool = True) -> Partial:
-    """Price the runs in ``events`` and reduce them to a :class:`Partial`."""
+    """Price the runs in ``events`` and reduce them to a :class:`Partial`;
+    ``clients`` is :func:`outcome_clients` of the events."""
     entries = evaluate_runs(scheme, events, as_of, combined=combined)
-    fixed_ids = [c.id for v in scheme.versions for c in v.components if is_fixed(c)]
-    clients = outcome_clients(events, as_of)
+    fixed_ids = [cid for cid, fixed in component_fixed(scheme).items() if fixed]
     runs = events.select(pl.col("run").unique().sort().cast(pl.Int64))
 
     is_fixed_row = pl.col("component").is_in(fixed_ids)
@@ -420,8 +421,13 @@ def combine(scheme: Scheme, population: Population, partials: Sequence[Partial],
         scheme_id=scheme.scheme, population_id=population.population, seed=seed, runs=runs,
         as_of=as_of, clients=population.clients, digest=digest, per_run=per_run,
         provider_runs=provider_runs, groups=groups, cap_runs=cap_runs,
-        component_fixed={c.id: is_fixed(c) for v in scheme.versions for c in v.components},
+        component_fixed=component_fixed(scheme),
         entries=pl.concat(kept) if kept else None)  # batches come in run order
+
+
+def component_fixed(scheme: Scheme) -> dict[str, bool]:
+    """Component id -> whether it pays a fixed fee (not for a result)."""
+    return {c.id: is_fixed(c) for v in scheme.versions for c in v.components}
 
 
 def _half_up_div(num: pl.Expr, den: pl.Expr) -> pl.Expr:

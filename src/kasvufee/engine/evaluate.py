@@ -61,8 +61,9 @@ def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date) -> Ledger:
     cand = pl.concat(_in_force(KINDS[type(c)](c, v, p), scheme, i, c.id).with_columns(
         pl.lit(order[c.id], dtype=pl.Int64).alias("component_no"))
         for i, v in enumerate(scheme.versions) for c in v.components)
-    # from here on in earning order (a total order: maintain_order only picks
-    # polars' faster sort), which filters keep
+    # from here on in earning order, which filters keep; two components at the
+    # same place in different versions can tie: maintain_order keeps such rows
+    # in the order of the versions, so the result never depends on the sort
     cand = cand.sort(EARNING_ORDER, nulls_last=True, maintain_order=True)
     cand = _once_per(cand)
     cand = hold(cand, pl.col("earned_on") > pl.lit(as_of),
@@ -120,7 +121,7 @@ def _once_per(cand: pl.DataFrame) -> pl.DataFrame:
     live = cand.lazy().with_row_index("_row").filter(live_rows).select(
         "_row", "component", "key", *EARNING_ORDER, "amount",
         pl.col("event_ids").list.first().alias("_id")).collect()
-    provisionals = cand.select((live_rows & (pl.col("seq") != 0)).any()).item()
+    provisionals = bool((live.get_column("seq") != 0).any())
     cand = spread(cand, _provisional_runs(live) if provisionals else _first_per_key(live))
     if provisionals:
         top_up = pl.col("_paid").is_not_null()

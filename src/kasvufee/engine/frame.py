@@ -56,7 +56,7 @@ def empty_candidates() -> pl.DataFrame:
 def finish(df: pl.DataFrame) -> pl.DataFrame:
     """Select the candidate columns in order, with their types; the facts added
     with ``add_fact`` become the ``facts`` list."""
-    pending = sum(c.startswith(_FACT) for c in df.columns)
+    pending = _pending_facts(df)
     if pending:
         df = df.with_columns(lists(df, [f"{_FACT}{i}" for i in range(pending)],
                                    [f"{_APPLIES}{i}" for i in range(pending)]).alias("facts"))
@@ -87,13 +87,17 @@ def add_fact(df: pl.DataFrame, fact: pl.Expr, when: pl.Expr | None = None) -> pl
     makes them the ``facts`` list at once (the frame must not have one yet):
     rebuilding a list column per fact costs more than most steps.
     """
-    i = sum(c.startswith(_FACT) for c in df.columns)
+    i = _pending_facts(df)
     applies = pl.lit(True) if when is None else when.fill_null(False)
     return df.with_columns(fact.cast(pl.String).alias(f"{_FACT}{i}"),
                            applies.alias(f"{_APPLIES}{i}"))
 
 
 _FACT, _APPLIES = "_fact#", "_applies#"
+
+
+def _pending_facts(df: pl.DataFrame) -> int:
+    return sum(c.startswith(_FACT) for c in df.columns)
 
 
 def lists(df: pl.DataFrame, texts: Sequence[str], applies: Sequence[str]) -> pl.Series:

@@ -87,7 +87,8 @@ def prepare(events: pl.DataFrame, as_of: dt.date,
         known = known & pl.col("type").is_in(list(relevant))
     # one pass over the whole table: the voids and the positions use the same mask
     mask = events.select(known).to_series()
-    voided = _voids(events.filter(mask & (pl.col("type") == VOIDED)))
+    voided = (_voids(events.filter(mask & (pl.col("type") == VOIDED)))
+              if "voids" in events.columns else {})
     at_order = events.lazy().with_row_index("_at").filter(pl.lit(mask)).select("_at", *EVENT_ORDER)
     if voided:
         at_order = at_order.filter(~pl.col("event_id").is_in(list(voided)))
@@ -108,10 +109,8 @@ def prepare(events: pl.DataFrame, as_of: dt.date,
 
 def _voids(events: pl.DataFrame) -> dict[str, str]:
     """Voided event id -> the id of the void that removed it, resolving voids of
-    voids to a fixed point."""
-    if "voids" not in events.columns:
-        return {}
-    voids = events.filter((pl.col("type") == VOIDED) & pl.col("voids").is_not_null())
+    voids to a fixed point; ``events`` are the known voids."""
+    voids = events.filter(pl.col("voids").is_not_null())
     if voids.height == 0:
         return {}
     target = dict(zip(voids["event_id"].to_list(), voids["voids"].cast(pl.String).to_list(),

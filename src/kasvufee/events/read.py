@@ -76,8 +76,8 @@ from kasvufee.events._parquet import read_parquet
 from kasvufee.events._problems import MAX_PROBLEMS, ProblemLog
 from kasvufee.events._rows import read_jsonl, rows_to_raw
 from kasvufee.events.types import (
+    ALWAYS_READ,
     ATTRIBUTE_DTYPES,
-    INPUT_CORE_COLUMNS,
     AttributeType,
     resolve_attribute_types,
 )
@@ -143,7 +143,7 @@ def read_events(
             name); Finnish Excel exports are often ``cp1252``.  A UTF-8 BOM is
             always ignored.
         columns: read and check only these attribute columns (the core
-            columns always): a scheme's ``kasvufee.scheme.prices.event_columns``
+            columns and ``voids`` always): a scheme's ``kasvufee.scheme.prices.event_columns``
             reads what it can price, faster and in less memory.  The other
             columns are not read, so their bad cells are not reported; a row
             blank in every column read is skipped as blank.  Default: all.
@@ -163,7 +163,7 @@ def read_events(
         raise UsageError(f"format: expected csv, jsonl or parquet, got {format!r}")
     is_utf8(encoding)  # raises UsageError for an unknown codec
     kind = format or _format_of(file, problems)
-    wanted = None if columns is None else frozenset((*INPUT_CORE_COLUMNS, *columns))
+    wanted = None if columns is None else frozenset((*ALWAYS_READ, *columns))
     if not file.exists():
         problems.add(None, None, "an events file", "nothing at this path")
         problems.fail()

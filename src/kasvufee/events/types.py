@@ -81,6 +81,9 @@ INPUT_CORE_COLUMNS: Final[tuple[str, ...]] = (
 )
 """Core columns that come from the input (``line`` is computed by the reader)."""
 
+ALWAYS_READ: Final[tuple[str, ...]] = (*INPUT_CORE_COLUMNS, "voids")
+"""Read whatever columns are asked for: without ``voids`` voided events would pay."""
+
 
 def resolve_attribute_types(
     overrides: Mapping[str, AttributeType] | None,

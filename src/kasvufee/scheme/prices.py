@@ -1,12 +1,13 @@
-"""Amounts that follow from the scheme alone: fixed euros, shares of a price,
-percentages of a component's full amount.  Used by the checks at load time and
-by the engine."""
+"""What follows from the scheme alone: amounts (fixed euros, shares of a price,
+percentages of a component's full amount), caps in force, and the event types
+and columns it reads.  Used by the checks at load time, the reader and the
+engine."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from kasvufee.events.types import INPUT_CORE_COLUMNS
+from kasvufee.events.types import ALWAYS_READ
 from kasvufee.money import allocate_shares, round_cents
 from kasvufee.scheme import expr as ex
 from kasvufee.scheme.model import (
@@ -97,7 +98,7 @@ def event_columns(scheme: Scheme) -> frozenset[str]:
     """Every event column the scheme can read: the core columns, ``voids``, the
     attributes it declares and those its rules name (``client.X`` reads ``X`` of
     the enrolment); the engine ignores the rest (``read_events(columns=...)``)."""
-    names = {*INPUT_CORE_COLUMNS, "voids", *scheme.attributes}
+    names = {*ALWAYS_READ, *scheme.attributes}
     if scheme.rating is not None:
         names.add(scheme.rating.answers)
     for version in scheme.versions:

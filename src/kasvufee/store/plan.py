@@ -1,6 +1,7 @@
 """What a post adds: the difference between what is posted and what is due.
 
-Pure functions, no database.  ``plan_posting`` compares the live posted
+No database of its own: the stored rows it needs come through a callback.
+``plan_posting`` compares the live posted
 entries of a scheme (earned and not yet reversed) with a fresh evaluation:
 
 - a posted entry no longer supported (its entitlement gone, or its amount

@@ -209,7 +209,8 @@ class PostedLedger:
         of one scheme and/or one provider when given, in posting order, with euro
         amounts as two-decimal text."""
         c = t.entries.c
-        query = select(t.entries).order_by(c.chain_no)
+        # the columns shown, not the derivation (the largest) or the chain's hashes
+        query = select(*(c[k] for k in _STORED)).order_by(c.chain_no)
         if as_posted_on is not None:
             end = dt.datetime.combine(as_posted_on + dt.timedelta(days=1), dt.time())
             query = query.where(c.posted_at < end)
