@@ -15,6 +15,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
+MAX_CENTS = 100_000_000_000
+"""The largest amount kasvufee handles anywhere: 1 000 000 000.00 € (in cents).
+
+A scheme's amounts, prices and caps are at most this, and an entry whose
+amount comes out larger is held, never paid.  Far below what Int64 cents hold
+(about 92 000 000 000 000 000.00 €), so that sums of many such entries stay
+exact; running sums over caps are kept in Int128 besides."""
+
 _AMOUNT = re.compile(r"^-?\d+(\.\d{1,2})?$")
 _PERCENT = re.compile(r"^(\d+(\.\d+)?)\s*%$")
 

@@ -18,8 +18,8 @@ from kasvufee.engine.frame import (
     date_text,
     finish,
     hold,
+    inputs_text,
     matches,
-    number_text,
 )
 from kasvufee.engine.prepare import Prepared
 from kasvufee.scheme import expr as ex
@@ -54,9 +54,7 @@ def evaluate_checkpoint(c: CheckpointFee, version: Version, p: Prepared) -> pl.D
         df = _metric(df, name, metric, p)
     node = ex.parse(c.condition)
     ok = ex.to_polars(node, lambda n: pl.col(n) if n in df.columns else pl.lit(None, dtype=DECIMAL))
-    names = sorted(ex.names(node))
-    shown = pl.concat_str([pl.format("{}={}", pl.lit(n), number_text(pl.col(n))
-                                     .fill_null("missing")) for n in names], separator=", ")
+    shown = inputs_text(df, node)
     # Before the checkpoint nothing is decided: the metrics may still change.
     df = hold(df, pl.col("_checkpoint") > pl.lit(p.as_of),
               pl.format("pending: decided at the checkpoint {}, after {}",

@@ -22,6 +22,7 @@ from kasvufee.engine.frame import (
     euros_text,
     finish,
     hold,
+    inputs_text,
     matches,
     number_text,
     run_sum,
@@ -121,19 +122,10 @@ def _eligible(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
               "the client has no enrolled event with this provider, so eligibility is unknown")
     node = ex.parse(c.eligible)
     ok = ex.to_polars(node, lambda n: resolve_number(df, n))
-    shown = _inputs(df, node)
+    shown = inputs_text(df, node)
     df = hold(df, ~ok.fill_null(False),
               pl.format("client not eligible: {} is not true ({})", pl.lit(c.eligible), shown))
     return add_fact(df, pl.format("client eligible: {} ({})", pl.lit(c.eligible), shown))
-
-
-def _inputs(df: pl.DataFrame, node: ex.Node) -> pl.Expr:
-    names = sorted(ex.names(node))
-    if not names:
-        return pl.lit("")
-    return pl.concat_str(
-        [pl.format("{}={}", pl.lit(n), number_text(column(df, n)).fill_null("missing"))
-         for n in names], separator=", ")
 
 
 def _requires(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:

@@ -187,6 +187,16 @@ def number_text(col: pl.Expr) -> pl.Expr:
                     .str.replace(r"\.0+$", ""))
 
 
+def inputs_text(df: pl.DataFrame, node: ex.Node) -> pl.Expr:
+    """The values of an expression's names, ``a=1, b=missing``, for a held reason or fact."""
+    names = sorted(ex.names(node))
+    if not names:
+        return pl.lit("")
+    return pl.concat_str(
+        [pl.format("{}={}", pl.lit(n), number_text(column(df, n)).fill_null("missing"))
+         for n in names], separator=", ")
+
+
 def date_text(col: pl.Expr, form: str = "%Y-%m-%d") -> pl.Expr:
     return by_value(col, lambda c: c.dt.strftime(form))
 

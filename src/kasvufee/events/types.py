@@ -27,6 +27,13 @@ DECIMAL_SCALE: Final = 10
 DECIMAL_DTYPE: Final = pl.Decimal(DECIMAL_PRECISION, DECIMAL_SCALE)
 """Decimals are exact: 38 digits, 10 of them after the point."""
 
+NUMBER_DIGITS: Final = 15
+"""The one range of numbers in events and schemes: at most 15 digits before the
+point (and at most 10 after), integers too.  Formulas hold 18 digits before the
+point, so an input, a sum of a thousand inputs or an input times a price all fit."""
+NUMBER_LIMIT: Final = 10**NUMBER_DIGITS
+"""Every number is strictly between ``-NUMBER_LIMIT`` and ``NUMBER_LIMIT``."""
+
 ATTRIBUTE_DTYPES: Final[Mapping[AttributeType, pl.DataType]] = MappingProxyType(
     {
         "string": pl.String(),

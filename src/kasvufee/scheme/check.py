@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
+import polars as pl
+
 from kasvufee.errors import ExpressionError
 from kasvufee.events.types import ATTRIBUTE_TYPES
 from kasvufee.money import format_cents
@@ -108,7 +110,10 @@ def _known(scheme: Scheme, names: frozenset[str], allow_event: bool) -> dict[str
 def _expression(text: str, known: Mapping[str, ExprType], want: ExprType, loc: Loc,
                 hint: str) -> list[Finding]:
     try:
-        got = ex.check(ex.parse(text), known)
+        node = ex.parse(text)
+        got = ex.check(node, known)
+        # compiling works out the parts without names: one too large to hold fails here
+        ex.to_polars(node, lambda name: pl.lit(None))
     except ExpressionError as exc:
         return [(loc, f"{exc.expected} (column {exc.position + 1}); {hint}", exc.found)]
     if got != want:

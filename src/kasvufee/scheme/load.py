@@ -23,14 +23,80 @@ from kasvufee.scheme.check import check_scheme
 from kasvufee.scheme.model import Scheme
 
 MAX_SCHEME_BYTES = 2_000_000
+MAX_NODES = 50_000
+"""At most this many YAML values in a file, counting each alias (``*name``) as
+the values it repeats: a "billion laughs" of a few hundred bytes ends here."""
+MAX_DEPTH = 50
+"""At most this many levels of nested mappings and lists."""
+MAX_NUMBER_CHARS = 40
+"""At most this many characters in a number."""
+MAX_PROBLEMS = 100
+"""At most this many problems are listed; one more says how many were left out."""
+_MAX_FOUND_CHARS = 80
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """A YAML value that reads as something other than it looks: refused with its place."""
+
+    def __init__(self, expected: str, found: str, mark: yaml.Mark | None) -> None:
+        super().__init__(problem=found, problem_mark=mark)
+        self.expected = expected
 
 
 class _ExactLoader(yaml.SafeLoader):
-    """SafeLoader with exact decimals, YAML 1.2 booleans and dates as text.
+    """SafeLoader with exact decimals, YAML 1.2 booleans and dates as text, that
+    refuses what a reader would misread: a key given twice (the last would win),
+    YAML 1.1 number forms (``0700`` is 448, ``0x384`` and ``0b1110000100`` are
+    900, ``15:00`` is 900), ``.nan``/``.inf``, control characters and unpaired
+    surrogates in text; and bounds the cost of a file (:data:`MAX_NODES`,
+    :data:`MAX_DEPTH`).
 
     YAML 1.1 reads ``on``, ``off``, ``yes`` and ``no`` as booleans, which would
     turn the key ``on:`` into ``True``; here only ``true``/``false`` are.
     """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._values = 0
+        self._depth = 0
+        self._sizes: dict[str, int] = {}
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        event = self.peek_event()
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(f"at most {MAX_DEPTH} levels of nesting", "more",
+                           event.start_mark)
+        before = self._values
+        if isinstance(event, yaml.AliasEvent):
+            # an alias repeats its anchor's values: counted as often as it is used
+            self._values += self._sizes.get(str(event.anchor), 1)
+        else:
+            self._values += 1
+        if self._values > MAX_NODES:
+            raise _Refused(f"at most {MAX_NODES} values in the file (an alias *name counts "
+                           "as the values it repeats)", "more", event.start_mark)
+        self._depth += 1
+        try:
+            node: yaml.Node = super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+        finally:
+            self._depth -= 1
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None and not isinstance(event, yaml.AliasEvent):
+            self._sizes[str(anchor)] = self._values - before
+        return node
+
+    def compose_mapping_node(self, anchor: str | None) -> yaml.MappingNode:
+        node: yaml.MappingNode = super().compose_mapping_node(anchor)  # type: ignore[no-untyped-call]
+        first: dict[str, yaml.Node] = {}
+        for key, _ in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
+                continue
+            if key.value in first:
+                raise _Refused(f"each key once in a mapping ({key.value!s} is also on line "
+                               f"{first[key.value].start_mark.line + 1}; the last would win)",
+                               _short(repr(key.value)), key.start_mark)
+            first[key.value] = key
+        return node
 
 
 # Dates stay text too: pydantic parses them and reports a bad one with its line.
@@ -43,13 +109,50 @@ _ExactLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"))
 
+_PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_PLAIN_DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)")
+_NUMBER_HINT = ("a number written plainly, like 900 or 900.00 (YAML 1.1 reads 0700 as 448, "
+                "0x384 and 15:00 as 900; quote it if it is text)")
+
+
+def _number_text(loader: yaml.SafeLoader, node: yaml.Node, form: re.Pattern[str]) -> str:
+    text = str(loader.construct_scalar(node)).replace("_", "")  # type: ignore[arg-type]
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _Refused(f"a number of at most {MAX_NUMBER_CHARS} characters",
+                       f"{len(text)} characters", node.start_mark)
+    if not form.fullmatch(text):
+        raise _Refused(_NUMBER_HINT, _short(repr(node.value)), node.start_mark)
+    return text
+
+
+def _integer(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+    return int(_number_text(loader, node, _PLAIN_INT))
+
 
 def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
-    text = str(loader.construct_scalar(node)).replace("_", "")  # type: ignore[arg-type]
-    return Decimal(text)
+    return Decimal(_number_text(loader, node, _PLAIN_DECIMAL))
 
 
+def _text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    bad = _UNSAFE_TEXT.search(text)
+    if bad is not None:
+        raise _Refused("text without control characters or unpaired surrogates",
+                       f"{bad.group()!r} at character {bad.start() + 1}", node.start_mark)
+    return text
+
+
+# C0/C1 controls but tab and line breaks, and lone surrogates (from "\ud800" escapes)
+_UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+_ExactLoader.add_constructor("tag:yaml.org,2002:int", _integer)
 _ExactLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+_ExactLoader.add_constructor("tag:yaml.org,2002:str", _text)
+
+
+def _short(text: str) -> str:
+    """A value as shown after ``got``: never the whole of a long input."""
+    return text if len(text) <= _MAX_FOUND_CHARS else text[:_MAX_FOUND_CHARS - 3] + "..."
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -88,7 +191,8 @@ def parse_yaml_model(text: str, model: type[M], *, source: str, error: type[Inpu
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise error([Problem(source, line, None, "valid YAML", str(problem))]) from None
+        expected = getattr(exc, "expected", "valid YAML")
+        raise error([Problem(source, line, None, expected, _short(str(problem)))]) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
@@ -105,8 +209,8 @@ def located(findings: Iterable[tuple[tuple[str | int, ...], str, str]], node: ya
     problems = []
     for loc, expected, found in findings:
         line, path = _locate(node, loc)
-        problems.append(Problem(source, line, path or None, expected, found))
-    return problems
+        problems.append(Problem(source, line, path or None, expected, _short(found)))
+    return capped(problems, source)
 
 
 def load_scheme(path: str | os.PathLike[str]) -> Scheme:
@@ -136,7 +240,16 @@ def _problems(exc: ValidationError, root: yaml.Node | None, source: str) -> list
         line, path = _locate(root, err["loc"])
         expected, found = _message(err)
         problems.append(Problem(source, line, path or None, expected, found))
-    return list(dict.fromkeys(problems))
+    return capped(list(dict.fromkeys(problems)), source)
+
+
+def capped(problems: list[Problem], source: str) -> list[Problem]:
+    """At most :data:`MAX_PROBLEMS` problems, then one saying how many more."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    return [*problems[:MAX_PROBLEMS],
+            Problem(source, None, None, f"at most {MAX_PROBLEMS} problems listed",
+                    f"{len(problems) - MAX_PROBLEMS} more")]
 
 
 def _message(err: Mapping[str, Any]) -> tuple[str, str]:
@@ -149,27 +262,24 @@ def _message(err: Mapping[str, Any]) -> tuple[str, str]:
         msg = msg[len("Value error, "):]
     if ", got " in msg:
         expected, found = msg.rsplit(", got ", 1)
-        return expected, found
+        return expected, _short(found)
     if err["type"] == "missing":
         return f"a field {err['loc'][-1]!s}", "nothing"
     if err["type"].startswith(("date_", "datetime_")):
-        return "a date YYYY-MM-DD", repr(err.get("input"))
+        return "a date YYYY-MM-DD", _short(repr(err.get("input")))
     if err["type"] == "string_pattern_mismatch" and "a-z0-9" in str(ctx.get("pattern", "")):
         return ("a lowercase id of letters a-z, digits, '-' and '_' (like varsinais-suomi)",
-                repr(err.get("input")))
+                _short(repr(err.get("input"))))
     if err["type"] == "too_short":
         return (f"at least {ctx.get('min_length')} item(s)",
                 f"{ctx.get('actual_length')}")
     if err["type"] == "union_tag_invalid":
         return (f"{ctx.get('discriminator', 'kind')} one of {ctx.get('expected_tags')}",
-                repr(ctx.get("tag")))
+                _short(repr(ctx.get("tag"))))
     if err["type"] == "extra_forbidden":
-        return "no such field here (check the spelling)", repr(err.get("input"))
+        return "no such field here (check the spelling)", _short(repr(err.get("input")))
     expected = msg[len("Input should be "):] if msg.startswith("Input should be ") else msg
-    found = repr(err.get("input"))
-    if len(found) > 80:
-        found = found[:77] + "..."
-    return expected, found
+    return _short(expected), _short(repr(err.get("input")))
 
 
 def _locate(root: yaml.Node | None, loc: Sequence[int | str]) -> tuple[int | None, str]:

@@ -31,23 +31,38 @@ from pydantic import (
 )
 
 from kasvufee.errors import ExpressionError
-from kasvufee.money import format_cents, parse_euros, parse_percent, percent_text
+from kasvufee.events.types import NUMBER_LIMIT
+from kasvufee.money import MAX_CENTS, format_cents, parse_euros, parse_percent, percent_text
 from kasvufee.scheme import expr as ex
 
 SLUG = r"^[a-z0-9][a-z0-9_\-]*$"
+MAX_COMPONENTS = 500
+"""At most this many components (and caps) in a version."""
+MAX_VERSIONS = 100
+"""At most this many versions in a scheme."""
 AttributeTypeName = Literal["string", "decimal", "integer", "boolean", "date", "integer_list"]
 
 
 def _euros(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise ValueError(f"a euro amount like 900.00, got {value!r}")
-    return parse_euros(str(value))
+    cents = parse_euros(str(value))
+    if not 0 <= cents <= MAX_CENTS:
+        raise ValueError(f"an amount from 0.00 to {format_cents(MAX_CENTS)}, got {value}")
+    return cents
 
 
 def _percent(value: Any) -> Decimal:
     if not isinstance(value, str):
         raise ValueError(f"a percentage like 25%, got {value!r}")
-    return parse_percent(value)
+    fraction = parse_percent(value)
+    if fraction > MAX_PERCENT:
+        raise ValueError(f"a percentage of at most {percent_text(MAX_PERCENT)}, got {value}")
+    return fraction
+
+
+MAX_PERCENT = Decimal(10)
+"""A percentage is at most 1000%."""
 
 
 def _expression(text: str) -> str:
@@ -63,17 +78,22 @@ def _decimal(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise ValueError(f"a decimal number like 0.5, got {value!r}")
     try:
-        return Decimal(str(value).strip())
+        number = Decimal(str(value).strip())
     except Exception as exc:
         raise ValueError(f"a decimal number like 0.5, got {value!r}") from exc
+    if not number.is_finite() or abs(number) >= NUMBER_LIMIT:
+        raise ValueError(f"a decimal number between -{NUMBER_LIMIT} and {NUMBER_LIMIT}, "
+                         f"got {value}")
+    return number
 
 
 Cents = Annotated[
     int,
     BeforeValidator(_euros),
     PlainSerializer(format_cents, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$",
-                    "description": "euros with at most two decimals, e.g. 900.00"}),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$",
+                    "description": "euros with at most two decimals, e.g. 900.00, "
+                    "from 0.00 to 1000000000.00"}),
 ]
 Percent = Annotated[
     Decimal,
@@ -473,8 +493,8 @@ class Version(Model):
     valid_from: dt.date
     prices: dict[str, Price] = Field(default_factory=dict)
     components: tuple[Annotated[Component, BeforeValidator(_default_kind)], ...] = Field(
-        min_length=1)
-    caps: tuple[Cap, ...] = ()
+        min_length=1, max_length=MAX_COMPONENTS)
+    caps: tuple[Cap, ...] = Field(default=(), max_length=MAX_COMPONENTS)
 
 
 class Rating(Model):
@@ -495,7 +515,7 @@ class Scheme(Model):
     source: str | None = Field(default=None, description="where the rules come from")
     attributes: dict[str, AttributeTypeName] = Field(
         default_factory=dict, description="types of event attributes beyond the core vocabulary")
-    versions: tuple[Version, ...] = Field(min_length=1)
+    versions: tuple[Version, ...] = Field(min_length=1, max_length=MAX_VERSIONS)
     rating: Rating | None = Field(
         default=None, description="a provider star rating shown on statements (voucher schemes)")
 
