@@ -164,7 +164,9 @@ def _guarded(fn: Callable[..., None]) -> Callable[..., None]:
             sys.exit(1)
         except (BrokenPipeError, KeyboardInterrupt):
             sys.exit(1)
-        except Exception as exc:  # a bug: say so plainly, without a traceback
+        # a bug: say so plainly, without a traceback (a panic inside polars is a
+        # BaseException, not an Exception)
+        except (Exception, pl.exceptions.PanicException) as exc:
             _err(f"kasvufee: internal error ({type(exc).__name__}: {exc}). Nothing was written. "
                  "Please report this with the command you ran.")
             sys.exit(70)

@@ -13,7 +13,8 @@ from decimal import Decimal
 import polars as pl
 
 from kasvufee.engine.frame import DECIMAL, add_fact, column, euros_text, hold, number_text
-from kasvufee.money import euros_to_cents_half_up, format_cents, percent_text
+from kasvufee.errors import ExpressionError
+from kasvufee.money import MAX_CENTS, euros_to_cents_half_up, format_cents, percent_text
 from kasvufee.scheme import expr as ex
 from kasvufee.scheme.model import (
     Amount,
@@ -30,8 +31,12 @@ from kasvufee.scheme.prices import full_amount, pays_cents, static_cents
 
 def price(df: pl.DataFrame, version: Version, c: EventFee | CheckpointFee) -> pl.DataFrame:
     """Set ``amount`` by the component's amount form, then bound it: a result
-    above ``max_amount`` is cut to it; a negative result is held, never paid."""
+    above ``max_amount`` is cut to it; a negative result, or one above
+    ``MAX_CENTS``, is held, never paid."""
     df = _amount(df, version, c.id, c.amount)
+    df = hold(df, pl.col("amount") > MAX_CENTS, pl.format(
+        "the amount came out {}, above the largest amount an entry may have ({})",
+        euros_text(pl.col("amount")), euros_text(pl.lit(MAX_CENTS, dtype=pl.Int64))))
     if c.max_amount is not None:
         over = pl.col("amount") > c.max_amount
         df = add_fact(df, pl.format("{} limited to max_amount {}", euros_text(pl.col("amount")),
@@ -126,19 +131,49 @@ def pays_text(pays: int | Decimal) -> str:
 def _formula(df: pl.DataFrame, f: Formula) -> pl.DataFrame:
     node = ex.parse(f.formula)
     euros = ex.to_polars(node, lambda n: resolve_number(df, n))
+    try:
+        df = df.with_columns(euros.alias("_euros"), pl.lit(None, pl.String).alias("_overflow"))
+    except pl.exceptions.ComputeError:
+        df = _formula_by_row(df, node, f.formula)
+    # beyond MAX_CENTS the cents would not fit Int64: such rows are held, not cast
+    too_large = pl.col("_euros").abs() > pl.lit(MAX_CENTS // 100, dtype=DECIMAL)
+    bounded = pl.when(too_large).then(pl.lit(0, dtype=DECIMAL)).otherwise(pl.col("_euros"))
     if f.rounding == "half_up":
-        cents = euros_to_cents_half_up(euros)
+        cents = euros_to_cents_half_up(bounded)
     else:
-        cents = (euros * 100).cast(pl.Int64)  # a cast truncates toward zero
+        cents = (bounded * 100).cast(pl.Int64)  # a cast truncates toward zero
     df = df.with_columns(cents.alias("amount"))
-    df = hold(df, pl.col("amount").is_null(),
+    df = hold(df, pl.col("_overflow").is_not_null(), pl.col("_overflow"))
+    df = hold(df, pl.col("_euros").is_null(),
               pl.format("formula {} has a missing input", pl.lit(f.formula)))
+    df = hold(df, too_large, pl.format(
+        "formula {} came out {} €, above the largest amount an entry may have ({})",
+        pl.lit(f.formula), number_text(pl.col("_euros")), euros_text(pl.lit(MAX_CENTS, dtype=pl.Int64))))
+    df = df.drop("_euros", "_overflow")
     inputs = sorted(ex.names(node))
     shown = pl.concat_str([pl.format("{}={}", pl.lit(n), number_text(column(df, n)))
                            for n in inputs], separator=", ") if inputs else pl.lit("")
     return add_fact(df, pl.format("{} with {}, rounded {} → {}", pl.lit(f.formula), shown,
                                   pl.lit(f.rounding.replace("_", " ")),
                                   euros_text(pl.col("amount"))), pl.col("held").is_null())
+
+
+def _formula_by_row(df: pl.DataFrame, node: ex.Node, text: str) -> pl.DataFrame:
+    """The formula row by row with the reference evaluator, when polars found a
+    result too large to hold (hostile inputs only): those rows get ``_overflow``."""
+    names = sorted(ex.names(node))
+    inputs = df.select([resolve_number(df, n).alias(n) for n in names])
+    values: list[object] = []
+    reasons: list[str | None] = []
+    for row in inputs.iter_rows(named=True):
+        try:
+            values.append(ex.evaluate(node, row, text=text))
+            reasons.append(None)
+        except ExpressionError as exc:
+            values.append(None)
+            reasons.append(f"formula {text}: expected {exc.expected}, got {exc.found}")
+    return df.with_columns(pl.Series("_euros", values, dtype=DECIMAL),
+                           pl.Series("_overflow", reasons, dtype=pl.String))
 
 
 def resolve_number(df: pl.DataFrame, name: str) -> pl.Expr:

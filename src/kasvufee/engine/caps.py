@@ -34,20 +34,25 @@ def apply_caps(entries: pl.DataFrame, caps: tuple[Cap, ...]) -> pl.DataFrame:
         if cap.per == "client":
             inside = inside & pl.col("client_id").is_not_null()
         group = [GROUP[cap.per]] if cap.per in GROUP else [pl.lit(0).alias("_all")]
-        counted = pl.when(inside).then(pl.col("amount")).otherwise(0)
+        # Int128: a running sum of Int64 amounts cannot wrap (a wrapped sum would pay
+        # past the cap); every value compared with it below is Int128 too
+        counted = pl.when(inside).then(pl.col("amount")).otherwise(0).cast(pl.Int128)
         # a window over a hashed group: worked out once, then read by both steps below
         df = df.with_columns(counted.cum_sum().over(
             pl.when(inside).then(pl.lit(1)).otherwise(pl.lit(0)), *group).alias("_running"))
         running = pl.col("_running")
         before = running - counted
-        left = pl.max_horizontal(pl.lit(cap.amount) - before, pl.lit(0))
-        new = pl.min_horizontal(pl.col("amount"), left)
+        limit = pl.lit(cap.amount, dtype=pl.Int128)
+        left = pl.max_horizontal(limit - before, pl.lit(0, dtype=pl.Int128))
+        # at most the entry's own Int64 amount, so the narrowing cast is exact
+        new = pl.min_horizontal(pl.col("amount").cast(pl.Int128), left).cast(pl.Int64)
+        left = left.clip(upper_bound=limit).cast(pl.Int64)
         cut = inside & (new < pl.col("amount"))
         # what the cap had paid out before and after this entry (see the module doc)
         usage = pl.format("cap {} ({} per {}): {} used before, {} after",
                           pl.lit(cap.id), euros_text(pl.lit(cap.amount)), pl.lit(cap.per),
-                          euros_text(pl.min_horizontal(before, pl.lit(cap.amount))),
-                          euros_text(pl.min_horizontal(running, pl.lit(cap.amount))))
+                          euros_text(pl.min_horizontal(before, limit).cast(pl.Int64)),
+                          euros_text(pl.min_horizontal(running, limit).cast(pl.Int64)))
         df = df.with_columns(
             usage.alias(f"_usage{i}"), inside.alias(f"_inside{i}"),
             pl.when(cut).then(pl.coalesce("capped_from", "amount"))
