@@ -28,6 +28,8 @@ from kasvufee.scheme.model import (
 )
 from kasvufee.scheme.prices import full_amount, pays_cents, static_cents
 
+_LARGEST = euros_text(pl.lit(MAX_CENTS, dtype=pl.Int64))
+
 
 def price(df: pl.DataFrame, version: Version, c: EventFee | CheckpointFee) -> pl.DataFrame:
     """Set ``amount`` by the component's amount form, then bound it: a result
@@ -36,7 +38,7 @@ def price(df: pl.DataFrame, version: Version, c: EventFee | CheckpointFee) -> pl
     df = _amount(df, version, c.id, c.amount)
     df = hold(df, pl.col("amount") > MAX_CENTS, pl.format(
         "the amount came out {}, above the largest amount an entry may have ({})",
-        euros_text(pl.col("amount")), euros_text(pl.lit(MAX_CENTS, dtype=pl.Int64))))
+        euros_text(pl.col("amount")), _LARGEST))
     if c.max_amount is not None:
         over = pl.col("amount") > c.max_amount
         df = add_fact(df, pl.format("{} limited to max_amount {}", euros_text(pl.col("amount")),
@@ -148,7 +150,7 @@ def _formula(df: pl.DataFrame, f: Formula) -> pl.DataFrame:
               pl.format("formula {} has a missing input", pl.lit(f.formula)))
     df = hold(df, too_large, pl.format(
         "formula {} came out {} €, above the largest amount an entry may have ({})",
-        pl.lit(f.formula), number_text(pl.col("_euros")), euros_text(pl.lit(MAX_CENTS, dtype=pl.Int64))))
+        pl.lit(f.formula), number_text(pl.col("_euros")), _LARGEST))
     df = df.drop("_euros", "_overflow")
     inputs = sorted(ex.names(node))
     shown = pl.concat_str([pl.format("{}={}", pl.lit(n), number_text(column(df, n)))

@@ -17,13 +17,14 @@ from typing import Final
 
 import polars as pl
 
+from kasvufee.events._limits import check_limits
 from kasvufee.events._problems import ProblemLog, quote
 from kasvufee.events.types import (
     ATTRIBUTE_DTYPES,
     CORE_SCHEMA,
     DECIMAL_DTYPE,
-    DECIMAL_PRECISION,
     DECIMAL_SCALE,
+    NUMBER_DIGITS,
     REQUIRED_COLUMNS,
     AttributeType,
     attribute_type,
@@ -98,8 +99,7 @@ def _expected_decimal(finnish: bool) -> Callable[[str], str]:
         if _PY_DEC.fullmatch(normal):
             if _PY_DEC_TOO_PRECISE.search(normal):
                 return f"a decimal number with at most {DECIMAL_SCALE} decimals"
-            digits = DECIMAL_PRECISION - DECIMAL_SCALE
-            return f"a decimal number with at most {digits} digits before the point"
+            return f"a number with at most {NUMBER_DIGITS} digits before the point"
         return f"a decimal number like {like}"
 
     return expected
@@ -107,7 +107,7 @@ def _expected_decimal(finnish: bool) -> Callable[[str], str]:
 
 def _expected_integer(text: str) -> str:
     if _PY_INT.fullmatch(text):
-        return "a whole number between -9223372036854775808 and 9223372036854775807"
+        return f"a number with at most {NUMBER_DIGITS} digits before the point"
     return "a whole number like 12"
 
 
@@ -301,8 +301,10 @@ def canonicalise(
     frame = raw.frame
     names = [c for c in frame.columns if c not in (LINE, "line")]
     problems.column_order = {name: index for index, name in enumerate(names)}
+    schema = frame.schema
     parsers = {
-        name: _parser(_kind(name, types), name, frame.schema[name], raw.finnish) for name in names
+        # the schema once: frame.schema builds it anew each time (quadratic in columns)
+        name: _parser(_kind(name, types), name, schema[name], raw.finnish) for name in names
     }
     parsed = frame.select(pl.col(LINE), *(p.value.alias(name) for name, p in parsers.items()))
 
@@ -314,6 +316,7 @@ def canonicalise(
         if parsers[name].checked and value.null_count() > text.null_count():
             cells = frame.filter(text.is_not_null() & value.is_null()).select(LINE, name)
             problems.add_cells(cells, name, parsers[name].expected)
+    check_limits(parsed, frame, {name: _kind(name, types) for name in names}, LINE, problems)
     # hashes first (fast): equal ids have equal hashes; a collision only costs the exact check
     ids = parsed["event_id"]
     if ids.hash().n_unique() < parsed.height and ids.n_unique() < parsed.height:

@@ -28,6 +28,7 @@ import polars as pl
 
 from kasvufee.errors import UsageError
 from kasvufee.events._canon import LINE, RawEvents
+from kasvufee.events._limits import too_many_columns
 from kasvufee.events._problems import MAX_PROBLEMS, ProblemLog, quote
 from kasvufee.events.types import REQUIRED_COLUMNS
 
@@ -182,6 +183,8 @@ def read_csv(
     if progress is not None:
         progress(0, size)
     header_separators = int(shape["n"][0])
+    if too_many_columns(header_separators + 1, problems):
+        problems.fail()
     odd = (
         shape.with_row_index("i", offset=1)
         .filter((pl.col("n") != header_separators) & ~pl.col("q"))

@@ -18,6 +18,7 @@ from typing import Final, NoReturn
 import polars as pl
 
 from kasvufee.events._canon import COLUMN_KINDS, LINE, TARGET_DTYPES, RawEvents
+from kasvufee.events._limits import too_many_columns
 from kasvufee.events._problems import ProblemLog
 from kasvufee.events.types import (
     DECIMAL_PRECISION,
@@ -99,6 +100,8 @@ def read_parquet(
         _unreadable(problems, exc)
 
     present = [name for name in schema if name != LINE]
+    if too_many_columns(len(present), problems):
+        problems.fail()
     shown = ", ".join(present[:_MAX_NAMES_SHOWN]) + (
         ", ..." if len(present) > _MAX_NAMES_SHOWN else ""
     )

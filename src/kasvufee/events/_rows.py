@@ -22,8 +22,10 @@ line by line to report each bad line.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +34,7 @@ from typing import Any, Final
 import polars as pl
 
 from kasvufee.events._canon import COLUMN_KINDS, LINE, RawEvents
+from kasvufee.events._limits import too_many_columns
 from kasvufee.events._problems import ProblemLog
 from kasvufee.events.types import REQUIRED_COLUMNS, AttributeType, attribute_type
 
@@ -41,6 +44,7 @@ _PROGRESS_CALLS: Final = 20
 _LIST_EXPECTED: Final = "integers separated by ';' like 4;4;3"
 _BOM: Final = b"\xef\xbb\xbf"
 _NONE_TYPE: Final = type(None)
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 class _DuplicateKeyError(ValueError):
@@ -64,17 +68,43 @@ def _no_constant(name: str) -> object:
     raise ValueError(f"{name} is not a JSON number")
 
 
+MAX_NUMBER_CHARS: Final = 40
+"""A JSON number of more characters is refused before it is converted (a
+5 000-digit integer, ``1e999999999`` written out in full)."""
+
+
+def _number(text: str) -> Decimal:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"a number of {len(text)} characters, more than {MAX_NUMBER_CHARS}")
+    return Decimal(text)
+
+
+def _integer(text: str) -> int:
+    return int(_number(text))
+
+
 _DECODER: Final = json.JSONDecoder(
-    parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_unique_keys
+    parse_float=_number, parse_int=_integer, parse_constant=_no_constant,
+    object_pairs_hook=_unique_keys,
 )
 
 
 def _show(value: object, limit: int = 60) -> str:
-    """A short JSON-like rendering of ``value`` for a message."""
-    if isinstance(value, Mapping):
-        text = "{" + ", ".join(f"{_show(k)}: {_show(v)}" for k, v in value.items()) + "}"
-    elif isinstance(value, list | tuple):
-        text = "[" + ", ".join(_show(item) for item in value) + "]"
+    """A short JSON-like rendering of ``value`` for a message (however deeply nested)."""
+    if isinstance(value, Mapping | list | tuple):
+        items = list(value.items()) if isinstance(value, Mapping) else list(value)
+        parts: list[str] = []
+        used = 2
+        for item in items:
+            if used > limit:
+                parts.append("...")
+                break
+            part = (f"{_show(item[0], limit - used)}: {_show(item[1], limit - used)}"
+                    if isinstance(value, Mapping) else _show(item, limit - used))
+            parts.append(part)
+            used += len(part) + 2
+        left, right = ("{", "}") if isinstance(value, Mapping) else ("[", "]")
+        text = left + ", ".join(parts) + right
     elif isinstance(value, str):
         text = json.dumps(value, ensure_ascii=False)
     elif value is None:
@@ -113,7 +143,7 @@ def _scalar_text(value: object) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Decimal):
-        return format(value, "f") if value.is_finite() else str(value)
+        return _decimal_text(value)
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, dt.datetime | dt.date):
@@ -126,7 +156,12 @@ def _boolean_text(value: bool) -> str:
 
 
 def _decimal_text(value: Decimal) -> str:
-    return format(value, "f")  # exact, never with an exponent; NaN stays 'NaN'
+    """Exact text without an exponent; NaN stays 'NaN', and a number too large
+    or too small for any column keeps its exponent (``1E+999999999`` written out
+    would be a billion digits), which the decimal parser then refuses."""
+    if value.is_finite() and abs(value.adjusted()) <= MAX_NUMBER_CHARS:
+        return format(value, "f")
+    return str(value)
 
 
 _CONVERTERS: Final[Mapping[type, Callable[[Any], str]]] = {
@@ -160,12 +195,18 @@ class _Builder:
         if not all(row.keys() == first for row in rows):
             for row in rows:
                 keys.update(dict.fromkeys(row))
+        if too_many_columns(len(keys.keys() | self.names.keys()), self.problems):
+            self.problems.fail()
         data: dict[str, pl.Series] = {LINE: pl.Series(LINE, lines, dtype=pl.UInt32)}
         for key in keys:
             name = str(key)
             if name == "line" or name in data:
                 continue  # kasvufee numbers the rows itself; str(key) made two keys equal
             if self.columns is not None and name not in self.columns:
+                continue
+            if _SURROGATE.search(name):
+                self.problems.add(lines[0], None, "keys without unpaired surrogates",
+                                  ascii(name)[:60])
                 continue
             data[name] = self._column(name, lines, [row.get(key) for row in rows])  # type: ignore[call-overload]
             self.names.setdefault(name)
@@ -176,7 +217,7 @@ class _Builder:
         types = set(map(type, values))
         types.discard(_NONE_TYPE)
         if types <= {str}:
-            return pl.Series(name, values, dtype=pl.String)
+            return self._strings(name, lines, values)
         if types == {int} or types == {bool}:
             try:
                 dtype = pl.Int64 if int in types else pl.Boolean
@@ -184,14 +225,32 @@ class _Builder:
             except (OverflowError, TypeError, ValueError, pl.exceptions.PolarsError):
                 pass  # beyond Int64: value by value, the integer parser reports it
         if kind == "integer_list" and types <= {list} and self._all_int_items(values):
-            items = pl.Series(name, values, dtype=pl.List(pl.Int64))
-            return items.cast(pl.List(pl.String)).list.join(";")
+            with contextlib.suppress(OverflowError, TypeError, ValueError,
+                                     pl.exceptions.PolarsError):  # beyond Int64: one by one
+                items = pl.Series(name, values, dtype=pl.List(pl.Int64))
+                return items.cast(pl.List(pl.String)).list.join(";")
         if types <= _CONVERTERS.keys() and not (kind == "date" and dt.datetime in types):
             convert = _CONVERTERS
             texts = [None if v is None else convert[type(v)](v) for v in values]
         else:
             texts = [self._text(line, name, kind, v) for line, v in zip(lines, values, strict=True)]
-        return pl.Series(name, texts, dtype=pl.String)
+        return self._strings(name, lines, texts)
+
+    def _strings(self, name: str, lines: list[int], values: list[Any]) -> pl.Series:
+        """A text column; a text with an unpaired surrogate (JSON ``"\\ud800"``)
+        cannot be UTF-8, so it is a problem on its line."""
+        try:
+            return pl.Series(name, values, dtype=pl.String)
+        except UnicodeEncodeError:
+            pass
+        kept: list[str | None] = []
+        for line, value in zip(lines, values, strict=True):
+            if value is not None and _SURROGATE.search(value):
+                self.problems.add(line, name, "text without unpaired surrogates",
+                                  ascii(value)[:60])
+                value = None
+            kept.append(value)
+        return pl.Series(name, kept, dtype=pl.String)
 
     @staticmethod
     def _all_int_items(values: list[object]) -> bool:
@@ -285,6 +344,10 @@ def _decode_line(
     except ValueError as exc:
         problems.add(number, None, "a JSON object on one line", f"invalid JSON ({exc})")
         return None
+    except RecursionError:
+        problems.add(number, None, "a JSON object nested at most a few hundred levels deep",
+                     "deeper nesting")
+        return None
     if not isinstance(value, dict):
         problems.add(number, None, "a JSON object on one line", _describe(value))
         return None
@@ -297,7 +360,7 @@ def _decode_chunk(
     """The objects of a chunk of non-blank lines, decoded as one JSON array if possible."""
     try:
         values = _DECODER.decode("[" + b",".join(raws).decode(encoding) + "]")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         values = None
     if (
         isinstance(values, list)

@@ -61,8 +61,8 @@ class _ExactLoader(yaml.SafeLoader):
         self._depth = 0
         self._sizes: dict[str, int] = {}
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
-        event = self.peek_event()
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if self._depth >= MAX_DEPTH:
             raise _Refused(f"at most {MAX_DEPTH} levels of nesting", "more",
                            event.start_mark)
@@ -77,7 +77,7 @@ class _ExactLoader(yaml.SafeLoader):
                            "as the values it repeats)", "more", event.start_mark)
         self._depth += 1
         try:
-            node: yaml.Node = super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+            node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
         anchor = getattr(event, "anchor", None)
@@ -85,8 +85,8 @@ class _ExactLoader(yaml.SafeLoader):
             self._sizes[str(anchor)] = self._values - before
         return node
 
-    def compose_mapping_node(self, anchor: str | None) -> yaml.MappingNode:
-        node: yaml.MappingNode = super().compose_mapping_node(anchor)  # type: ignore[no-untyped-call]
+    def compose_mapping_node(self, anchor: dict[Any, yaml.Node]) -> yaml.MappingNode:
+        node = super().compose_mapping_node(anchor)
         first: dict[str, yaml.Node] = {}
         for key, _ in node.value:
             if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
