@@ -100,7 +100,22 @@ def _start(trig: pl.DataFrame, c: EventFee, version: Version, p: Prepared,
     for k in keys:
         df = hold(df, _key_part(df, k).is_null(),
                   f"once per {k}: the event has no {_KEY_COLUMN.get(k, k)}")
-    return df
+    return _enrolled_here(df, p)
+
+
+def _enrolled_here(df: pl.DataFrame, p: Prepared) -> pl.DataFrame:
+    """An event earns for a client of its own provider (the scheme's ``trust.clients``):
+    a provider that never enrolled a client does not take another provider's fee."""
+    if p.trust.clients == "any":
+        return df
+    unenrolled = pl.col("client_id").is_not_null() & pl.col("enrolled_id").is_null()
+    if p.trust.clients == "own":
+        elsewhere = p.clients().get_column("client_id").unique()
+        return hold(df, unenrolled & pl.col("client_id").is_in(elsewhere.implode()),
+                    pl.format("client {} is enrolled with another provider, not with {}",
+                              pl.col("client_id"), pl.col("provider_id")))
+    return hold(df, unenrolled, pl.format("client {} is not enrolled with {}",
+                                          pl.col("client_id"), pl.col("provider_id")))
 
 
 _KEY_COLUMN = {"client": "client_id", "provider": "provider_id"}

@@ -25,7 +25,7 @@ def provider_ratings(scheme: Scheme, events: pl.DataFrame, as_of: dt.date) -> pl
     r = scheme.rating
     if r is None or r.answers not in events.columns:
         return pl.DataFrame(schema=RATING_SCHEMA)
-    p = prepare(events, as_of, scheme.attributes)
+    p = prepare(events, as_of, scheme.attributes, trust=scheme.trust)
     first = (p.of_type(r.on)
              .filter(pl.col(r.answers).is_not_null() & (pl.col(r.answers).list.len() > 0))
              .unique(["provider_id", "client_id"], keep="first", maintain_order=True)

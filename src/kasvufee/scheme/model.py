@@ -506,6 +506,22 @@ class Rating(Model):
     answers: str = "answers"
 
 
+class Trust(Model):
+    """Whose events count for whom.  The defaults keep one provider from
+    changing another's fees; a scheme relaxes them only by saying so."""
+
+    voids: Literal["own", "any"] = Field(
+        default="own", description="own: a void counts only from the voided event's own "
+        "provider or from the buyer (buyer_id); any: from every provider")
+    clients: Literal["own", "enrolled", "any"] = Field(
+        default="own", description="own: an event for a client enrolled with another "
+        "provider, and not with the event's own, earns nothing (held); enrolled: an event "
+        "earns only for a client enrolled with its provider; any: no check")
+    buyer_id: str | None = Field(
+        default=None, description="the provider_id the buyer's own events (its corrections) "
+        "carry; none: only a provider voids its own events")
+
+
 class Scheme(Model):
     """A payment scheme: an id, descriptive fields and dated versions."""
 
@@ -518,6 +534,8 @@ class Scheme(Model):
     versions: tuple[Version, ...] = Field(min_length=1, max_length=MAX_VERSIONS)
     rating: Rating | None = Field(
         default=None, description="a provider star rating shown on statements (voucher schemes)")
+    trust: Trust = Field(default_factory=Trust,
+                         description="whose voids and events count for whom")
 
     @model_validator(mode="after")
     def _ordered(self) -> Scheme:
