@@ -244,6 +244,63 @@ def test_contract_cap_crossed_on_one_day_by_several_providers() -> None:
     assert [e.amount for e in ledger.entries] == ["400.00", "400.00", "200.00"]
 
 
+TWO_CAPS = scheme_yaml("""\
+- id: fee
+  on: employment_started
+  amount: 400.00
+""", caps="""\
+- {id: per_client, per: client, amount: 500.00}
+- {id: budget, per: contract, amount: 1000.00}
+""")
+
+
+def test_caps_apply_in_the_order_declared() -> None:
+    # four 400.00 entries in earning order: A, A, B, C.
+    # per_client first: A 400 + A cut to 100 (500 - 400), B 400, C 400 = 1 300; then the
+    # budget sees 400, 500, 900, 1 300: C is cut to 100 (1 000 - 900): 1 000.00 paid.
+    rows = [_start("e1", "A", "2018-03-01"), _start("e2", "A", "2018-03-02"),
+            _start("e3", "B", "2018-03-03"), _start("e4", "C", "2018-03-04")]
+    ledger = run(TWO_CAPS, rows, "2018-12-31")
+    assert [(e.client_id, e.amount, e.capped_from, e.cap) for e in ledger.entries] == [
+        ("A", "400.00", None, None), ("A", "100.00", "400.00", "per_client"),
+        ("B", "400.00", None, None), ("C", "100.00", "400.00", "budget")]
+    assert str(ledger.total()) == "1000.00"
+    # budget first: 400, 400, B cut to 200 (1 000 - 800), C to 0; then per_client cuts
+    # A's second 400 to 100: 400 + 100 + 200 + 0 = 700.00 paid.  capped_from keeps the
+    # amount before any cap; cap names the last cap that cut the entry.
+    reversed_caps = TWO_CAPS.replace("      - {id: per_client, per: client, amount: 500.00}\n",
+                                     "").replace("amount: 1000.00}\n", "amount: 1000.00}\n"
+                                                 "      - {id: per_client, per: client, "
+                                                 "amount: 500.00}\n")
+    ledger = run(reversed_caps, rows, "2018-12-31")
+    assert [(e.client_id, e.amount, e.capped_from, e.cap) for e in ledger.entries] == [
+        ("A", "400.00", None, None), ("A", "100.00", "400.00", "per_client"),
+        ("B", "200.00", "400.00", "budget"), ("C", "0.00", "400.00", "budget")]
+    assert str(ledger.total()) == "700.00"
+
+
+CLIENT_CAP_AND_CONTRACT_FEE = scheme_yaml("""\
+- id: fee
+  on: employment_started
+  amount: 400.00
+- {id: fixed, kind: schedule, provider: P, amount: 1000.00, schedule: {dates: [2018-03-01]}}
+""", caps="""\
+- {id: per_client, per: client, amount: 500.00}
+""")
+
+
+def test_a_per_client_cap_leaves_contract_level_entries_alone() -> None:
+    # the schedule's 1 000.00 has no client: a per-client cap does not cover it
+    # (counted as a client of its own it would be cut to 500.00); A's 400 + 400 is
+    # cut to 400 + 100, B's 400 is untouched
+    rows = [_start("e1", "A", "2018-03-01"), _start("e2", "A", "2018-03-02"),
+            _start("e3", "B", "2018-03-02")]
+    ledger = run(CLIENT_CAP_AND_CONTRACT_FEE, rows, "2018-12-31")
+    assert [(e.component, e.client_id, e.amount, e.cap) for e in ledger.entries] == [
+        ("fee", "A", "400.00", None), ("fixed", None, "1000.00", None),
+        ("fee", "A", "100.00", "per_client"), ("fee", "B", "400.00", None)]
+
+
 # --------------------------------------------------------------------------- amounts
 
 
@@ -266,6 +323,57 @@ def test_percentage_shares_sum_exactly_to_the_price() -> None:
     ledger = run(SHARES, [_enrol("e1", "A", "2018-01-01")], "2018-12-31")
     assert [e.amount for e in ledger.entries] == ["500.01", "250.00", "250.00"]
     assert str(ledger.total()) == "1000.01"
+
+
+HALVES = """
+scheme: t
+title: test
+versions:
+  - version: "1"
+    valid_from: 2016-01-01
+    prices:
+      voucher: {amount: 1000.01, shares: {a: 50%, b: 50%}}
+    components:
+      - {id: a, on: enrolled, amount: {share_of: voucher}}
+      - {id: b, on: enrolled, amount: {share_of: voucher}}
+"""
+
+
+def test_the_odd_cent_of_an_even_split_goes_to_the_earlier_share() -> None:
+    # 50/50 of 1 000.01 is 500.005 each: a tie; the earlier share (a) takes the cent
+    ledger = run(HALVES, [_enrol("e1", "A", "2018-01-01")], "2018-12-31")
+    assert [(e.component, e.amount) for e in ledger.entries] == [("a", "500.01"), ("b", "500.00")]
+    ledger = run(HALVES.replace("{a: 50%, b: 50%}", "{b: 50%, a: 50%}"),
+                 [_enrol("e1", "A", "2018-01-01")], "2018-12-31")
+    # declared b first, b takes it (the entries stay in component order: a, b)
+    assert [(e.component, e.amount) for e in ledger.entries] == [("a", "500.00"), ("b", "500.01")]
+
+
+HALF_POLICY = scheme_yaml("""\
+- id: quality
+  on: survey_answered
+  once_per: client
+  amount:
+    mean_of: answers
+    base: 1000.01
+    bands: [{at_least: 4.5, pays: 100%}, {at_least: 3.5, pays: 50%}]
+  missing:
+    deadline: {anchor: enrolled, months: 3}
+    pays: 50%
+""")
+
+
+def test_a_percentage_payment_rounds_half_up() -> None:
+    # 50 % of 1 000.01 is 500.005: half up pays 500.01 (half even would pay 500.00),
+    # both for a band (B: mean 4 >= 3.5) and for the missing-data policy (C: no answer
+    # by 2018-04-01, 3 months after enrolment); A's mean 5 pays the full 1 000.01
+    rows = [_enrol("e1", "A", "2018-01-01"), _enrol("e2", "B", "2018-01-01"),
+            _enrol("e3", "C", "2018-01-01"),
+            _event("e4", "survey_answered", "A", "2018-02-01", answers="5;5"),
+            _event("e5", "survey_answered", "B", "2018-02-01", answers="4;4")]
+    assert amounts(run(HALF_POLICY, rows, "2018-12-31")) == [
+        ("quality", "A", "2018-02-01", "1000.01"), ("quality", "B", "2018-02-01", "500.01"),
+        ("quality", "C", "2018-04-01", "500.01")]
 
 
 FORMULA = scheme_yaml("""\

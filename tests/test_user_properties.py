@@ -10,7 +10,7 @@ with the strategies kasvufee ships (``kasvufee.testing``):
 from __future__ import annotations
 
 import polars as pl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import kasvufee
@@ -66,8 +66,7 @@ def test_more_outcomes_never_lower_the_payout(scheme: kasvufee.Scheme, populatio
     events = generate(population, seed)  # type: ignore[arg-type]
     as_of = population.as_of  # type: ignore[attr-defined]
     starts = events.filter(pl.col("type") == "employment_started")
-    if starts.height == 0:
-        return
+    assume(starts.height > 0)  # a population that placed nobody has no outcome to drop
     dropped = data.draw(st.sampled_from(starts["event_id"].to_list()))
     fewer = events.filter(pl.col("event_id") != dropped)
     assert _pay(scheme, fewer, as_of) <= _pay(scheme, events, as_of)
