@@ -265,6 +265,19 @@ def test_caps_apply_in_the_order_declared() -> None:
         ("A", "400.00", None, None), ("A", "100.00", "400.00", "per_client"),
         ("B", "400.00", None, None), ("C", "100.00", "400.00", "budget")]
     assert str(ledger.total()) == "1000.00"
+    # what each cap had paid out before and after each entry: per client on the
+    # amounts as earned, the budget on what per_client left (400, 100, 400, 400)
+    pc, bu = "cap per_client (500.00 € per client): ", "cap budget (1000.00 € per contract): "
+    assert [tuple(e.cap_usage) for e in ledger.entries] == [
+        (pc + "0.00 € used before, 400.00 € after", bu + "0.00 € used before, 400.00 € after"),
+        (pc + "400.00 € used before, 500.00 € after",
+         bu + "400.00 € used before, 500.00 € after"),
+        (pc + "0.00 € used before, 400.00 € after", bu + "500.00 € used before, 900.00 € after"),
+        (pc + "0.00 € used before, 400.00 € after",
+         bu + "900.00 € used before, 1000.00 € after")]
+    # a later cap that does not cut keeps what the earlier cut left (100.00)
+    assert ledger.entries[1].explanation.endswith(
+        "; cut from 400.00 € to the 100.00 € left under cap per_client. Scheme t version 1.")
     # budget first: 400, 400, B cut to 200 (1 000 - 800), C to 0; then per_client cuts
     # A's second 400 to 100: 400 + 100 + 200 + 0 = 700.00 paid.  capped_from keeps the
     # amount before any cap; cap names the last cap that cut the entry.
