@@ -71,6 +71,46 @@ def test_xlsx_neutralises_formula_like_text(tmp_path: Path) -> None:
     assert cell.value == '=HYPERLINK("http://x")' and cell.data_type == "s"
 
 
+FORMULA_IDS = ('=HYPERLINK("http://x")', "+cmd|x", "@SUM(A1)", "-2+3")
+
+
+def formula_events(tmp_path: Path) -> Path:
+    events = tmp_path / "events.csv"
+    rows = "".join(f'e{i},employment_started,SATA-1,"{c.replace(chr(34), 2 * chr(34))}",'
+                   f"2018-02-0{i}\n" for i, c in enumerate(FORMULA_IDS, start=1))
+    events.write_text("event_id,type,provider_id,client_id,occurred_on\n" + rows)
+    return events
+
+
+def test_csv_neutralises_formula_like_text_but_not_amounts(tmp_path: Path) -> None:
+    """run --format csv and entries --format csv: text a spreadsheet would run
+    as a formula gets a leading quote; amounts (a reversal's -900.00) do not."""
+    events = formula_events(tmp_path)
+    out = tmp_path / "l.csv"
+    assert invoke("run", SCHEME, str(events), "--as-of", "2018-12-31", "--format", "csv",
+                  "--out", str(out))[0] == 0
+    run_ids = pl.read_csv(out, infer_schema=False)["client_id"].to_list()
+    assert sorted(run_ids) == sorted("'" + c for c in FORMULA_IDS)
+    ledger = tmp_path / "l.sqlite"
+    assert invoke("post", SCHEME, str(events), "--period", "2018-12", "--ledger",
+                  str(ledger))[0] == 0
+    code, out_text, _ = invoke("entries", "--ledger", str(ledger), "--format", "csv")
+    assert code == 0
+    posted = pl.read_csv(out_text.encode(), infer_schema=False)
+    assert sorted(posted["client_id"].to_list()) == sorted("'" + c for c in FORMULA_IDS)
+    assert not any(a.startswith("'") for a in posted["amount"].to_list())
+
+
+def test_report_that_cannot_be_written_leaves_no_ledger(tmp_path: Path) -> None:
+    out = tmp_path / "l.csv"
+    code, _, err = invoke("run", SCHEME, EVENTS, "--as-of", "2018-12-31", "--format", "csv",
+                          "--out", str(out), "--report", str(tmp_path / "no" / "r.json"))
+    assert code == 2
+    assert err.splitlines()[0] == ("<command line>: --report: expected an existing directory, "
+                                   f"got {tmp_path / 'no'}")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_bad_events_exit_2_and_write_nothing(tmp_path: Path) -> None:
     events = tmp_path / "events.csv"
     events.write_text("event_id,type,provider_id,client_id,occurred_on\n"

@@ -64,7 +64,7 @@ def _date(value: str | None, option: str) -> dt.date:
 
 
 @contextlib.contextmanager
-def _output(path: str) -> Iterator[IO[bytes]]:
+def _output(path: str, option: str = "--out") -> Iterator[IO[bytes]]:
     """Write to a temporary file and move it into place only on success.
 
     ``-`` is standard output; an existing device or pipe (``/dev/null``, a
@@ -81,10 +81,10 @@ def _output(path: str) -> Iterator[IO[bytes]]:
         return
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
-        raise InputError([Problem("<command line>", None, "--out", "an existing directory",
+        raise InputError([Problem("<command line>", None, option, "an existing directory",
                                   str(directory))])
     if target.is_dir():
-        raise InputError([Problem("<command line>", None, "--out", "a file path",
+        raise InputError([Problem("<command line>", None, option, "a file path",
                                   f"the folder {target}")])
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".part")
     try:
@@ -216,11 +216,15 @@ def run(scheme: str, events: str, as_of: str | None, fmt: str, out: str, finnish
                             encoding=encoding, progress=progress,
                             columns=None if all_columns else event_columns(sch))
     ledger = evaluate(sch, table, day)
-    with _output(out) as stream:
+    # Both files are staged and moved into place together, the report first:
+    # a report that cannot be written leaves no ledger file behind either.
+    with contextlib.ExitStack() as staged:
+        stream = staged.enter_context(_output(out))
+        report_stream = staged.enter_context(_output(report, "--report")) if report else None
         WRITERS[fmt](ledger, stream)
-    if report:
-        with _output(report) as stream:
-            stream.write(json.dumps(run_report(ledger), ensure_ascii=False, indent=1).encode())
+        if report_stream is not None:
+            report_stream.write(
+                json.dumps(run_report(ledger), ensure_ascii=False, indent=1).encode())
     _summary(ledger)
 
 

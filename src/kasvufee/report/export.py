@@ -8,6 +8,7 @@ succeeded (a failed run writes nothing).
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import IO, Any
@@ -42,11 +43,31 @@ def write_frame(df: pl.DataFrame, fmt: str, out: IO[bytes], sheet: str = "ledger
     lists = [c for c, t in df.schema.items() if isinstance(t, pl.List)]
     df = df.with_columns([pl.col(c).list.join(";") for c in lists])
     if fmt == "csv":
-        df.write_csv(out)
+        _formula_safe(df).write_csv(out)
     elif fmt == "xlsx":
         _write_xlsx(df, out, sheet)
     else:
         raise ValueError(f"unknown format {fmt!r}")
+
+
+def neutralise(text: str | None) -> str:
+    """Text for a csv cell: a leading ``'`` when a spreadsheet would read it as
+    a formula (``=HYPERLINK(...)``, ``+``, ``-``, ``@``, tab, carriage return)."""
+    if text is None:
+        return ""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+_FORMULA_PATTERN = "^[" + re.escape("".join(FORMULA_START)) + "]"
+
+
+def _formula_safe(df: pl.DataFrame) -> pl.DataFrame:
+    """The columnar ``neutralise`` for every text column but the amounts (a
+    reversal's ``-900.00`` is a number to the spreadsheet, and must stay one)."""
+    text = [c for c, t in df.schema.items() if t == pl.String and c not in AMOUNT_COLUMNS]
+    return df.with_columns([
+        pl.when(pl.col(c).str.contains(_FORMULA_PATTERN))
+        .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c) for c in text])
 
 
 def safe_cell(cell: Any, value: Any) -> None:

@@ -74,7 +74,7 @@ from babel.numbers import format_currency, format_decimal
 
 from kasvufee.errors import LedgerError, UsageError
 from kasvufee.money import format_cents
-from kasvufee.report.export import FORMULA_START, safe_cell
+from kasvufee.report.export import neutralise, safe_cell
 from kasvufee.scheme.describe import describe_cap
 from kasvufee.scheme.model import Cap, Scheme
 from kasvufee.scheme.prices import effective_caps
@@ -667,14 +667,6 @@ def _write_json(statement: Statement, _words: _Words, out: IO[bytes]) -> None:
 
 
 # csv -----------------------------------------------------------------------
-
-
-def neutralise(text: str | None) -> str:
-    """Text for a csv cell: a leading ``'`` when a spreadsheet would read it as
-    a formula (``=HYPERLINK(...)``, ``+``, ``-``, ``@``, tab, carriage return)."""
-    if text is None:
-        return ""
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _write_csv(statement: Statement, w: _Words, out: IO[bytes]) -> None:
