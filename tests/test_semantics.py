@@ -3,6 +3,9 @@ this scheme, these euros."""
 
 from __future__ import annotations
 
+import pytest
+
+import kasvufee
 from tests.conftest import amounts, run, scheme_yaml
 
 PLACEMENT = scheme_yaml("""\
@@ -547,6 +550,55 @@ def test_mean_band_boundary_is_exact() -> None:
         ("quality", "A", "2018-01-02", "500.00"), ("quality", "B", "2018-01-02", "250.00")]
 
 
+SCALED = scheme_yaml("""\
+- id: quality
+  on: survey_answered
+  once_per: client
+  amount:
+    mean_of: answers
+    scale: {min: 1, max: 5}
+    bands: [{at_least: 4.5, pays: 500.00}]
+- id: experience
+  on: survey_answered
+  once_per: client
+  amount: {per_answer: {5: 100.00}, scale: {min: 1, max: 5}}
+""")
+
+
+def test_an_answer_off_the_declared_scale_holds_the_fee() -> None:
+    """Without a scale, 99 would lift a mean of 1;1;99 = 33.67 into the top band."""
+    rows = [_event("e1", "survey_answered", "A", "2018-01-02", answers="1;1;99"),
+            _event("e2", "survey_answered", "B", "2018-01-02", answers="5;-4;5"),
+            _event("e3", "survey_answered", "C", "2018-01-02", answers="5;4")]
+    ledger = run(SCALED, rows, "2018-12-31")
+    assert amounts(ledger) == [("experience", "C", "2018-01-02", "100.00"),
+                               ("quality", "C", "2018-01-02", "500.00")]
+    assert sorted((h.component, h.client_id, h.reason) for h in ledger.held) == [
+        ("experience", "A", "answers 1;1;99 outside the scale 1 to 5"),
+        ("experience", "B", "answers 5;-4;5 outside the scale 1 to 5"),
+        ("quality", "A", "answers 1;1;99 outside the scale 1 to 5"),
+        ("quality", "B", "answers 5;-4;5 outside the scale 1 to 5")]
+
+
+def test_the_star_rating_leaves_out_answers_off_the_scale() -> None:
+    import datetime as dt
+
+    from kasvufee.engine.rating import provider_ratings
+    scheme = kasvufee.parse_scheme(SCALED.replace(
+        "versions:", "rating: {scale: {min: 1, max: 5}}\nversions:", 1), source="s.yaml")
+    rows = [_event("e1", "survey_answered", "A", "2018-01-02", answers="5;99"),
+            _event("e2", "survey_answered", "B", "2018-01-02", answers="4;3")]
+    table = provider_ratings(scheme, kasvufee.events_from_records(rows), dt.date(2018, 12, 31))
+    assert table.to_dicts() == [{"provider_id": "P", "mean": "3.50", "answers": 1}]
+
+
+def test_a_scale_must_rise() -> None:
+    with pytest.raises(kasvufee.SchemeError) as info:
+        kasvufee.parse_scheme(SCALED.replace("{min: 1, max: 5}}", "{min: 5, max: 5}}"),
+                              source="s.yaml")
+    assert "a scale whose max is above its min, got min 5 and max 5" in str(info.value)
+
+
 # ----------------------------------------------------------------- evidence, prerequisites
 
 PROVEN = scheme_yaml("""\
@@ -559,13 +611,44 @@ PROVEN = scheme_yaml("""\
 """)
 
 
-def test_proof_before_the_start_earns_on_the_start() -> None:
+def test_proof_dated_before_its_event_proves_nothing() -> None:
+    """pilots.md: proof is on the event or in a *later* evidence_provided."""
     rows = [_enrol("e1", "A", "2018-01-01", education="higher", unemployed_months=6),
             _event("e2", "evidence_provided", "A", "2018-01-20", for_event="e3"),
             _start("e3", "A", "2018-02-01")]
     ledger = run(PROVEN, rows, "2018-12-31")
+    assert amounts(ledger) == []
+    assert [(h.event_ids, h.reason) for h in ledger.held] == [
+        (("e3",), "no proof: evidence_provided e2 is dated 2018-01-20, before the event")]
+
+
+def test_proof_on_the_day_of_its_event_counts() -> None:
+    rows = [_enrol("e1", "A", "2018-01-01", education="higher", unemployed_months=6),
+            _start("e2", "A", "2018-02-01"),
+            _event("e3", "evidence_provided", "A", "2018-02-01", for_event="e2")]
+    assert amounts(run(PROVEN, rows, "2018-12-31")) == [("placement", "A", "2018-02-01",
+                                                         "1800.00")]
+
+
+def test_one_evidence_ref_proves_one_client() -> None:
+    """A payslip reference reused for another client (on the event or in a
+    proof) proves nothing for that client: held, naming whose it is."""
+    rows = [_enrol("e1", "A", "2018-01-01", education="higher", unemployed_months=6),
+            _enrol("e2", "B", "2018-01-01", education="higher", unemployed_months=6),
+            _enrol("e3", "C", "2018-01-01", education="higher", unemployed_months=6),
+            _start("e4", "A", "2018-02-01", evidence_ref="TS-1"),
+            _start("e5", "B", "2018-02-02", evidence_ref=" TS-1"),
+            _start("e6", "C", "2018-03-02"),
+            _event("e7", "evidence_provided", "C", "2018-03-20", for_event="e6",
+                   evidence_ref="TS-1"),
+            _start("e8", "A", "2018-04-01", evidence_ref="TS-1")]
+    ledger = run(PROVEN, rows, "2018-12-31")
     assert amounts(ledger) == [("placement", "A", "2018-02-01", "1800.00")]
-    assert ledger.entries[0].event_ids == ("e3", "e2")
+    assert [(h.client_id, h.event_ids, h.reason) for h in ledger.held] == [
+        ("B", ("e5",), "no proof: evidence_ref TS-1 already proves client A's e4"),
+        ("C", ("e6",), "no proof: evidence_provided e7 names evidence_ref TS-1, which already "
+                       "proves client A's e4"),
+        ("A", ("e8",), "already earned once for this key by e4 on 2018-02-01")]  # A's own: fine
 
 
 def test_proof_recorded_after_as_of_is_not_known_yet() -> None:

@@ -23,6 +23,7 @@ from kasvufee.scheme.model import (
     Formula,
     MeanBands,
     PerAnswer,
+    Scale,
     Table,
     Version,
 )
@@ -88,11 +89,23 @@ def _per_answer(df: pl.DataFrame, p: PerAnswer) -> pl.DataFrame:
         pl.element().replace_strict(table, default=0, return_dtype=pl.Int64)).list.sum()
     df = df.with_columns(cents.alias("amount"))
     df = hold(df, answers.is_null() | (answers.list.len() == 0), f"no {p.answers} on the event")
+    df = _hold_off_scale(df, answers, p.answers, p.scale)
     rates = ", ".join(f"{k} → {format_cents(v)} €" for k, v in sorted(table.items(), reverse=True))
     return add_fact(df, pl.format("{} {} at {} each (others 0) = {}", pl.lit(p.answers),
                                   answers.cast(pl.List(pl.String)).list.join(";"), pl.lit(rates),
                                   euros_text(pl.col("amount"))),
                     pl.col("held").is_null())
+
+
+def _hold_off_scale(df: pl.DataFrame, answers: pl.Expr, name: str, scale: Scale | None
+                    ) -> pl.DataFrame:
+    """Hold events with an answer outside the survey's declared scale."""
+    if scale is None:
+        return df
+    off = answers.list.eval((pl.element() < scale.min) | (pl.element() > scale.max)).list.any()
+    return hold(df, off, pl.format("{} {} outside the scale {}", pl.lit(name),
+                                   answers.cast(pl.List(pl.String)).list.join(";"),
+                                   pl.lit(str(scale))))
 
 
 def _bands(df: pl.DataFrame, version: Version, component: str, b: MeanBands) -> pl.DataFrame:
@@ -117,6 +130,12 @@ def _bands(df: pl.DataFrame, version: Version, component: str, b: MeanBands) -> 
             pl.lit(pays_cents(band.pays, base), dtype=pl.Int64)).otherwise(chain)
     df = df.with_columns(chain.alias("amount"))
     df = hold(df, missing, f"no {b.mean_of} on the event")
+    if isinstance(dtype, pl.List):
+        df = _hold_off_scale(df, values, b.mean_of, b.scale)
+    elif b.scale is not None:
+        df = hold(df, (total < b.scale.min) | (total > b.scale.max),
+                  pl.format("{} {} outside the scale {}", pl.lit(b.mean_of),
+                            values.cast(pl.String), pl.lit(str(b.scale))))
     mean = (total / count).round(2)
     bands = ", ".join(f"≥ {x.at_least} → {pays_text(x.pays)}"
                       for x in sorted(b.bands, key=lambda x: -x.at_least))

@@ -249,18 +249,45 @@ def _evidence(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
     final = pl.col("_stage") == FINAL
     on_event = column(df, e.attribute).cast(pl.String)
     has = on_event.is_not_null() & (on_event.str.strip_chars() != "")
-    # a proof counts for its own provider's event, and for the same client when it names one
+    owners = _evidence_owners(p, e.attribute)
+    # a proof counts for its own provider's event, for the same client when it
+    # names one, when it is not dated before the event, and when its reference
+    # does not already prove another client's event
     proofs = p.events.filter(pl.col("type") == e.provided_by).select(
         column(p.events, "for_event").cast(pl.String).alias("event_id"), "provider_id",
         pl.col("client_id").alias("_proof_client"), pl.col("occurred_on").alias("_proof_date"),
-        pl.col("event_id").alias("_proof_id"), "ord")
-    first = (df.select("event_id", "provider_id", "client_id")
-             .join(proofs, on=["event_id", "provider_id"])
-             .filter(pl.col("_proof_client").is_null()
-                     | (pl.col("_proof_client") == pl.col("client_id")))
+        pl.col("event_id").alias("_proof_id"), "ord",
+        column(p.events, e.attribute).cast(pl.String).alias("_ref"))
+    candidates = (df.select("event_id", "provider_id", "client_id", "occurred_on")
+                  .join(proofs, on=["event_id", "provider_id"])
+                  .filter(pl.col("_proof_client").is_null()
+                          | (pl.col("_proof_client") == pl.col("client_id")))
+                  .join(owners, on="_ref", how="left")
+                  .with_columns(
+                      (pl.col("_proof_date") < pl.col("occurred_on")).alias("_early"),
+                      (pl.col("_owner").is_not_null()
+                       & (pl.col("_owner") != pl.col("client_id"))).alias("_taken")))
+    first = (candidates.filter(~pl.col("_early") & ~pl.col("_taken"))
              .sort("ord").group_by("event_id").agg(pl.col("_proof_date").first(),
                                                    pl.col("_proof_id").first()))
-    df = df.join(first, on="event_id", how="left")
+    refused = (candidates.filter(pl.col("_early") | pl.col("_taken")).sort("ord")
+               .group_by("event_id").agg(pl.format(
+                   "{} {}", pl.col("_proof_id"),
+                   pl.when(pl.col("_early")).then(pl.format(
+                       "is dated {}, before the event", date_text(pl.col("_proof_date"))))
+                   .otherwise(pl.format("names {} {}, which already proves client {}'s {}",
+                                        pl.lit(e.attribute), pl.col("_ref"),
+                                        pl.col("_owner"), pl.col("_owner_event"))))
+                   .first().alias("_refused")))
+    df = (df.join(first, on="event_id", how="left").join(refused, on="event_id", how="left")
+          .with_columns(on_event.str.strip_chars().alias("_ref"))
+          .join(owners, on="_ref", how="left").drop("_ref"))
+    taken = has & pl.col("_owner").is_not_null() & (pl.col("_owner") != pl.col("client_id"))
+    df = hold(df, final & taken,
+              pl.format("no proof: {} {} already proves client {}'s {}", pl.lit(e.attribute),
+                        on_event, pl.col("_owner"), pl.col("_owner_event")))
+    df = hold(df, final & ~has & pl.col("_proof_id").is_null() & pl.col("_refused").is_not_null(),
+              pl.format("no proof: {} {}", pl.lit(e.provided_by), pl.col("_refused")))
     df = hold(df, final & ~has & pl.col("_proof_id").is_null(),
               pl.format("no proof: the event has no {} and no {} names it", pl.lit(e.attribute),
                         pl.lit(e.provided_by)))
@@ -273,7 +300,21 @@ def _evidence(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
         .otherwise(pl.col("earned_on")).alias("earned_on"),
         pl.when(later).then(pl.concat_list("event_ids", pl.concat_list(pl.col("_proof_id"))))
         .otherwise(pl.col("event_ids")).alias("event_ids"),
-    ).drop("_proof_date", "_proof_id")
+    ).drop("_proof_date", "_proof_id", "_refused", "_owner", "_owner_event")
+
+
+def _evidence_owners(p: Prepared, attribute: str) -> pl.DataFrame:
+    """Each evidence reference's owner: the client of the earliest known event
+    that carries it.  One payslip or contract proves one client's outcome; the
+    same reference on another client's event proves nothing."""
+    if attribute not in p.events.columns:
+        return pl.DataFrame(schema={"_ref": pl.String, "_owner": pl.String,
+                                    "_owner_event": pl.String})
+    ref = pl.col(attribute).cast(pl.String).str.strip_chars()
+    return (p.events.filter(ref.is_not_null() & (ref != "") & pl.col("client_id").is_not_null())
+            .sort("ord").group_by(ref.alias("_ref"))
+            .agg(pl.col("client_id").first().alias("_owner"),
+                 pl.col("event_id").first().alias("_owner_event")))
 
 
 def _lasts(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:

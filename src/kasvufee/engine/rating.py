@@ -1,7 +1,8 @@
 """Provider star ratings: the mean client score and the number of answers.
 
 Each client's score is the mean of the answers of its first rating event
-with the provider (as known on ``as_of``, voids applied); a provider's rating
+with the provider (as known on ``as_of``, voids applied, answers off the
+declared scale not counted); a provider's rating
 is the mean of its clients' scores, rounded half up to two decimals.  Exact:
 the means are fractions, rounded once.
 """
@@ -26,8 +27,12 @@ def provider_ratings(scheme: Scheme, events: pl.DataFrame, as_of: dt.date) -> pl
     if r is None or r.answers not in events.columns:
         return pl.DataFrame(schema=RATING_SCHEMA)
     p = prepare(events, as_of, scheme.attributes, trust=scheme.trust)
+    answered = pl.col(r.answers).is_not_null() & (pl.col(r.answers).list.len() > 0)
+    if r.scale is not None:  # an answer off the scale makes the whole rating event not count
+        answered = answered & ~pl.col(r.answers).list.eval(
+            (pl.element() < r.scale.min) | (pl.element() > r.scale.max)).list.any()
     first = (p.of_type(r.on)
-             .filter(pl.col(r.answers).is_not_null() & (pl.col(r.answers).list.len() > 0))
+             .filter(answered)
              .unique(["provider_id", "client_id"], keep="first", maintain_order=True)
              .select("provider_id", pl.col(r.answers).list.sum().alias("s"),
                      pl.col(r.answers).list.len().alias("n")))

@@ -147,11 +147,30 @@ class Table(Model):
     table: dict[str, Cents]
 
 
+class Scale(Model):
+    """The answers a survey can give, ``{min: 1, max: 5}``: an event with an
+    answer outside it (99, -4) is held, never averaged or paid."""
+
+    min: int
+    max: int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scale:
+        if self.max <= self.min:
+            raise ValueError(f"a scale whose max is above its min, got min {self.min} and max "
+                             f"{self.max}")
+        return self
+
+    def __str__(self) -> str:
+        return f"{self.min} to {self.max}"
+
+
 class PerAnswer(Model):
     """Sum of a fee per survey answer: ``{4: 200.00, 3: 100.00}``; other answers pay 0."""
 
     per_answer: dict[int, Cents]
     answers: str = "answers"
+    scale: Scale | None = None
 
 
 class Band(Model):
@@ -167,6 +186,7 @@ class MeanBands(Model):
     """
 
     mean_of: str = "answers"
+    scale: Scale | None = None
     bands: tuple[Band, ...] = Field(min_length=1)
     otherwise: Pays = 0
     base: Cents | ShareOf | None = None
@@ -504,6 +524,8 @@ class Rating(Model):
 
     on: str = "survey_answered"
     answers: str = "answers"
+    scale: Scale | None = Field(default=None, description="answers outside it are not "
+                                "counted in the rating")
 
 
 class Trust(Model):
