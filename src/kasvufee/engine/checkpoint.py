@@ -1,4 +1,4 @@
-"""``kind: checkpoint`` — a per-client fee decided at anchor + N months.
+"""``kind: checkpoint`` — a per-client fee decided at anchor + a duration.
 
 The condition is an expression in the library's own language over named
 metrics (aggregates of the client's events), which is how provider-defined
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from kasvufee.calendar import add_months_expr
 from kasvufee.engine.amounts import price
 from kasvufee.engine.frame import (
     DECIMAL,
@@ -33,7 +32,7 @@ def evaluate_checkpoint(c: CheckpointFee, version: Version, p: Prepared) -> pl.D
         anchors = anchors.join(p.clients(), on=["provider_id", "client_id"], how="left")
     df = anchors.with_columns(
         pl.col(f"{a}_date").alias("_anchor"),
-        add_months_expr(pl.col(f"{a}_date"), c.months).alias("_checkpoint"),
+        c.duration.after_expr(pl.col(f"{a}_date")).alias("_checkpoint"),
     )
     df = df.with_columns(
         pl.lit(c.id).alias("component"),
@@ -47,9 +46,9 @@ def evaluate_checkpoint(c: CheckpointFee, version: Version, p: Prepared) -> pl.D
         pl.concat_list(pl.col(f"{a}_id")).alias("event_ids"),
         pl.lit(None, dtype=pl.String).alias("held"),
     )
-    df = add_fact(df, pl.format("checkpoint {} = {} {} + {} months",
+    df = add_fact(df, pl.format("checkpoint {} = {} {} + {}",
                                 date_text(pl.col("_checkpoint")), pl.lit(a),
-                                date_text(pl.col("_anchor")), pl.lit(c.months)))
+                                date_text(pl.col("_anchor")), pl.lit(str(c.duration))))
     for name, metric in c.metrics.items():
         df = _metric(df, name, metric, p)
     node = ex.parse(c.condition)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from kasvufee.calendar import add_months_expr
 from kasvufee.engine.amounts import pays_text, price, resolve_number
 from kasvufee.engine.frame import (
     DECIMAL,
@@ -181,7 +180,7 @@ def _window(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
     if w is None:
         return df
     df, anchor = _anchor(df, p, w.anchor)
-    end = add_months_expr(pl.col(anchor), w.months)
+    end = w.duration.after_expr(pl.col(anchor))
     df = df.with_columns(end.alias("_win_end"))
     df = hold(df, pl.col(anchor).is_null(),
               pl.format("no {} event for the client, so the window is unknown", pl.lit(w.anchor)))
@@ -190,10 +189,10 @@ def _window(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
     rel = "after" if w.start == "exclusive" else "on or after"
     df = hold(df, ~(start_ok & (pl.col("occurred_on") <= pl.col("_win_end"))),
               pl.format("outside the window: {} is not {} {} {} and on or before {} "
-                        "({} months)", date_text(pl.col("occurred_on")), pl.lit(rel),
+                        "({})", date_text(pl.col("occurred_on")), pl.lit(rel),
                         pl.lit(w.anchor), date_text(pl.col(anchor)), date_text(pl.col("_win_end")),
-                        pl.lit(w.months)))
-    df = add_fact(df, pl.format("within {} months of {} {}", pl.lit(w.months), pl.lit(w.anchor),
+                        pl.lit(str(w.duration))))
+    df = add_fact(df, pl.format("within {} of {} {}", pl.lit(str(w.duration)), pl.lit(w.anchor),
                                 date_text(pl.col(anchor))), pl.col("held").is_null())
     return df.drop("_win_end")
 
@@ -281,7 +280,7 @@ def _lasts(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
     if lasts is None:
         return df
     final = pl.col("_stage") == FINAL
-    df = df.with_columns(add_months_expr(pl.col("occurred_on"), lasts.months).alias("_mark"),
+    df = df.with_columns(lasts.duration.after_expr(pl.col("occurred_on")).alias("_mark"),
                          column(df, lasts.match_on).cast(pl.String).alias("_mid"))
     ends = p.events.filter(pl.col("type") == lasts.ended_by).select(
         "provider_id", "client_id", pl.col("occurred_on").alias("_end"),
@@ -301,9 +300,9 @@ def _lasts(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
         pl.col("_end").first(), pl.col("_end_id").first())
     df = df.join(early, on="event_id", how="left")
     df = hold(df, final & pl.col("_end").is_not_null(),
-              pl.format("ended on {} ({}) before the {}-month mark {}", date_text(pl.col("_end")),
-                        pl.col("_end_id"), pl.lit(lasts.months), date_text(pl.col("_mark"))))
-    df = add_fact(df, pl.format("lasted {} months to {}", pl.lit(lasts.months),
+              pl.format("ended on {} ({}) before the {} mark {}", date_text(pl.col("_end")),
+                        pl.col("_end_id"), pl.lit(lasts.duration.mark), date_text(pl.col("_mark"))))
+    df = add_fact(df, pl.format("lasted {} to {}", pl.lit(str(lasts.duration)),
                                 date_text(pl.col("_mark"))), final & pl.col("held").is_null())
     return df.with_columns(
         pl.when(final).then(pl.max_horizontal("earned_on", "_mark"))
@@ -328,7 +327,7 @@ def _missing_rows(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
         on=["provider_id", "client_id"], how="left") if m.deadline.anchor != "enrolled" \
         else p.clients()
     anchor = f"{m.deadline.anchor}_date"
-    clients = clients.with_columns(add_months_expr(pl.col(anchor), m.deadline.months)
+    clients = clients.with_columns(m.deadline.duration.after_expr(pl.col(anchor))
                                    .alias("_deadline"))
     common = [
         pl.lit(c.id).alias("component"), pl.lit(version.version).alias("version"),
@@ -344,9 +343,9 @@ def _missing_rows(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
         pl.col(f"{m.deadline.anchor}_ord").alias("ord"),
         pl.lit(1).alias("stage"),
         pl.concat_list(pl.col(f"{m.deadline.anchor}_id")).alias("event_ids"),
-        pl.concat_list(pl.format("nothing by the deadline {} ({} months after {} {}): the "
+        pl.concat_list(pl.format("nothing by the deadline {} ({} after {} {}): the "
                                  "missing-data policy pays {} = {}", date_text(pl.col("_deadline")),
-                                 pl.lit(m.deadline.months), pl.lit(m.deadline.anchor),
+                                 pl.lit(str(m.deadline.duration)), pl.lit(m.deadline.anchor),
                                  date_text(pl.col(anchor)), pl.lit(pays_shown),
                                  euros_text(pl.lit(pays)))).alias("facts"),
     )

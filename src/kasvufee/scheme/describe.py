@@ -88,12 +88,13 @@ def describe(version: Version, c: EventFee | ScheduleFee | CheckpointFee) -> str
     if isinstance(c, ScheduleFee):
         s = c.schedule
         when = (", ".join(d.isoformat() for d in s.dates) if s.dates is not None
+                else f"every {s.every.duration} from {s.start}" if s.every is not None
                 else f"{s.freq} every {s.interval} from {s.start}"
                 + (f", {s.count} times" if s.count else f" until {s.until}"))
         parts.append(f"to {', '.join(c.providers)} on {when}")
     elif isinstance(c, CheckpointFee):
         metrics = "; ".join(_metric(name, m) for name, m in c.metrics.items())
-        parts.append(f"per client when {c.condition} at {c.months} months after {c.anchor}"
+        parts.append(f"per client when {c.condition} at {c.duration} after {c.anchor}"
                      + (f" ({metrics})" if metrics else ""))
     else:
         if c.once_per != "event":
@@ -107,13 +108,13 @@ def describe(version: Version, c: EventFee | ScheduleFee | CheckpointFee) -> str
         if c.requires:
             parts.append(f"after {c.requires.on}{_where(c.requires.where)}")
         if c.window:
-            parts.append(f"within {c.window.months} months of {c.window.anchor}")
+            parts.append(f"within {c.window.duration} of {c.window.anchor}")
         if c.accumulate:
             parts.append(f"when {c.accumulate.sum} adds up to {c.accumulate.at_least}")
         if c.evidence:
             parts.append(f"with proof ({c.evidence.attribute} or {c.evidence.provided_by})")
         if c.lasts:
-            parts.append(f"lasting {c.lasts.months} months (no {c.lasts.ended_by} of the same "
+            parts.append(f"lasting {c.lasts.duration} (no {c.lasts.ended_by} of the same "
                          f"{c.lasts.match_on} before then)")
         if c.provisional:
             parts.append(f"{_euros(c.provisional.amount)} already on {c.provisional.on}, "
@@ -121,7 +122,7 @@ def describe(version: Version, c: EventFee | ScheduleFee | CheckpointFee) -> str
         if c.missing:
             m = c.missing
             parts.append(f"missing data ({m.declined_by or 'nothing'} or nothing by "
-                         f"{m.deadline.months} months after {m.deadline.anchor}) pays "
+                         f"{m.deadline.duration} after {m.deadline.anchor}) pays "
                          f"{_pays(m.pays)}")
     if c.max_amount is not None:
         parts.append(f"at most {_euros(c.max_amount)} an entry")

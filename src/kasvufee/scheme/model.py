@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from kasvufee.calendar import MAX_DURATION, UNITS, Duration
 from kasvufee.errors import ExpressionError
 from kasvufee.events.types import NUMBER_LIMIT
 from kasvufee.money import MAX_CENTS, format_cents, parse_euros, parse_percent, percent_text
@@ -227,26 +228,78 @@ Amount = Annotated[
 Where = dict[str, Scalar | tuple[Scalar, ...]]
 
 
-class Window(Model):
-    """The trigger must fall within ``months`` after the client's ``anchor`` event.
+def _unit_value(value: Any, info: ValidationInfo) -> int | None:
+    unit = info.field_name or ""
+    if value is None:
+        return None
+    top = MAX_DURATION[unit]  # type: ignore[index]
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+        raise ValueError(f"a whole number of {unit} from 1 to {top}, got {value!r}")
+    return value
 
-    The end (anchor + months) is inclusive; the start is inclusive unless
+
+class Timed(Model):
+    """A length of time in exactly one unit: ``{days: 91}``, ``{weeks: 13}``,
+    ``{months: 3}`` or ``{years: 1}``, written inline in the mapping that uses it
+    (``lasts: {weeks: 13}``).  A week is 7 days; months and years are calendar
+    months and years, the day clamped to the end of a shorter month."""
+
+    model_config = ConfigDict(json_schema_extra={
+        "oneOf": [{"required": [u]} for u in UNITS]})
+
+    days: int | None = Field(default=None, description="a duration in days")
+    weeks: int | None = Field(default=None, description="a duration in weeks of 7 days")
+    months: int | None = Field(default=None, description="a duration in calendar months")
+    years: int | None = Field(default=None, description="a duration in calendar years")
+
+    _check_units = field_validator(*UNITS, mode="before")(_unit_value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_units(cls, value: Any) -> Any:
+        # an unknown key holding a number is most likely a unit (fortnights: 2)
+        if isinstance(value, dict):
+            for key, v in value.items():
+                if key not in cls.model_fields and isinstance(v, int) and not isinstance(v, bool):
+                    raise ValueError(f"a duration in one of {', '.join(UNITS)}, got {key!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> Timed:
+        given = [u for u in UNITS if getattr(self, u) is not None]
+        if len(given) != 1:
+            raise ValueError(f"a duration in exactly one of {', '.join(UNITS)}, got "
+                             + (" and ".join(given) if given else "none"))
+        return self
+
+    @property
+    def duration(self) -> Duration:
+        return next(Duration(n, u) for u in UNITS if (n := getattr(self, u)) is not None)
+
+
+class Every(Timed):
+    """The step of a recurrence: ``every: {weeks: 4}``."""
+
+
+class Window(Timed):
+    """The trigger must fall within a duration after the client's ``anchor`` event.
+
+    The end (anchor + duration) is inclusive; the start is inclusive unless
     ``start: exclusive`` ("after enrolment").
     """
 
     anchor: str = "enrolled"
-    months: int = Field(ge=0, le=600)
     start: Literal["inclusive", "exclusive"] = "inclusive"
 
 
-class Lasts(Model):
-    """The employment must last ``months``: no end event before start + months.
+class Lasts(Timed):
+    """The employment must last a duration: no end event before start + duration.
 
     An end is matched by ``match_on`` (``employment_id``); when the start has
-    no such id, by the same client and provider.  Earned on start + months.
+    no such id, by the same client and provider.  Earned on start + duration;
+    an end on that day does not break it.
     """
 
-    months: int = Field(ge=1, le=600)
     ended_by: str = "employment_ended"
     match_on: str = "employment_id"
 
@@ -281,9 +334,10 @@ class Provisional(Model):
     amount: Cents
 
 
-class Deadline(Model):
+class Deadline(Timed):
+    """A duration after the client's ``anchor`` event."""
+
     anchor: str = "enrolled"
-    months: int = Field(ge=0, le=600)
 
 
 class Missing(Model):
@@ -300,10 +354,13 @@ class Missing(Model):
 
 
 class Schedule(Model):
-    """Instalment dates: explicit ``dates`` or a dateutil rrule recurrence."""
+    """Instalment dates: explicit ``dates``, or a dateutil rrule recurrence from
+    ``start`` by ``freq`` and ``interval`` or, the same thing as a duration, by
+    ``every`` (``every: {weeks: 4}`` is ``freq: weekly, interval: 4``)."""
 
     dates: tuple[dt.date, ...] | None = None
     freq: Literal["yearly", "monthly", "weekly", "daily"] | None = None
+    every: Every | None = None
     start: dt.date | None = None
     interval: int = Field(default=1, ge=1, le=120)
     count: int | None = Field(default=None, ge=1, le=1000)
@@ -311,11 +368,16 @@ class Schedule(Model):
 
     @model_validator(mode="after")
     def _one_form(self) -> Schedule:
-        if (self.dates is None) == (self.freq is None):
-            raise ValueError("either dates: [...] or freq with start and count or until, got "
-                             + ("both" if self.dates is not None else "neither"))
+        forms = [f for f, v in (("dates", self.dates), ("freq", self.freq),
+                                ("every", self.every)) if v is not None]
+        if len(forms) != 1:
+            raise ValueError("one of dates: [...], freq or every (with start and count or "
+                             "until), got " + (" and ".join(forms) if forms else "none"))
+        if self.every is not None and "interval" in self.model_fields_set:
+            raise ValueError("every without interval (every: {weeks: 4} says both), got "
+                             f"interval {self.interval}")
         bounded = self.count is not None or self.until is not None
-        if self.freq is not None and (self.start is None or not bounded):
+        if self.dates is None and (self.start is None or not bounded):
             raise ValueError("start and count or until for a recurrence, got "
                              f"start={self.start}, count={self.count}, until={self.until}")
         return self
@@ -420,13 +482,12 @@ class ScheduleFee(ComponentBase):
         return (self.provider,) if isinstance(self.provider, str) else self.provider
 
 
-class CheckpointFee(ComponentBase):
-    """A per-client fee decided at a checkpoint (anchor + months) by a condition
+class CheckpointFee(ComponentBase, Timed):
+    """A per-client fee decided at a checkpoint (anchor + a duration) by a condition
     over named metrics — the form for provider-defined "black box" criteria."""
 
     kind: Literal["checkpoint"]
     anchor: str = "enrolled"
-    months: int = Field(ge=0, le=600)
     metrics: dict[str, Metric] = Field(default_factory=dict)
     condition: str
     amount: Cents | ShareOf | Table
