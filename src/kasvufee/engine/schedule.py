@@ -20,7 +20,7 @@ def schedule_dates(c: ScheduleFee) -> list[dt.date]:
     if s.start is None:  # excluded by the model's validator
         return []
     if s.every is not None:
-        step = s.every.duration
+        step = s.every.length
         return recurrence(step.frequency, s.start, interval=step.n, count=s.count,
                           until=s.until)
     if s.freq is None:  # excluded by the model's validator

@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    JsonValue,
     PlainSerializer,
     Tag,
     ValidationInfo,
@@ -238,14 +239,23 @@ def _unit_value(value: Any, info: ValidationInfo) -> int | None:
     return value
 
 
+ANCHOR_DESCRIPTION = ("the date counted from: an event type (the client's first such event "
+                      "with the provider), client.ATTRIBUTE (a date attribute of the client's "
+                      "enrolment) or contract.NAME (a date under contract:)")
+UNTIL_DESCRIPTION = ("a last date, inclusive: contract.NAME, client.ATTRIBUTE or an event type, "
+                     "as for anchor")
+
+
+_EACH_UNIT: list[JsonValue] = [{"required": [str(u)]} for u in UNITS]
+
+
 class Timed(Model):
     """A length of time in exactly one unit: ``{days: 91}``, ``{weeks: 13}``,
     ``{months: 3}`` or ``{years: 1}``, written inline in the mapping that uses it
     (``lasts: {weeks: 13}``).  A week is 7 days; months and years are calendar
     months and years, the day clamped to the end of a shorter month."""
 
-    model_config = ConfigDict(json_schema_extra={
-        "oneOf": [{"required": [u]} for u in UNITS]})
+    model_config = ConfigDict(json_schema_extra={"oneOf": _EACH_UNIT})
 
     days: int | None = Field(default=None, description="a duration in days")
     weeks: int | None = Field(default=None, description="a duration in weeks of 7 days")
@@ -267,14 +277,29 @@ class Timed(Model):
     @model_validator(mode="after")
     def _one_unit(self) -> Timed:
         given = [u for u in UNITS if getattr(self, u) is not None]
+        if not given and self._bounded():
+            return self
         if len(given) != 1:
             raise ValueError(f"a duration in exactly one of {', '.join(UNITS)}, got "
                              + (" and ".join(given) if given else "none"))
         return self
 
+    def _bounded(self) -> bool:
+        """Whether the duration may be left out (a window with ``until``)."""
+        return False
+
     @property
-    def duration(self) -> Duration:
-        return next(Duration(n, u) for u in UNITS if (n := getattr(self, u)) is not None)
+    def duration(self) -> Duration | None:
+        """The duration; None only where ``_bounded`` lets it be left out."""
+        return next((Duration(n, u) for u in UNITS if (n := getattr(self, u)) is not None), None)
+
+    @property
+    def length(self) -> Duration:
+        """The duration of a mapping that must have one."""
+        d = self.duration
+        if d is None:  # excluded by _one_unit
+            raise ValueError("a duration")
+        return d
 
 
 class Every(Timed):
@@ -282,14 +307,24 @@ class Every(Timed):
 
 
 class Window(Timed):
-    """The trigger must fall within a duration after the client's ``anchor`` event.
+    """The trigger must fall on or after the ``anchor`` date and within a
+    duration of it, and on or before the ``until`` date when one is given (the
+    duration may then be left out: "on or after enrolment and on or before the
+    end of delivery").
 
-    The end (anchor + duration) is inclusive; the start is inclusive unless
-    ``start: exclusive`` ("after enrolment").
+    The ends are inclusive; the start is inclusive unless ``start: exclusive``
+    ("after enrolment").
     """
 
-    anchor: str = "enrolled"
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"oneOf": _EACH_UNIT}, {"required": ["until"], "not": {"anyOf": _EACH_UNIT}}]})
+
+    anchor: str = Field(default="enrolled", description=ANCHOR_DESCRIPTION)
     start: Literal["inclusive", "exclusive"] = "inclusive"
+    until: str | None = Field(default=None, description=UNTIL_DESCRIPTION)
+
+    def _bounded(self) -> bool:
+        return self.until is not None
 
 
 class Lasts(Timed):
@@ -302,6 +337,8 @@ class Lasts(Timed):
 
     ended_by: str = "employment_ended"
     match_on: str = "employment_id"
+    until: str | None = Field(default=None, description="the mark must fall on or before this "
+                              "date (" + UNTIL_DESCRIPTION + "); a later mark earns nothing")
 
 
 class Evidence(Model):
@@ -335,9 +372,9 @@ class Provisional(Model):
 
 
 class Deadline(Timed):
-    """A duration after the client's ``anchor`` event."""
+    """A duration after the client's ``anchor`` date."""
 
-    anchor: str = "enrolled"
+    anchor: str = Field(default="enrolled", description=ANCHOR_DESCRIPTION)
 
 
 class Missing(Model):
@@ -487,7 +524,7 @@ class CheckpointFee(ComponentBase, Timed):
     over named metrics — the form for provider-defined "black box" criteria."""
 
     kind: Literal["checkpoint"]
-    anchor: str = "enrolled"
+    anchor: str = Field(default="enrolled", description=ANCHOR_DESCRIPTION)
     metrics: dict[str, Metric] = Field(default_factory=dict)
     condition: str
     amount: Cents | ShareOf | Table
@@ -597,6 +634,17 @@ class Scheme(Model):
         default=None, description="a provider star rating shown on statements (voucher schemes)")
     trust: Trust = Field(default_factory=Trust,
                          description="whose voids and events count for whom")
+    contract: dict[str, dt.date] = Field(
+        default_factory=dict, description="dates of the contract by name (start, end, "
+        "delivery_end, ...), read as contract.NAME by anchors and until")
+
+    @field_validator("contract")
+    @classmethod
+    def _date_names(cls, v: dict[str, dt.date]) -> dict[str, dt.date]:
+        for name in v:
+            if not re.match(r"^[a-z_][a-z0-9_]*$", name):
+                raise ValueError(f"a date name like delivery_end, got {name!r}")
+        return v
 
     @model_validator(mode="after")
     def _ordered(self) -> Scheme:
