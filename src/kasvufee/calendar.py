@@ -2,9 +2,14 @@
 
 "N months after D" is calendar-month arithmetic with the day clamped to the
 end of a shorter month, exactly as ``dateutil.relativedelta``:
-2018-01-31 + 1 month = 2018-02-28, 2020-02-29 + 12 months = 2021-02-28.
-The engine uses the vectorised polars form (``add_months_expr``); a property
-test checks that it agrees with ``add_months`` on every date.
+2018-01-31 + 1 month = 2018-02-28, 2020-02-29 + 12 months = 2021-02-28;
+"N years after D" is 12·N months (2020-02-29 + 1 year = 2021-02-28).
+"N days after D" is D + N days and "N weeks after D" is D + 7·N days, with
+no clamping (2012-01-31 + 13 weeks = 2012-05-01).  A :class:`Duration` is
+one such length in one unit.
+The engine uses the vectorised polars forms (``add_months_expr``,
+``Duration.after_expr``); property tests check that they agree with
+``add_months`` and ``Duration.after`` on every date.
 Schedules of instalments are ``dateutil.rrule`` recurrences.
 """
 
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from calendar import monthrange
+from dataclasses import dataclass
 from typing import Literal
 
 import polars as pl
@@ -33,6 +39,49 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def add_months_expr(col: pl.Expr, months: int) -> pl.Expr:
     """Vectorised ``add_months`` on a Date column."""
     return col.dt.offset_by(f"{months}mo")
+
+
+Unit = Literal["days", "weeks", "months", "years"]
+UNITS: tuple[Unit, ...] = ("days", "weeks", "months", "years")
+MAX_DURATION: dict[Unit, int] = {"days": 18_262, "weeks": 2_609, "months": 600, "years": 50}
+"""The longest duration in each unit: 50 years."""
+_OFFSET: dict[Unit, str] = {"days": "d", "weeks": "w", "months": "mo", "years": "y"}
+_FREQUENCY: dict[Unit, str] = {"days": "daily", "weeks": "weekly", "months": "monthly",
+                               "years": "yearly"}
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A length of time in one unit: ``n`` days, weeks (7 days each), calendar
+    months or calendar years (month ends clamped, as ``add_months``)."""
+
+    n: int
+    unit: Unit
+
+    def after(self, day: dt.date) -> dt.date:
+        """``day`` plus this duration."""
+        if self.unit == "days":
+            return day + dt.timedelta(days=self.n)
+        if self.unit == "weeks":
+            return day + dt.timedelta(days=7 * self.n)
+        return add_months(day, self.n * (12 if self.unit == "years" else 1))
+
+    def after_expr(self, col: pl.Expr) -> pl.Expr:
+        """Vectorised ``after`` on a Date column."""
+        return col.dt.offset_by(f"{self.n}{_OFFSET[self.unit]}")
+
+    @property
+    def frequency(self) -> str:
+        """The rrule frequency of a recurrence every ``n`` of this unit."""
+        return _FREQUENCY[self.unit]
+
+    @property
+    def mark(self) -> str:
+        """The duration as an adjective: ``13-week``, ``3-month``."""
+        return f"{self.n}-{self.unit[:-1]}"
+
+    def __str__(self) -> str:
+        return f"{self.n} {self.unit[:-1] if self.n == 1 else self.unit}"
 
 
 def recurrence(

@@ -252,13 +252,19 @@ def schemes(draw: Callable[..., Any]) -> Any:
     blocks: list[str] = []
     prices = ""
     ids: list[str] = []
+    def duration(months: int) -> str:
+        """Up to ``months`` months, drawn in days, weeks or months."""
+        unit, top = draw(st.sampled_from([("days", 30 * months), ("weeks", 4 * months),
+                                          ("months", months)]))
+        return f"{unit}: {draw(st.integers(1, top))}"
+
     if draw(st.booleans()):  # a voucher split into base and result shares
         base = draw(st.sampled_from([50, 60, 70]))
         prices = (f"    prices:\n      voucher: {{amount: {euros(100, 5000)}, "
                   f"shares: {{base: {base}%, result: {100 - base}%}}}}\n")
         blocks += ["{id: base, on: enrolled, once_per: client, amount: {share_of: voucher}}",
                    "{id: result, on: [company_founded, employment_started], once_per: client, "
-                   f"window: {{anchor: enrolled, months: {draw(st.integers(1, 12))}}}, "
+                   f"window: {{anchor: enrolled, {duration(12)}}}, "
                    "amount: {share_of: voucher}}"]
         ids += ["base", "result"]
     elif draw(st.booleans()):
@@ -267,9 +273,9 @@ def schemes(draw: Callable[..., Any]) -> Any:
     if draw(st.booleans()):
         parts = ["id: placement", "on: employment_started", "once_per: client"]
         if draw(st.booleans()):
-            parts.append(f"lasts: {{months: {draw(st.integers(1, 6))}}}")
+            parts.append(f"lasts: {{{duration(6)}}}")
         if draw(st.booleans()):
-            parts.append(f"window: {{anchor: enrolled, months: {draw(st.integers(1, 12))}}}")
+            parts.append(f"window: {{anchor: enrolled, {duration(12)}}}")
         if draw(st.booleans()):
             parts.append("evidence: {attribute: evidence_ref, provided_by: evidence_provided}")
         if draw(st.booleans()):
@@ -287,7 +293,7 @@ def schemes(draw: Callable[..., Any]) -> Any:
     if draw(st.booleans()):
         at_least = draw(st.sampled_from(["0.1", "0.5", "1.0"]))
         blocks.append(f"{{id: recruitment, on: recruitment_made, once_per: client, "
-                      f"window: {{anchor: enrolled, months: {draw(st.integers(1, 12))}}}, "
+                      f"window: {{anchor: enrolled, {duration(12)}}}, "
                       f"accumulate: {{sum: fte_years, at_least: {at_least}}}, "
                       f"amount: {euros()}}}")
         ids.append("recruitment")
@@ -300,7 +306,7 @@ def schemes(draw: Callable[..., Any]) -> Any:
         ids.append("milestone")
     if draw(st.booleans()):
         blocks.append(f"{{id: activity, kind: checkpoint, defined_by: provider, "
-                      f"anchor: enrolled, months: {draw(st.integers(1, 12))}, metrics: "
+                      f"anchor: enrolled, {duration(12)}, metrics: "
                       f"{{recruitments: {{on: recruitment_made, count: true, since: anchor, "
                       f"until: checkpoint}}}}, condition: recruitments >= "
                       f"{draw(st.integers(1, 2))}, amount: {euros()}}}")

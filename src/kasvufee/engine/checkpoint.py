@@ -1,4 +1,4 @@
-"""``kind: checkpoint`` — a per-client fee decided at anchor + N months.
+"""``kind: checkpoint`` — a per-client fee decided at anchor + a duration.
 
 The condition is an expression in the library's own language over named
 metrics (aggregates of the client's events), which is how provider-defined
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from kasvufee.calendar import add_months_expr
 from kasvufee.engine.amounts import price
+from kasvufee.engine.anchors import anchor_rows, missing_text
 from kasvufee.engine.frame import (
     DECIMAL,
     add_fact,
@@ -28,28 +28,25 @@ from kasvufee.scheme.model import CheckpointFee, Metric, Version
 
 def evaluate_checkpoint(c: CheckpointFee, version: Version, p: Prepared) -> pl.DataFrame:
     a = c.anchor
-    anchors = p.first(a)
-    if a != "enrolled":
-        anchors = anchors.join(p.clients(), on=["provider_id", "client_id"], how="left")
-    df = anchors.with_columns(
-        pl.col(f"{a}_date").alias("_anchor"),
-        add_months_expr(pl.col(f"{a}_date"), c.months).alias("_checkpoint"),
-    )
+    df = anchor_rows(p, a)
+    df = df.with_columns(c.length.after_expr(pl.col("_anchor")).alias("_checkpoint"))
     df = df.with_columns(
         pl.lit(c.id).alias("component"),
         pl.lit(version.version).alias("version"),
         pl.col("_checkpoint").alias("earned_on"),
-        pl.col(f"{a}_ord").alias("ord"),
+        pl.col("_anchor_ord").alias("ord"),
         pl.lit(0).alias("stage"),
         pl.lit(0).alias("seq"),
         pl.col("client_id").alias("key"),
         pl.coalesce(pl.col("enrolled_date"), pl.col("_anchor")).alias("price_date"),
-        pl.concat_list(pl.col(f"{a}_id")).alias("event_ids"),
+        pl.concat_list(pl.col("_anchor_id")).alias("event_ids"),
         pl.lit(None, dtype=pl.String).alias("held"),
     )
-    df = add_fact(df, pl.format("checkpoint {} = {} {} + {} months",
+    df = add_fact(df, pl.format("checkpoint {} = {} {} + {}",
                                 date_text(pl.col("_checkpoint")), pl.lit(a),
-                                date_text(pl.col("_anchor")), pl.lit(c.months)))
+                                date_text(pl.col("_anchor")), pl.lit(str(c.length))),
+                  pl.col("_anchor").is_not_null())
+    df = hold(df, pl.col("_anchor").is_null(), missing_text(a, "checkpoint"))
     for name, metric in c.metrics.items():
         df = _metric(df, name, metric, p)
     node = ex.parse(c.condition)

@@ -57,7 +57,7 @@ def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date) -> Ledger:
     (candidates that earned nothing, each with its reason).
     """
     p = prepare(events, as_of, scheme.attributes, event_types(scheme), event_columns(scheme),
-                scheme.trust)
+                scheme.trust, scheme.contract)
     order = {c.id: n for v in scheme.versions for n, c in enumerate(v.components)}
     cand = pl.concat(_in_force(KINDS[type(c)](c, v, p), scheme, i, c.id).with_columns(
         pl.lit(order[c.id], dtype=pl.Int64).alias("component_no"))

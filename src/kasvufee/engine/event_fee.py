@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from kasvufee.calendar import add_months_expr
 from kasvufee.engine.amounts import pays_text, price, resolve_number
+from kasvufee.engine.anchors import anchor_rows, missing_text, with_date
 from kasvufee.engine.frame import (
     DECIMAL,
     add_fact,
@@ -168,34 +168,38 @@ def _where_text(where: object) -> str:
     return ", ".join(f"{k} {v}" for k, v in dict(where).items())  # type: ignore[call-overload]
 
 
-def _anchor(df: pl.DataFrame, p: Prepared, anchor: str) -> tuple[pl.DataFrame, str]:
-    """Join the client's first ``anchor`` event; return the frame and the date column."""
-    date_col = f"{anchor}_date"
-    if date_col not in df.columns:
-        df = df.join(p.first(anchor), on=["provider_id", "client_id"], how="left")
-    return df, date_col
-
-
 def _window(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
     w = c.window
     if w is None:
         return df
-    df, anchor = _anchor(df, p, w.anchor)
-    end = add_months_expr(pl.col(anchor), w.months)
-    df = df.with_columns(end.alias("_win_end"))
-    df = hold(df, pl.col(anchor).is_null(),
-              pl.format("no {} event for the client, so the window is unknown", pl.lit(w.anchor)))
-    start_ok = (pl.col("occurred_on") > pl.col(anchor)) if w.start == "exclusive" \
-        else (pl.col("occurred_on") >= pl.col(anchor))
+    df, anchor = with_date(df, p, w.anchor)
+    ends: list[pl.Expr] = [] if w.duration is None else [w.duration.after_expr(anchor)]
+    shown: list[str] = [] if w.duration is None else [str(w.duration)]
+    df = hold(df, anchor.is_null(), missing_text(w.anchor, "window"))
+    if w.until is not None:
+        df, until = with_date(df, p, w.until)
+        df = hold(df, until.is_null(), missing_text(w.until, "window"))
+        ends.append(until)
+        shown.append(w.until)
+    df = df.with_columns(anchor.alias("_win_start"), pl.min_horizontal(ends).alias("_win_end"))
+    start_ok = (pl.col("occurred_on") > pl.col("_win_start")) if w.start == "exclusive" \
+        else (pl.col("occurred_on") >= pl.col("_win_start"))
     rel = "after" if w.start == "exclusive" else "on or after"
     df = hold(df, ~(start_ok & (pl.col("occurred_on") <= pl.col("_win_end"))),
               pl.format("outside the window: {} is not {} {} {} and on or before {} "
-                        "({} months)", date_text(pl.col("occurred_on")), pl.lit(rel),
-                        pl.lit(w.anchor), date_text(pl.col(anchor)), date_text(pl.col("_win_end")),
-                        pl.lit(w.months)))
-    df = add_fact(df, pl.format("within {} months of {} {}", pl.lit(w.months), pl.lit(w.anchor),
-                                date_text(pl.col(anchor))), pl.col("held").is_null())
-    return df.drop("_win_end")
+                        "({})", date_text(pl.col("occurred_on")), pl.lit(rel),
+                        pl.lit(w.anchor), date_text(pl.col("_win_start")),
+                        date_text(pl.col("_win_end")),
+                        pl.lit(" or ".join(shown) + (", the earlier" if len(shown) > 1 else ""))))
+    within = (pl.format("within {} of {} {}", pl.lit(str(w.duration)), pl.lit(w.anchor),
+                        date_text(pl.col("_win_start"))) if w.duration is not None
+              else pl.format("{} {} {}", pl.lit(rel), pl.lit(w.anchor),
+                             date_text(pl.col("_win_start"))))
+    if w.until is not None:
+        within = pl.format("{} and on or before {} {}", within, pl.lit(w.until),
+                           date_text(until))
+    df = add_fact(df, within, pl.col("held").is_null())
+    return df.drop("_win_start", "_win_end")
 
 
 def _accumulate(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
@@ -322,7 +326,7 @@ def _lasts(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
     if lasts is None:
         return df
     final = pl.col("_stage") == FINAL
-    df = df.with_columns(add_months_expr(pl.col("occurred_on"), lasts.months).alias("_mark"),
+    df = df.with_columns(lasts.length.after_expr(pl.col("occurred_on")).alias("_mark"),
                          column(df, lasts.match_on).cast(pl.String).alias("_mid"))
     ends = p.events.filter(pl.col("type") == lasts.ended_by).select(
         "provider_id", "client_id", pl.col("occurred_on").alias("_end"),
@@ -342,10 +346,16 @@ def _lasts(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
         pl.col("_end").first(), pl.col("_end_id").first())
     df = df.join(early, on="event_id", how="left")
     df = hold(df, final & pl.col("_end").is_not_null(),
-              pl.format("ended on {} ({}) before the {}-month mark {}", date_text(pl.col("_end")),
-                        pl.col("_end_id"), pl.lit(lasts.months), date_text(pl.col("_mark"))))
-    df = add_fact(df, pl.format("lasted {} months to {}", pl.lit(lasts.months),
+              pl.format("ended on {} ({}) before the {} mark {}", date_text(pl.col("_end")),
+                        pl.col("_end_id"), pl.lit(lasts.length.mark), date_text(pl.col("_mark"))))
+    df = add_fact(df, pl.format("lasted {} to {}", pl.lit(str(lasts.length)),
                                 date_text(pl.col("_mark"))), final & pl.col("held").is_null())
+    if lasts.until is not None:
+        df, until = with_date(df, p, lasts.until)
+        df = hold(df, final & until.is_null(), missing_text(lasts.until, "last date"))
+        df = hold(df, final & (pl.col("_mark") > until),
+                  pl.format("the {} mark {} is after {} {}", pl.lit(lasts.length.mark),
+                            date_text(pl.col("_mark")), pl.lit(lasts.until), date_text(until)))
     return df.with_columns(
         pl.when(final).then(pl.max_horizontal("earned_on", "_mark"))
         .otherwise(pl.col("earned_on")).alias("earned_on"),
@@ -364,40 +374,37 @@ def _missing_rows(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
     base = full_amount(version, c.id, c.amount)
     pays = pays_cents(m.pays, base)
     pays_shown = pays_text(m.pays)
-    clients = p.first(m.deadline.anchor).join(
-        p.clients().select("provider_id", "client_id", "enrolled_date"),
-        on=["provider_id", "client_id"], how="left") if m.deadline.anchor != "enrolled" \
-        else p.clients()
-    anchor = f"{m.deadline.anchor}_date"
-    clients = clients.with_columns(add_months_expr(pl.col(anchor), m.deadline.months)
+    clients = anchor_rows(p, m.deadline.anchor)
+    clients = clients.with_columns(m.deadline.length.after_expr(pl.col("_anchor"))
                                    .alias("_deadline"))
     common = [
         pl.lit(c.id).alias("component"), pl.lit(version.version).alias("version"),
         pl.col("provider_id"), pl.col("client_id"),
         pl.lit(pays, dtype=pl.Int64).alias("amount"),
         pl.col("client_id").alias("key"),
-        pl.coalesce(pl.col("enrolled_date"), pl.col(anchor)).alias("price_date"),
-        pl.lit(None, dtype=pl.String).alias("held"), pl.lit(0).alias("seq"),
+        pl.coalesce(pl.col("enrolled_date"), pl.col("_anchor")).alias("price_date"),
+        pl.lit(0).alias("seq"),
     ]
     deadline = clients.select(
         *common,
         pl.col("_deadline").alias("earned_on"),
-        pl.col(f"{m.deadline.anchor}_ord").alias("ord"),
+        pl.col("_anchor_ord").alias("ord"),
         pl.lit(1).alias("stage"),
-        pl.concat_list(pl.col(f"{m.deadline.anchor}_id")).alias("event_ids"),
-        pl.concat_list(pl.format("nothing by the deadline {} ({} months after {} {}): the "
+        pl.concat_list(pl.col("_anchor_id")).alias("event_ids"),
+        pl.concat_list(pl.format("nothing by the deadline {} ({} after {} {}): the "
                                  "missing-data policy pays {} = {}", date_text(pl.col("_deadline")),
-                                 pl.lit(m.deadline.months), pl.lit(m.deadline.anchor),
-                                 date_text(pl.col(anchor)), pl.lit(pays_shown),
+                                 pl.lit(str(m.deadline.length)), pl.lit(m.deadline.anchor),
+                                 date_text(pl.col("_anchor")), pl.lit(pays_shown),
                                  euros_text(pl.lit(pays)))).alias("facts"),
+        pl.when(pl.col("_anchor").is_null())
+        .then(pl.lit(missing_text(m.deadline.anchor, "deadline"))).alias("held"),
     )
     frames = [finish(deadline)]
     if m.declined_by is not None:
         declines = p.of_type(m.declined_by).join(
-            clients.select(list(dict.fromkeys(["provider_id", "client_id", anchor, "_deadline",
-                                               "enrolled_date", f"{m.deadline.anchor}_ord"]))),
+            clients.select("provider_id", "client_id", "_anchor", "_deadline", "enrolled_date"),
             on=["provider_id", "client_id"])
-        declines = declines.filter((pl.col("occurred_on") >= pl.col(anchor))
+        declines = declines.filter((pl.col("occurred_on") >= pl.col("_anchor"))
                                    & (pl.col("occurred_on") <= pl.col("_deadline")))
         frames.append(finish(declines.select(
             *common,
@@ -405,6 +412,7 @@ def _missing_rows(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
             pl.col("ord"),
             pl.lit(0).alias("stage"),
             pl.concat_list(pl.col("event_id")).alias("event_ids"),
+            pl.lit(None, dtype=pl.String).alias("held"),
             pl.concat_list(pl.format("{} {} on {}, before the deadline {}: the missing-data "
                                      "policy pays {} = {}", pl.col("type"), pl.col("event_id"),
                                      date_text(pl.col("occurred_on")),

@@ -37,6 +37,7 @@ class Prepared:
         attributes: the attribute columns (everything but the core columns).
         voided: the events removed by voids: voided event id -> the void's id.
         trust: whose voids and events count for whom (the scheme's ``trust``).
+        contract: the scheme's contract dates by name (``contract.X`` anchors).
     """
 
     events: pl.DataFrame
@@ -44,6 +45,7 @@ class Prepared:
     attributes: tuple[str, ...]
     voided: Mapping[str, str]
     trust: Trust = field(default_factory=Trust)
+    contract: Mapping[str, dt.date] = field(default_factory=dict)
     _firsts: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     def of_type(self, *types: str) -> pl.DataFrame:
@@ -78,10 +80,12 @@ class Prepared:
 def prepare(events: pl.DataFrame, as_of: dt.date,
             types: Mapping[str, AttributeType] | None = None,
             relevant: Iterable[str] | None = None,
-            columns: Collection[str] | None = None, trust: Trust | None = None) -> Prepared:
+            columns: Collection[str] | None = None, trust: Trust | None = None,
+            contract: Mapping[str, dt.date] | None = None) -> Prepared:
     """The working table; ``types`` adds typed null columns for absent attributes;
     ``relevant`` (event types) and ``columns`` drop the events and the columns no
-    rule reads before anything is copied or sorted; ``trust`` says whose voids count."""
+    rule reads before anything is copied or sorted; ``trust`` says whose voids count;
+    ``contract`` holds the scheme's contract dates."""
     trust = trust or Trust()
     if columns is not None:
         events = events.select(c for c in events.columns if c in columns)
@@ -108,7 +112,7 @@ def prepare(events: pl.DataFrame, as_of: dt.date,
     if absent:
         ordered = ordered.with_columns(absent)
     attributes = tuple(c for c in ordered.columns if c not in (*CORE, "ord"))
-    return Prepared(ordered, as_of, attributes, voided, trust)
+    return Prepared(ordered, as_of, attributes, voided, trust, contract or {})
 
 
 def _voids(voids: pl.DataFrame, events: pl.DataFrame, trust: Trust) -> dict[str, str]:

@@ -17,7 +17,13 @@ def schedule_dates(c: ScheduleFee) -> list[dt.date]:
     s = c.schedule
     if s.dates is not None:
         return sorted(s.dates)
-    if s.freq is None or s.start is None:  # excluded by the model's validator
+    if s.start is None:  # excluded by the model's validator
+        return []
+    if s.every is not None:
+        step = s.every.length
+        return recurrence(step.frequency, s.start, interval=step.n, count=s.count,
+                          until=s.until)
+    if s.freq is None:  # excluded by the model's validator
         return []
     return recurrence(s.freq, s.start, interval=s.interval, count=s.count, until=s.until)
 

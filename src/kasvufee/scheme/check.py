@@ -28,7 +28,7 @@ from kasvufee.scheme.model import (
     Table,
     Version,
 )
-from kasvufee.scheme.prices import full_amount, highest_amount
+from kasvufee.scheme.prices import date_refs, full_amount, highest_amount
 
 Loc = tuple[str | int, ...]
 Finding = tuple[Loc, str, str]
@@ -57,6 +57,27 @@ def check_scheme(scheme: Scheme) -> list[Finding]:
             elif isinstance(comp, CheckpointFee):
                 found += _checkpoint(scheme, comp, loc)
             found += _max_amount(version, comp, loc)
+            found += _date_refs(scheme, comp, loc)
+    return found
+
+
+def _date_refs(scheme: Scheme, comp: EventFee | ScheduleFee | CheckpointFee,
+               loc: Loc) -> list[Finding]:
+    """Anchors and last dates name a contract date, a date attribute or an event type."""
+    found: list[Finding] = []
+    for path, ref in date_refs(comp):
+        kind, _, name = ref.partition(".")
+        if not name:
+            continue  # an event type
+        if kind == "contract" and name not in scheme.contract:
+            found.append(((*loc, *path), "a date named under contract ("
+                          + (", ".join(scheme.contract) or "none are") + ")", repr(ref)))
+        elif kind == "client" and attribute_type(scheme, name) != "date":
+            found.append(((*loc, *path), f"a date attribute (declare it: attributes: "
+                          f"{{{name}: date}})", f"{name!r} of type {attribute_type(scheme, name)}"))
+        elif kind not in ("contract", "client"):
+            found.append(((*loc, *path), "an event type, client.ATTRIBUTE or contract.NAME",
+                          repr(ref)))
     return found
 
 

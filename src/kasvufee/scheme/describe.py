@@ -88,12 +88,13 @@ def describe(version: Version, c: EventFee | ScheduleFee | CheckpointFee) -> str
     if isinstance(c, ScheduleFee):
         s = c.schedule
         when = (", ".join(d.isoformat() for d in s.dates) if s.dates is not None
+                else f"every {s.every.length} from {s.start}" if s.every is not None
                 else f"{s.freq} every {s.interval} from {s.start}"
                 + (f", {s.count} times" if s.count else f" until {s.until}"))
         parts.append(f"to {', '.join(c.providers)} on {when}")
     elif isinstance(c, CheckpointFee):
         metrics = "; ".join(_metric(name, m) for name, m in c.metrics.items())
-        parts.append(f"per client when {c.condition} at {c.months} months after {c.anchor}"
+        parts.append(f"per client when {c.condition} at {c.length} after {c.anchor}"
                      + (f" ({metrics})" if metrics else ""))
     else:
         if c.once_per != "event":
@@ -107,21 +108,25 @@ def describe(version: Version, c: EventFee | ScheduleFee | CheckpointFee) -> str
         if c.requires:
             parts.append(f"after {c.requires.on}{_where(c.requires.where)}")
         if c.window:
-            parts.append(f"within {c.window.months} months of {c.window.anchor}")
+            w = c.window
+            parts.append(" and ".join(
+                ([f"within {w.duration} of {w.anchor}"] if w.duration is not None else [])
+                + ([f"on or before {w.until}"] if w.until is not None else [])))
         if c.accumulate:
             parts.append(f"when {c.accumulate.sum} adds up to {c.accumulate.at_least}")
         if c.evidence:
             parts.append(f"with proof ({c.evidence.attribute} or {c.evidence.provided_by})")
         if c.lasts:
-            parts.append(f"lasting {c.lasts.months} months (no {c.lasts.ended_by} of the same "
-                         f"{c.lasts.match_on} before then)")
+            parts.append(f"lasting {c.lasts.length} (no {c.lasts.ended_by} of the same "
+                         f"{c.lasts.match_on} before then)"
+                         + (f" to a mark on or before {c.lasts.until}" if c.lasts.until else ""))
         if c.provisional:
             parts.append(f"{_euros(c.provisional.amount)} already on {c.provisional.on}, "
                          "the rest when realised")
         if c.missing:
             m = c.missing
             parts.append(f"missing data ({m.declined_by or 'nothing'} or nothing by "
-                         f"{m.deadline.months} months after {m.deadline.anchor}) pays "
+                         f"{m.deadline.length} after {m.deadline.anchor}) pays "
                          f"{_pays(m.pays)}")
     if c.max_amount is not None:
         parts.append(f"at most {_euros(c.max_amount)} an entry")

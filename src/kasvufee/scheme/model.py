@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    JsonValue,
     PlainSerializer,
     Tag,
     ValidationInfo,
@@ -30,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from kasvufee.calendar import MAX_DURATION, UNITS, Duration
 from kasvufee.errors import ExpressionError
 from kasvufee.events.types import NUMBER_LIMIT
 from kasvufee.money import MAX_CENTS, format_cents, parse_euros, parse_percent, percent_text
@@ -247,28 +249,116 @@ Amount = Annotated[
 Where = dict[str, Scalar | tuple[Scalar, ...]]
 
 
-class Window(Model):
-    """The trigger must fall within ``months`` after the client's ``anchor`` event.
+def _unit_value(value: Any, info: ValidationInfo) -> int | None:
+    unit = info.field_name or ""
+    if value is None:
+        return None
+    top = MAX_DURATION[unit]  # type: ignore[index]
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+        raise ValueError(f"a whole number of {unit} from 1 to {top}, got {value!r}")
+    return value
 
-    The end (anchor + months) is inclusive; the start is inclusive unless
-    ``start: exclusive`` ("after enrolment").
+
+ANCHOR_DESCRIPTION = ("the date counted from: an event type (the client's first such event "
+                      "with the provider), client.ATTRIBUTE (a date attribute of the client's "
+                      "enrolment) or contract.NAME (a date under contract:)")
+UNTIL_DESCRIPTION = ("a last date, inclusive: contract.NAME, client.ATTRIBUTE or an event type, "
+                     "as for anchor")
+
+
+_EACH_UNIT: list[JsonValue] = [{"required": [str(u)]} for u in UNITS]
+
+
+class Timed(Model):
+    """A length of time in exactly one unit: ``{days: 91}``, ``{weeks: 13}``,
+    ``{months: 3}`` or ``{years: 1}``, written inline in the mapping that uses it
+    (``lasts: {weeks: 13}``).  A week is 7 days; months and years are calendar
+    months and years, the day clamped to the end of a shorter month."""
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": _EACH_UNIT})
+
+    days: int | None = Field(default=None, description="a duration in days")
+    weeks: int | None = Field(default=None, description="a duration in weeks of 7 days")
+    months: int | None = Field(default=None, description="a duration in calendar months")
+    years: int | None = Field(default=None, description="a duration in calendar years")
+
+    _check_units = field_validator(*UNITS, mode="before")(_unit_value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_units(cls, value: Any) -> Any:
+        # an unknown key holding a number is most likely a unit (fortnights: 2)
+        if isinstance(value, dict):
+            for key, v in value.items():
+                if key not in cls.model_fields and isinstance(v, int) and not isinstance(v, bool):
+                    raise ValueError(f"a duration in one of {', '.join(UNITS)}, got {key!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> Timed:
+        given = [u for u in UNITS if getattr(self, u) is not None]
+        if not given and self._bounded():
+            return self
+        if len(given) != 1:
+            raise ValueError(f"a duration in exactly one of {', '.join(UNITS)}, got "
+                             + (" and ".join(given) if given else "none"))
+        return self
+
+    def _bounded(self) -> bool:
+        """Whether the duration may be left out (a window with ``until``)."""
+        return False
+
+    @property
+    def duration(self) -> Duration | None:
+        """The duration; None only where ``_bounded`` lets it be left out."""
+        return next((Duration(n, u) for u in UNITS if (n := getattr(self, u)) is not None), None)
+
+    @property
+    def length(self) -> Duration:
+        """The duration of a mapping that must have one."""
+        d = self.duration
+        if d is None:  # excluded by _one_unit
+            raise ValueError("a duration")
+        return d
+
+
+class Every(Timed):
+    """The step of a recurrence: ``every: {weeks: 4}``."""
+
+
+class Window(Timed):
+    """The trigger must fall on or after the ``anchor`` date and within a
+    duration of it, and on or before the ``until`` date when one is given (the
+    duration may then be left out: "on or after enrolment and on or before the
+    end of delivery").
+
+    The ends are inclusive; the start is inclusive unless ``start: exclusive``
+    ("after enrolment").
     """
 
-    anchor: str = "enrolled"
-    months: int = Field(ge=0, le=600)
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"oneOf": _EACH_UNIT}, {"required": ["until"], "not": {"anyOf": _EACH_UNIT}}]})
+
+    anchor: str = Field(default="enrolled", description=ANCHOR_DESCRIPTION)
     start: Literal["inclusive", "exclusive"] = "inclusive"
+    until: str | None = Field(default=None, description=UNTIL_DESCRIPTION)
+
+    def _bounded(self) -> bool:
+        return self.until is not None
 
 
-class Lasts(Model):
-    """The employment must last ``months``: no end event before start + months.
+class Lasts(Timed):
+    """The employment must last a duration: no end event before start + duration.
 
     An end is matched by ``match_on`` (``employment_id``); when the start has
-    no such id, by the same client and provider.  Earned on start + months.
+    no such id, by the same client and provider.  Earned on start + duration;
+    an end on that day does not break it.
     """
 
-    months: int = Field(ge=1, le=600)
     ended_by: str = "employment_ended"
     match_on: str = "employment_id"
+    until: str | None = Field(default=None, description="the mark must fall on or before this "
+                              "date (" + UNTIL_DESCRIPTION + "); a later mark earns nothing")
 
 
 class Evidence(Model):
@@ -301,9 +391,10 @@ class Provisional(Model):
     amount: Cents
 
 
-class Deadline(Model):
-    anchor: str = "enrolled"
-    months: int = Field(ge=0, le=600)
+class Deadline(Timed):
+    """A duration after the client's ``anchor`` date."""
+
+    anchor: str = Field(default="enrolled", description=ANCHOR_DESCRIPTION)
 
 
 class Missing(Model):
@@ -320,10 +411,13 @@ class Missing(Model):
 
 
 class Schedule(Model):
-    """Instalment dates: explicit ``dates`` or a dateutil rrule recurrence."""
+    """Instalment dates: explicit ``dates``, or a dateutil rrule recurrence from
+    ``start`` by ``freq`` and ``interval`` or, the same thing as a duration, by
+    ``every`` (``every: {weeks: 4}`` is ``freq: weekly, interval: 4``)."""
 
     dates: tuple[dt.date, ...] | None = None
     freq: Literal["yearly", "monthly", "weekly", "daily"] | None = None
+    every: Every | None = None
     start: dt.date | None = None
     interval: int = Field(default=1, ge=1, le=120)
     count: int | None = Field(default=None, ge=1, le=1000)
@@ -331,11 +425,16 @@ class Schedule(Model):
 
     @model_validator(mode="after")
     def _one_form(self) -> Schedule:
-        if (self.dates is None) == (self.freq is None):
-            raise ValueError("either dates: [...] or freq with start and count or until, got "
-                             + ("both" if self.dates is not None else "neither"))
+        forms = [f for f, v in (("dates", self.dates), ("freq", self.freq),
+                                ("every", self.every)) if v is not None]
+        if len(forms) != 1:
+            raise ValueError("one of dates: [...], freq or every (with start and count or "
+                             "until), got " + (" and ".join(forms) if forms else "none"))
+        if self.every is not None and "interval" in self.model_fields_set:
+            raise ValueError("every without interval (every: {weeks: 4} says both), got "
+                             f"interval {self.interval}")
         bounded = self.count is not None or self.until is not None
-        if self.freq is not None and (self.start is None or not bounded):
+        if self.dates is None and (self.start is None or not bounded):
             raise ValueError("start and count or until for a recurrence, got "
                              f"start={self.start}, count={self.count}, until={self.until}")
         return self
@@ -440,13 +539,12 @@ class ScheduleFee(ComponentBase):
         return (self.provider,) if isinstance(self.provider, str) else self.provider
 
 
-class CheckpointFee(ComponentBase):
-    """A per-client fee decided at a checkpoint (anchor + months) by a condition
+class CheckpointFee(ComponentBase, Timed):
+    """A per-client fee decided at a checkpoint (anchor + a duration) by a condition
     over named metrics — the form for provider-defined "black box" criteria."""
 
     kind: Literal["checkpoint"]
-    anchor: str = "enrolled"
-    months: int = Field(ge=0, le=600)
+    anchor: str = Field(default="enrolled", description=ANCHOR_DESCRIPTION)
     metrics: dict[str, Metric] = Field(default_factory=dict)
     condition: str
     amount: Cents | ShareOf | Table
@@ -558,6 +656,17 @@ class Scheme(Model):
         default=None, description="a provider star rating shown on statements (voucher schemes)")
     trust: Trust = Field(default_factory=Trust,
                          description="whose voids and events count for whom")
+    contract: dict[str, dt.date] = Field(
+        default_factory=dict, description="dates of the contract by name (start, end, "
+        "delivery_end, ...), read as contract.NAME by anchors and until")
+
+    @field_validator("contract")
+    @classmethod
+    def _date_names(cls, v: dict[str, dt.date]) -> dict[str, dt.date]:
+        for name in v:
+            if not re.match(r"^[a-z_][a-z0-9_]*$", name):
+                raise ValueError(f"a date name like delivery_end, got {name!r}")
+        return v
 
     @model_validator(mode="after")
     def _ordered(self) -> Scheme:

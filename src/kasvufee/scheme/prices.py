@@ -78,20 +78,35 @@ def event_types(scheme: Scheme) -> frozenset[str]:
                 for part in (c.requires, c.provisional):
                     if part is not None:
                         types.add(part.on)
-                if c.window is not None:
-                    types.add(c.window.anchor)
                 if c.evidence is not None:
                     types.add(c.evidence.provided_by)
                 if c.lasts is not None:
                     types.add(c.lasts.ended_by)
-                if c.missing is not None:
-                    types.add(c.missing.deadline.anchor)
-                    if c.missing.declined_by is not None:
-                        types.add(c.missing.declined_by)
+                if c.missing is not None and c.missing.declined_by is not None:
+                    types.add(c.missing.declined_by)
             elif isinstance(c, CheckpointFee):
-                types.add(c.anchor)
                 types.update(m.on for m in c.metrics.values())
+            types.update(r for _, r in date_refs(c) if "." not in r)
     return frozenset(types)
+
+
+def date_refs(c: Component) -> list[tuple[tuple[str, ...], str]]:
+    """The dates a component counts from or stops at (anchors and ``until``), each
+    with its place in the component: event types, ``client.X`` date attributes
+    and ``contract.X`` dates."""
+    if isinstance(c, CheckpointFee):
+        return [(("anchor",), c.anchor)]
+    if not isinstance(c, EventFee):
+        return []
+    places: list[tuple[tuple[str, ...], str | None]] = []
+    if c.window is not None:
+        places += [(("window", "anchor"), c.window.anchor),
+                   (("window", "until"), c.window.until)]
+    if c.lasts is not None:
+        places.append((("lasts", "until"), c.lasts.until))
+    if c.missing is not None:
+        places.append((("missing", "deadline", "anchor"), c.missing.deadline.anchor))
+    return [(path, ref) for path, ref in places if ref is not None]
 
 
 def event_columns(scheme: Scheme) -> frozenset[str]:
@@ -137,6 +152,7 @@ def attribute_names(c: Component) -> frozenset[str]:
         for m in c.metrics.values():
             names.update(m.where)
             names.update(n for n in (m.latest, m.sum) if n is not None)
+    names.update(r for _, r in date_refs(c) if r.startswith("client."))
     return frozenset(names)
 
 
