@@ -213,7 +213,7 @@ def test_post_statement_explain_and_verify_from_the_command_line(tmp_path: Path)
                           "--period", "2018-04")
     assert code == 0
     code, _, err = invoke("post", SCHEME, EVENTS, "--ledger", ledger, "--period", "2018-04")
-    assert code == 1 and "period 2018-04 of satakunta-kokosata was closed" in err
+    assert code == 3 and "period 2018-04 of satakunta-kokosata was closed" in err
     code, _, err = invoke("post", SCHEME, EVENTS, "--ledger", ledger, "--period", "2018-13")
     assert code == 2 and "--period: expected a period YYYY-MM, got '2018-13'" in err
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 import kasvufee
-from kasvufee.errors import PeriodClosedError, UsageError
+from kasvufee.errors import LedgerStateError, PeriodClosedError
 from kasvufee.money import format_cents
 from kasvufee.store import PostedLedger
 from kasvufee.store.posted import _url
@@ -153,8 +153,11 @@ def test_posting_time_never_goes_back(ledger_url: str) -> None:
     slug = "varsinais-suomi"
     with PostedLedger.open(ledger_url) as store:
         store.post(scheme(slug), events(slug), "2018-04", posted_at=month_end("2018-04"))
-        with pytest.raises(UsageError, match="a posting time on or after the last posting"):
-            store.post(scheme(slug), events(slug), "2018-06", posted_at=month_end("2018-03"))
+        with pytest.raises(LedgerStateError, match=r"^the posting time 2018-04-15 18:00:00 is "
+                           r"before the last posting \(2018-04-30 18:00:00\): post on or after "
+                           "it$"):
+            store.post(scheme(slug), events(slug), "2018-04",
+                       posted_at=dt.datetime(2018, 4, 15, 18))
 
 
 # --------------------------------------------------------------------------- tampering

@@ -1,9 +1,12 @@
 """The ``kasvufee`` command line: a thin layer over the library.
 
 Business logic lives in the library; here are only arguments, output
-streams, exit codes and messages.  Exit status: 0 success, 2 invalid input
-(every problem printed as ``file:line: field: expected …, got …``), 1 any
-other kasvufee error, 70 an internal error (a bug; never a traceback).
+streams, exit codes and messages.  Exit status (``EXIT_STATUS``, also in
+``kasvufee --help`` and the README): 0 success, 1 findings, 2 invalid input
+(every problem printed as ``file:line: field: expected …, got …``), 3 refused
+by the ledger's state, 4 the ledger cannot be opened or written, 70 an
+internal error (a bug; never a traceback).  Each error class carries its own
+``exit_status``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 import polars as pl
@@ -25,6 +28,7 @@ from kasvufee.calendar import period_end
 from kasvufee.engine.evaluate import evaluate
 from kasvufee.errors import InputError, KasvufeeError, Problem, UsageError
 from kasvufee.events import read_events
+from kasvufee.events._limits import FIRST_DATE, LAST_DATE
 from kasvufee.ledger import Ledger
 from kasvufee.report.explain import explain_text
 from kasvufee.report.export import BINARY, FORMATS, WRITERS, write_frame
@@ -42,11 +46,24 @@ from kasvufee.scheme import load_scheme, scheme_json_schema
 from kasvufee.scheme.prices import event_columns
 from kasvufee.store import DEFAULT_LEDGER
 
-# The posted ledger (SQLAlchemy, through Ledger.open) and the simulation tools
+if TYPE_CHECKING:
+    from kasvufee.store.posted import PostedLedger
+
+# The posted ledger (SQLAlchemy, through _open) and the simulation tools
 # (numpy) load in the commands that use them: importing them takes longer than
 # a small run.
 
 PROGRESS_BYTES = 20_000_000  # show a progress bar for event files larger than this
+
+EXIT_STATUS = """\b
+Exit status:
+   0  success
+   1  findings: lint errors, failed scheme tests, a TAMPERED ledger
+   2  invalid input or usage (each problem is printed)
+   3  refused by the ledger's state: a closed period, a conflicting post,
+      a period before the last posted, a changed posted scheme version
+   4  the ledger cannot be opened or written
+  70  an internal error (a bug: please report it)"""
 
 
 def _err(message: str) -> None:
@@ -54,13 +71,25 @@ def _err(message: str) -> None:
 
 
 def _date(value: str | None, option: str) -> dt.date:
+    """A date of the command line, in the range event dates have."""
     if value is None:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise InputError([Problem("<command line>", None, option, "a date YYYY-MM-DD",
                                   repr(value))]) from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise InputError([Problem("<command line>", None, option,
+                                  f"a date from {FIRST_DATE} to {LAST_DATE}", repr(value))])
+    return day
+
+
+def _open(ledger: str, *, create: bool = False) -> PostedLedger:
+    """The posted ledger; only posting and closing (``create``) make a new one."""
+    from kasvufee.store.posted import PostedLedger
+
+    return PostedLedger.open(ledger, create=create)
 
 
 @contextlib.contextmanager
@@ -160,8 +189,8 @@ def _guarded(fn: Callable[..., None]) -> Callable[..., None]:
             _err(f"kasvufee: {len(exc.problems)} problem(s); nothing was written")
             sys.exit(2)
         except KasvufeeError as exc:
-            _err(f"kasvufee: {type(exc).__name__}: {exc}")
-            sys.exit(1)
+            _err(f"kasvufee: {exc}")
+            sys.exit(exc.exit_status)
         except (BrokenPipeError, KeyboardInterrupt):
             sys.exit(1)
         # a bug: say so plainly, without a traceback (a panic inside polars is a
@@ -176,8 +205,8 @@ def _guarded(fn: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="kasvufee")
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_STATUS)
+@click.version_option(None, "-V", "--version", package_name="kasvufee", prog_name="kasvufee")
 def main() -> None:
     """kasvufee: what a buyer of employment services owes its providers, proven to the cent."""
 
@@ -187,7 +216,8 @@ def main() -> None:
 @click.argument("events", type=click.Path(dir_okay=False))
 @click.option("--as-of", "as_of", metavar="DATE",
               help="Evaluate with what was known on DATE (YYYY-MM-DD). Default: today.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="The ledger's format; xlsx and parquet need --out PATH.")
 @click.option("--out", default="-", metavar="PATH|-", show_default=True,
               help="Where to write the ledger; - is standard output.")
 @click.option("--finnish", is_flag=True,
@@ -268,7 +298,8 @@ LEDGER_OPTION = click.option(
 @LEDGER_OPTION
 @click.option("--period", required=True, metavar="YYYY-MM", help="The payout period to post.")
 @click.option("--as-of", "as_of", metavar="DATE",
-              help="Evaluate as known on DATE. Default: the period's last day.")
+              help="Evaluate as known on DATE, at most the period's last day. Default: "
+                   "the period's last day, or the posting day if earlier.")
 @click.option("--posted-on", "posted_on", metavar="DATE",
               help="Record the posting as made on DATE (back-filling). Default: now.")
 @click.option("--finnish", is_flag=True, help="Events CSV is a Finnish spreadsheet export.")
@@ -289,7 +320,7 @@ def post(scheme: str, events: str, ledger: str, period: str, as_of: str | None,
     sch = load_scheme(scheme)
     table = read_events(events, finnish=finnish, attribute_types=dict(sch.attributes),
                         encoding=encoding)
-    with Ledger.open(ledger) as store:
+    with _open(ledger, create=True) as store:
         result = store.post(sch, table, period, as_of=day, posted_at=stamp,
                             events_source=events)
     click.echo(result.summary())
@@ -297,13 +328,15 @@ def post(scheme: str, events: str, ledger: str, period: str, as_of: str | None,
 
 @main.command()
 @LEDGER_OPTION
-@click.option("--scheme", "scheme_id", required=True, metavar="SCHEME_ID")
-@click.option("--period", required=True, metavar="YYYY-MM")
+@click.option("--scheme", "scheme_id", required=True, metavar="SCHEME_ID",
+              help="The posted scheme whose period to close.")
+@click.option("--period", required=True, metavar="YYYY-MM",
+              help="The period to close (it must have ended).")
 @_guarded
 def close(ledger: str, scheme_id: str, period: str) -> None:
     """Close a period: later posts refuse to add entries to it."""
     _period(period)
-    with Ledger.open(ledger) as store:
+    with _open(ledger, create=True) as store:
         store.close(scheme_id, period)
     click.echo(f"{scheme_id} {period}: closed")
 
@@ -314,7 +347,7 @@ def close(ledger: str, scheme_id: str, period: str) -> None:
 def verify(ledger: str) -> None:
     """Recompute the hash chain; exit 1 naming the first entry changed, removed
     or inserted behind the library's back."""
-    with Ledger.open(ledger) as store:
+    with _open(ledger) as store:
         report = store.verify()
     if report.ok:
         click.echo(f"{ledger}: {report.checked} entries, the hash chain is intact")
@@ -327,11 +360,11 @@ def verify(ledger: str) -> None:
 @click.argument("entry_id")
 @LEDGER_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+              show_default=True, help="text to read, json for programs.")
 @_guarded
 def explain(entry_id: str, ledger: str, fmt: str) -> None:
     """The whole derivation of one posted entry."""
-    with Ledger.open(ledger) as store:
+    with _open(ledger) as store:
         entry = store.entry(entry_id)
     if fmt == "json":
         click.echo(json.dumps(entry, default=str, ensure_ascii=False, indent=1))
@@ -345,14 +378,16 @@ def explain(entry_id: str, ledger: str, fmt: str) -> None:
               help="The ledger as it stood at the end of DATE.")
 @click.option("--scheme", "scheme_id", metavar="SCHEME_ID", help="Only this scheme's entries.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "xlsx", "parquet"]),
-              default="jsonl", show_default=True)
-@click.option("--out", default="-", metavar="PATH|-", show_default=True)
+              default="jsonl", show_default=True,
+              help="The entries' format; xlsx and parquet need --out PATH.")
+@click.option("--out", default="-", metavar="PATH|-", show_default=True,
+              help="Where to write the entries; - is standard output.")
 @_guarded
 def entries(ledger: str, as_posted_on: str | None, scheme_id: str | None, fmt: str,
             out: str) -> None:
     """The posted entries (all, or as they stood on a date), reproducibly."""
     day = _date(as_posted_on, "--as-posted-on") if as_posted_on else None
-    with Ledger.open(ledger) as store:
+    with _open(ledger) as store:
         table = store.entries(as_posted_on=day, scheme_id=scheme_id)
     _refuse_terminal(fmt in BINARY, fmt, out)
     with _output(out) as stream:
@@ -363,13 +398,14 @@ def entries(ledger: str, as_posted_on: str | None, scheme_id: str | None, fmt: s
 @click.argument("programme_file", metavar="PROGRAMME", type=click.Path(dir_okay=False))
 @LEDGER_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True)
-@click.option("--out", default="-", metavar="PATH|-", show_default=True)
+              show_default=True, help="The roll-up's format.")
+@click.option("--out", default="-", metavar="PATH|-", show_default=True,
+              help="Where to write the roll-up; - is standard output.")
 @_guarded
 def programme(programme_file: str, ledger: str, fmt: str, out: str) -> None:
     """Committed, paid and remaining by year and by project for a programme."""
     plan = load_programme(programme_file)
-    with Ledger.open(ledger) as store:
+    with _open(ledger) as store:
         result = rollup(plan, store)
     with _output(out) as stream:
         if fmt == "json":
@@ -383,13 +419,17 @@ def programme(programme_file: str, ledger: str, fmt: str, out: str) -> None:
 
 @main.command()
 @LEDGER_OPTION
-@click.option("--provider", "provider_id", required=True, metavar="ID")
-@click.option("--period", required=True, metavar="YYYY-MM")
+@click.option("--provider", "provider_id", required=True, metavar="ID",
+              help="The provider the statement is for.")
+@click.option("--period", required=True, metavar="YYYY-MM",
+              help="The payout period of the statement.")
 @click.option("--scheme", "scheme_id", metavar="SCHEME_ID", help="Only this scheme.")
 @click.option("--format", "fmt", type=click.Choice(STATEMENT_FORMATS), default="xlsx",
-              show_default=True)
-@click.option("--lang", type=click.Choice(STATEMENT_LANGS), default="fi", show_default=True)
-@click.option("--out", required=True, metavar="PATH|-")
+              show_default=True, help="The statement's format.")
+@click.option("--lang", type=click.Choice(STATEMENT_LANGS), default="fi", show_default=True,
+              help="The statement's language: Finnish or English.")
+@click.option("--out", required=True, metavar="PATH|-",
+              help="Where to write the statement; - is standard output.")
 @click.option("--pseudonymize-key", "key_file", type=click.Path(dir_okay=False),
               help="Replace client ids by keyed hashes (HMAC-SHA256) with the key in FILE.")
 @_guarded
@@ -399,7 +439,7 @@ def statement(ledger: str, provider_id: str, period: str, scheme_id: str | None,
     their reasons, totals, caps used and remaining, and the star rating."""
     _period(period)
     key = read_pseudonymize_key(key_file) if key_file else None
-    with Ledger.open(ledger) as store:
+    with _open(ledger) as store:
         result = build_statement(store, provider_id, period, scheme_id=scheme_id,
                                  pseudonymize_key=key)
     with _output(out) as stream:
@@ -411,10 +451,14 @@ def statement(ledger: str, provider_id: str, period: str, scheme_id: str | None,
 
 def _period(period: str) -> None:
     try:
-        period_end(period)
+        end = period_end(period)
     except UsageError:
         raise InputError([Problem("<command line>", None, "--period", "a period YYYY-MM",
                                   repr(period))]) from None
+    if not FIRST_DATE <= end <= LAST_DATE:
+        raise InputError([Problem("<command line>", None, "--period",
+                                  f"a period from {FIRST_DATE:%Y-%m} to {LAST_DATE:%Y-%m}",
+                                  repr(period))])
 
 
 @main.command()
@@ -431,7 +475,7 @@ def validate(scheme: str) -> None:
 @main.command()
 @click.argument("scheme", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+              show_default=True, help="text to read, json for programs.")
 @_guarded
 def lint(scheme: str, fmt: str) -> None:
     """Check a scheme against the lessons of the 2018 evaluation report.
@@ -449,7 +493,7 @@ def lint(scheme: str, fmt: str) -> None:
 @main.command(name="test")
 @click.argument("path", type=click.Path(exists=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+              show_default=True, help="text to read, json for programs.")
 @_guarded
 def test_command(path: str, fmt: str) -> None:
     """Run the worked examples (tests.yaml) of a scheme, or of every scheme in a folder.
@@ -469,7 +513,8 @@ def _sweep_options(fn: Callable[..., None]) -> Callable[..., None]:
     options = [
         click.option("--runs", type=click.IntRange(1, 1_000_000), default=100,
                      show_default=True, help="Simulated populations."),
-        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--seed", type=int, default=0, show_default=True,
+                     help="The random seed: the same seed gives the same populations."),
         click.option("--as-of", "as_of", default=None, metavar="DATE",
                      help="Default: the end of the population's follow-up."),
         click.option("--batch-runs", type=click.IntRange(1), default=None, metavar="N",
@@ -506,10 +551,11 @@ def _sweep_args(as_of: str | None, batch_runs: int | None, dask: bool,
 
 @main.command()
 @click.argument("scheme", type=click.Path(dir_okay=False))
-@click.option("--population", "population", required=True, type=click.Path(dir_okay=False))
+@click.option("--population", "population", required=True, type=click.Path(dir_okay=False),
+              help="The population model (YAML) to draw clients from.")
 @_sweep_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+              show_default=True, help="table to read, json for programs.")
 @_guarded
 def simulate(scheme: str, population: str, runs: int, seed: int, as_of: str | None,
              batch_runs: int | None, dask: bool, scheduler: str | None, workers: int | None,
@@ -528,13 +574,15 @@ def simulate(scheme: str, population: str, runs: int, seed: int, as_of: str | No
 
 @main.command()
 @click.argument("schemes", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--population", "population", required=True, type=click.Path(dir_okay=False))
+@click.option("--population", "population", required=True, type=click.Path(dir_okay=False),
+              help="The population model (YAML) to draw clients from.")
 @_sweep_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "html", "png"]),
               default="table", show_default=True,
               help="html: a self-contained report with charts; png: the charts "
                    "(both need kasvufee[plots] for charts).")
-@click.option("--out", default="-", metavar="PATH|-", show_default=True)
+@click.option("--out", default="-", metavar="PATH|-", show_default=True,
+              help="Where to write the comparison; - is standard output.")
 @_guarded
 def compare(schemes: tuple[str, ...], population: str, runs: int, seed: int,
             as_of: str | None, batch_runs: int | None, dask: bool, scheduler: str | None,
@@ -566,16 +614,18 @@ def _show(progress: bool | None) -> bool:
 
 @main.command()
 @click.argument("scheme", type=click.Path(dir_okay=False))
-@click.option("--events", "events", required=True, type=click.Path(dir_okay=False))
+@click.option("--events", "events", required=True, type=click.Path(dir_okay=False),
+              help="The real events (history) both schemes are evaluated on.")
 @click.option("--paid-scheme", "paid_scheme", type=click.Path(dir_okay=False),
               help="The scheme that was in force: evaluate it on the same events.")
 @click.option("--ledger", "ledger", metavar="PATH|DSN",
               help="Or: what was really posted, from a ledger (with --scheme-id).")
 @click.option("--scheme-id", "scheme_id", metavar="SCHEME_ID",
               help="With --ledger: the posted scheme to compare with.")
-@click.option("--as-of", "as_of", required=True, metavar="DATE")
+@click.option("--as-of", "as_of", required=True, metavar="DATE",
+              help="Evaluate both schemes as known on DATE (YYYY-MM-DD).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+              show_default=True, help="table to read, json for programs.")
 @_guarded
 def replay(scheme: str, events: str, paid_scheme: str | None, ledger: str | None,
            scheme_id: str | None, as_of: str, fmt: str) -> None:
@@ -593,7 +643,7 @@ def replay(scheme: str, events: str, paid_scheme: str | None, ledger: str | None
     if paid_scheme:
         paid = evaluate(load_scheme(paid_scheme), table, day)
     elif ledger:
-        with Ledger.open(ledger) as store:
+        with _open(ledger) as store:
             paid = store.entries(as_posted_on=day, scheme_id=scheme_id)
     click.echo(format_replay(replay_scheme(sch, table, paid, day), fmt))  # type: ignore[arg-type]
 

@@ -18,19 +18,38 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, create_engine, event, func, make_url, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.exc import DBAPIError
 
 from kasvufee.calendar import period_end
 from kasvufee.engine.evaluate import evaluate
 from kasvufee.engine.rating import provider_ratings
-from kasvufee.errors import LedgerBusyError, LedgerError, PeriodClosedError, UsageError
+from kasvufee.errors import (
+    KasvufeeError,
+    LedgerBusyError,
+    LedgerError,
+    LedgerStateError,
+    LedgerUnavailableError,
+    PeriodClosedError,
+    UsageError,
+    VersionChangedError,
+)
 from kasvufee.money import cents_to_text, format_cents
 from kasvufee.scheme.model import Scheme
 from kasvufee.store import DEFAULT_LEDGER
@@ -87,10 +106,10 @@ def _url(target: str | os.PathLike[str]) -> str:
 
 
 def _shown(url: str, target: str | os.PathLike[str]) -> str:
-    """How to name the ledger in messages: never with its password."""
+    """How to name the ledger in messages: as given, never with its password."""
     if url.startswith("sqlite"):
         return str(target)
-    return make_url(url).render_as_string(hide_password=True)
+    return re.sub(r"^([^:/]+://[^:/@]*):[^/]*@", r"\1:***@", str(target))
 
 
 def _engine(url: str) -> Engine:
@@ -117,16 +136,34 @@ class PostedLedger:
         self.where = where
 
     @classmethod
-    def open(cls, target: str | os.PathLike[str] = DEFAULT_LEDGER) -> PostedLedger:
-        """Open (and create or migrate) the ledger at a SQLite path or PostgreSQL DSN."""
+    def open(cls, target: str | os.PathLike[str] = DEFAULT_LEDGER, *,
+             create: bool = True) -> PostedLedger:
+        """Open (and migrate) the ledger at a SQLite path or PostgreSQL DSN.
+
+        With ``create`` (the default) an empty database becomes an empty ledger;
+        without it (what reading needs) a missing ledger raises ``LedgerError``
+        and nothing is created.  A database that cannot be reached raises
+        ``LedgerUnavailableError``.
+        """
         url = _url(target)
+        where = _shown(url, target)
+        missing = LedgerError(f"no ledger at {where}: check the path or address (a ledger "
+                              "is made by its first post)")
         if url.startswith("sqlite:///"):
-            folder = Path(url.removeprefix("sqlite:///")).parent
-            if not folder.is_dir():
-                raise UsageError(f"an existing folder for the ledger file, got {folder}")
-        ledger = cls(_engine(url), _shown(url, target))
-        with ledger._transaction() as conn:
-            t.migrate(conn)
+            path = Path(url.removeprefix("sqlite:///"))
+            if not create and not path.is_file():
+                raise missing
+            if not path.parent.is_dir():
+                raise UsageError(f"an existing folder for the ledger file, got {path.parent}")
+        ledger = cls(_engine(url), where)
+        try:
+            with ledger._transaction() as conn:
+                if not create and not inspect(conn).has_table(t.meta.name):
+                    raise missing
+                t.migrate(conn)
+        except KasvufeeError:
+            ledger.close_connection()
+            raise
         return ledger
 
     def close_connection(self) -> None:
@@ -143,15 +180,24 @@ class PostedLedger:
     def post(self, scheme: Scheme, events: pl.DataFrame, period: str, *,
              as_of: dt.date | None = None, posted_at: dt.datetime | None = None,
              events_source: str = "<events>") -> PostResult:
-        """Evaluate ``scheme`` on ``events`` as of the period's last day (or ``as_of``)
-        and append the difference to what is posted; see the module docstring."""
-        day = as_of or period_end(period)
-        period_end(period)  # validates the period text
-        ledger = evaluate(scheme, events, day)
+        """Evaluate ``scheme`` on ``events`` as of the period's last day (or ``as_of``;
+        or the posting day, for a period not yet ended) and append the difference
+        to what is posted; see the module docstring.
+
+        Refused (``UsageError``) before anything is read: a period that has not
+        begun, ``posted_at`` after today, ``as_of`` after the posting day or after
+        the period's end (later earnings would be booked into an earlier period).
+        Refused by the ledger (``LedgerStateError``): a closed period, a period
+        before the last one posted, a posting time before the last posting, a
+        posted scheme version whose rules changed.
+        """
         stamp = (posted_at or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
+        day = _posting_day(period, as_of, stamp.date())
+        ledger = evaluate(scheme, events, day)
         with self._transaction() as conn:
             head_len, head_hash = self._lock(conn)
             self._check_period(conn, scheme.scheme, period, stamp)
+            body = self._check_versions(conn, scheme)
             rows = plan_posting(scheme, ledger, events, self._posted(conn, scheme.scheme),
                                 period, lambda ids: self._stored(conn, ids))
             stars = provider_ratings(scheme, events, day).to_dicts()
@@ -159,7 +205,7 @@ class PostedLedger:
                 return PostResult(None, scheme.scheme, period, day, 0, 0, 0)
             posting_id = int(conn.execute(
                 select(func.coalesce(func.max(t.postings.c.posting_id), 0))).scalar_one()) + 1
-            digest = self._store_scheme(conn, scheme)
+            digest = self._store_scheme(conn, scheme.scheme, body)
             conn.execute(t.postings.insert().values(
                 posting_id=posting_id, scheme_id=scheme.scheme, period=period, as_of=day,
                 posted_at=stamp, scheme_digest=digest, events_digest=_events_digest(events),
@@ -179,24 +225,38 @@ class PostedLedger:
                               sum(int(r["amount_cents"]) for r in rows))
 
     def close(self, scheme_id: str, period: str, *, closed_at: dt.datetime | None = None) -> None:
-        """Close a period of a scheme: no later post may add entries to it."""
-        period_end(period)
+        """Close a period of a scheme: no later post may add entries to it.
+
+        Refused: a period that has not ended (``UsageError``), a scheme never
+        posted into this ledger (``LedgerError``), a period already closed
+        (``LedgerStateError``)."""
+        end = period_end(period)
         stamp = (closed_at or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
+        if end >= stamp.date():
+            raise UsageError(f"period {period} ends on {end.isoformat()}: close it once it "
+                             f"has ended (today is {stamp.date().isoformat()})")
         with self._transaction() as conn:
             self._lock(conn)
+            known = list(conn.execute(select(t.postings.c.scheme_id).distinct()
+                                      .order_by(t.postings.c.scheme_id)).scalars())
+            if scheme_id not in known:
+                raise LedgerError(f"no posting of scheme {scheme_id!r} in {self.where}: close "
+                                  f"a scheme posted into it ({_listed(known)})")
             already = conn.execute(select(t.closed_periods.c.closed_at).where(
                 (t.closed_periods.c.scheme_id == scheme_id)
                 & (t.closed_periods.c.period == period))).scalar()
-            if already is None:
-                conn.execute(t.closed_periods.insert().values(
-                    scheme_id=scheme_id, period=period, closed_at=stamp))
+            if already is not None:
+                raise LedgerStateError(f"period {period} of {scheme_id} was already closed on "
+                                       f"{already:%Y-%m-%d}; nothing changed")
+            conn.execute(t.closed_periods.insert().values(
+                scheme_id=scheme_id, period=period, closed_at=stamp))
 
     # ------------------------------------------------------------------ reading
 
     def verify(self) -> ChainReport:
         """Recompute the hash chain; the report names the first entry changed,
         removed or inserted behind the library's back."""
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
             rows = (dict(r) for r in conn.execute(
                 select(t.entries).order_by(t.entries.c.chain_no)).mappings())
@@ -212,19 +272,18 @@ class PostedLedger:
         # the columns shown, not the derivation (the largest) or the chain's hashes
         query = select(*(c[k] for k in _STORED)).order_by(c.chain_no)
         if as_posted_on is not None:
-            end = dt.datetime.combine(as_posted_on + dt.timedelta(days=1), dt.time())
-            query = query.where(c.posted_at < end)
+            query = query.where(c.posted_at <= dt.datetime.combine(as_posted_on, dt.time.max))
         if scheme_id is not None:
             query = query.where(c.scheme_id == scheme_id)
         if provider_id is not None:
             query = query.where(c.provider_id == provider_id)
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             rows = [dict(r) for r in conn.execute(query).mappings()]
         return entries_frame(rows)
 
     def providers(self) -> list[str]:
         """The providers that have entries, sorted."""
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return sorted(conn.execute(select(t.entries.c.provider_id).distinct()).scalars())
 
     def total_cents(self, scheme_id: str, until_period: str,
@@ -236,12 +295,12 @@ class PostedLedger:
                  .where((c.scheme_id == scheme_id) & (c.period <= until_period)))
         if components is not None:
             query = query.where(c.component.in_(list(components)))
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return int(conn.execute(query).scalar_one())
 
     def entry(self, entry_id: str) -> dict[str, Any]:
         """One stored entry with its derivation decoded; raises LedgerError if unknown."""
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             row = conn.execute(select(t.entries).where(t.entries.c.entry_id == entry_id)
                                ).mappings().first()
             if row is None:
@@ -266,7 +325,7 @@ class PostedLedger:
                         & (t.ratings.c.provider_id == provider_id)
                         & (t.postings.c.period <= period))
                  .order_by(t.postings.c.posting_id.desc()).limit(1))
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             row = conn.execute(query).first()
         return None if row is None else (str(row[0]), int(row[1]))
 
@@ -278,14 +337,14 @@ class PostedLedger:
                  .order_by(t.postings.c.posting_id.desc()).limit(1))
         if period is not None:
             query = query.where(t.postings.c.period <= period)
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             body = conn.execute(query).scalar()
         if body is None:
             raise LedgerError(f"no posting of scheme {scheme_id!r} in {self.where}")
         return Scheme.model_validate_json(body)
 
     def postings(self) -> list[dict[str, Any]]:
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             return [dict(r) for r in conn.execute(
                 select(t.postings).order_by(t.postings.c.posting_id)).mappings()]
 
@@ -301,7 +360,20 @@ class PostedLedger:
                 raise LedgerBusyError(
                     f"{self.where} is busy: another post held it for more than "
                     f"{LOCK_TIMEOUT_SECONDS} s; nothing was written, try again") from None
-            raise LedgerError(f"{self.where}: the database refused: {exc.orig}") from None
+            raise self._refused(exc) from None
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        try:
+            with self._engine.connect() as conn:
+                yield conn
+        except DBAPIError as exc:
+            raise self._refused(exc) from None
+
+    def _refused(self, exc: DBAPIError) -> LedgerUnavailableError:
+        lines = str(exc.orig).strip().splitlines() or ["no reason given"]
+        return LedgerUnavailableError(f"{self.where} cannot be opened or written: the database "
+                                      f"refused ({lines[0]}); nothing was written")
 
     def _lock(self, conn: Connection) -> tuple[int, str]:
         """Take the ledger's write lock; return the chain head (length, hash)."""
@@ -348,8 +420,27 @@ class PostedLedger:
                                     "or later")
         latest = conn.execute(select(func.max(t.postings.c.posted_at))).scalar()
         if latest is not None and stamp < latest:
-            raise UsageError(f"a posting time on or after the last posting "
-                             f"({latest:%Y-%m-%d %H:%M:%S}), got {stamp:%Y-%m-%d %H:%M:%S}")
+            raise LedgerStateError(f"the posting time {stamp:%Y-%m-%d %H:%M:%S} is before the "
+                                   f"last posting ({latest:%Y-%m-%d %H:%M:%S}): post on or "
+                                   "after it")
+
+    def _check_versions(self, conn: Connection, scheme: Scheme) -> str:
+        """The scheme's body to store, once no version posted before changed."""
+        body = scheme.model_dump_json()
+        now = {v["version"]: v for v in json.loads(body)["versions"]}
+        for stored in conn.execute(select(t.schemes.c.body).where(
+                t.schemes.c.scheme_id == scheme.scheme)).scalars():
+            for old in json.loads(stored)["versions"]:
+                new = now.get(old["version"])
+                if new == old:
+                    continue
+                what = ("is missing from the file" if new is None else
+                        f"has other rules: {_listed(_differences(old, new))} differ")
+                raise VersionChangedError(
+                    f"scheme {scheme.scheme} version {old['version']!r} was posted and {what}; "
+                    "a posted version cannot change (entries were paid under it): keep it as "
+                    "posted and add the change as a new version with its own valid_from")
+        return body
 
     def _posted(self, conn: Connection, scheme_id: str) -> pl.DataFrame:
         """The scheme's entries in chain order, only the columns the plan diffs on
@@ -368,15 +459,64 @@ class PostedLedger:
             out.update((r["entry_id"], dict(r)) for r in rows)
         return out
 
-    def _store_scheme(self, conn: Connection, scheme: Scheme) -> str:
-        body = scheme.model_dump_json()
+    def _store_scheme(self, conn: Connection, scheme_id: str, body: str) -> str:
         digest = hashlib.sha256(body.encode()).hexdigest()
         known = conn.execute(select(t.schemes.c.digest).where(t.schemes.c.digest == digest)
                              ).scalar()
         if known is None:
-            conn.execute(t.schemes.insert().values(digest=digest, scheme_id=scheme.scheme,
+            conn.execute(t.schemes.insert().values(digest=digest, scheme_id=scheme_id,
                                                    body=body))
         return digest
+
+
+def _posting_day(period: str, as_of: dt.date | None, posted_on: dt.date) -> dt.date:
+    """The day a post evaluates as of (default: the period's end, or the posting
+    day when the period has not ended); refuses what would post the future."""
+    end = period_end(period)
+    today = dt.date.today()
+    if posted_on > today:
+        raise UsageError(f"the posting day {posted_on.isoformat()} is in the future (today is "
+                         f"{today.isoformat()}): give today or an earlier day")
+    if end.replace(day=1) > posted_on:
+        raise UsageError(f"period {period} has not begun on {posted_on.isoformat()}: post it "
+                         "once it has")
+    if as_of is None:
+        return min(end, posted_on)
+    if as_of > end:
+        raise UsageError(f"as of {as_of.isoformat()} is after the end of period {period} "
+                         f"({end.isoformat()}): it would book later earnings into {period}; "
+                         f"post period {as_of:%Y-%m} for them, or evaluate as of "
+                         f"{end.isoformat()} or earlier")
+    if as_of > posted_on:
+        raise UsageError(f"as of {as_of.isoformat()} is after the posting day "
+                         f"{posted_on.isoformat()}: evaluate as of that day or earlier")
+    return as_of
+
+
+def _listed(names: Sequence[str], most: int = 10) -> str:
+    if not names:
+        return "none yet"
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
+
+def _differences(old: Any, new: Any, path: str = "") -> list[str]:
+    """The paths (``components[recruitment].amount``) where two JSON values differ;
+    list items with an ``id`` are matched by it."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        keys = sorted(set(old) | set(new))
+        return [d for k in keys
+                for d in _differences(old.get(k), new.get(k), f"{path}.{k}" if path else k)]
+    if isinstance(old, list) and isinstance(new, list):
+        if all(isinstance(x, dict) and "id" in x for x in old + new):
+            olds, news = {x["id"]: x for x in old}, {x["id"]: x for x in new}
+            ids = list(olds) + [i for i in news if i not in olds]
+            return [d for i in ids
+                    for d in _differences(olds.get(i), news.get(i), f"{path}[{i}]")]
+        if len(old) == len(new):
+            return [d for n, (a, b) in enumerate(zip(old, new, strict=True))
+                    for d in _differences(a, b, f"{path}[{n}]")]
+    return [] if old == new else [path or "the version"]
 
 
 def _is_lock_timeout(exc: DBAPIError) -> bool:

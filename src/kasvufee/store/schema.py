@@ -114,7 +114,7 @@ def migrate(conn: Connection) -> None:
         return
     # Future migrations go here, each as `if int(version) < N: ...; version = N`.
     if int(version) > SCHEMA_VERSION:
-        from kasvufee.errors import UsageError
+        from kasvufee.errors import LedgerUnavailableError
 
-        raise UsageError(f"this ledger has schema version {version}; this kasvufee knows up to "
-                         f"{SCHEMA_VERSION}: upgrade kasvufee")
+        raise LedgerUnavailableError(f"this ledger has schema version {version}; this kasvufee "
+                                     f"knows up to {SCHEMA_VERSION}: upgrade kasvufee")
