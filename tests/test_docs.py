@@ -4,7 +4,8 @@
   after it must each appear in its output; ``[exit N]`` states the exit status
   (default 0).  A page's blocks run in order, so a walkthrough can build on
   its earlier steps; files named ``/tmp/kasvufee-docs-*`` (the ledgers it posts
-  into) are removed before each page.
+  into) are made in a fresh folder of each page's own instead (tests running
+  side by side do not share them), shown back as ``/tmp``.
 - ``python`` blocks run as written, in the repository root.
 - ``yaml`` blocks that start with ``scheme:`` must be valid schemes; blocks that
   start with ``- id:`` are components and must be valid inside a scheme.
@@ -20,7 +21,6 @@ import re
 import shlex
 import subprocess
 import sys
-import tempfile
 import textwrap
 from pathlib import Path
 
@@ -60,7 +60,10 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _run_console_block(where: str, block: str) -> None:
+DOCS_TMP = "/tmp/kasvufee-docs-"
+
+
+def _run_console_block(where: str, block: str, tmp: Path) -> None:
     steps: list[tuple[str, list[str]]] = []
     for line in block.splitlines():
         if line.startswith("$ "):
@@ -77,9 +80,10 @@ def _run_console_block(where: str, block: str) -> None:
                 status = int(m.group(1))
             else:
                 wanted.append(line.strip())
-        done = subprocess.run(shlex.split(command), cwd=ROOT, env=_env(), capture_output=True,
-                              text=True, timeout=120, check=False)
-        out = done.stdout + done.stderr
+        done = subprocess.run(shlex.split(command.replace(DOCS_TMP, f"{tmp}/kasvufee-docs-")),
+                              cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120,
+                              check=False)
+        out = (done.stdout + done.stderr).replace(f"{tmp}/", "/tmp/")
         assert done.returncode == status, f"{where}: {command}\n{out}"
         for line in wanted:
             assert line in out, f"{where}: {command}: missing {line!r} in\n{out}"
@@ -87,23 +91,20 @@ def _run_console_block(where: str, block: str) -> None:
 
 
 @pytest.mark.parametrize("page", [str(p.relative_to(ROOT)) for p in DOCS])
-def test_console_snippets(page: str) -> None:
+def test_console_snippets(page: str, tmp_path: Path) -> None:
     """The console blocks of a page run in order: a walkthrough builds on its
     earlier steps.  Its ledgers (``/tmp/kasvufee-docs-*``) start afresh."""
-    for leftover in Path(tempfile.gettempdir()).glob("kasvufee-docs-*"):
-        leftover.unlink()
     for where, block, _ in _blocks("console"):
         if where.startswith(f"{page}:"):
-            _run_console_block(where, block)
+            _run_console_block(where, block, tmp_path)
 
 
 @pytest.mark.parametrize(("where", "block"), [(w, b) for w, b, _ in _blocks("python")])
 def test_python_snippet(where: str, block: str, monkeypatch: pytest.MonkeyPatch,
-                        capsys: pytest.CaptureFixture[str]) -> None:
+                        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     monkeypatch.chdir(ROOT)
-    for leftover in Path(tempfile.gettempdir()).glob("kasvufee-docs-*"):
-        leftover.unlink()
-    exec(compile(block, where, "exec"), {"__name__": "__doc_snippet__"})
+    code = block.replace(DOCS_TMP, f"{tmp_path}/kasvufee-docs-")
+    exec(compile(code, where, "exec"), {"__name__": "__doc_snippet__"})
 
 
 def _as_scheme(block: str) -> str:
