@@ -4,7 +4,8 @@
   after it must each appear in its output; ``[exit N]`` states the exit status
   (default 0).  A page's blocks run in order, so a walkthrough can build on
   its earlier steps; files named ``/tmp/kasvufee-docs-*`` (the ledgers it posts
-  into) live in a fresh folder of the test's own, so two runs never share one.
+  into) are made in a fresh folder of each page's own instead (tests running
+  side by side do not share them), shown back as ``/tmp``.
 - ``python`` blocks run as written, in the repository root.
 - ``yaml`` blocks that start with ``scheme:`` must be valid schemes; blocks that
   start with ``- id:`` are components and must be valid inside a scheme.
@@ -80,9 +81,9 @@ def _run_console_block(where: str, block: str, tmp: Path) -> None:
             else:
                 wanted.append(line.strip())
         done = subprocess.run(shlex.split(command.replace(DOCS_TMP, f"{tmp}/kasvufee-docs-")),
-                              cwd=ROOT, env=_env(), capture_output=True, text=True,
-                              timeout=120, check=False)
-        out = (done.stdout + done.stderr).replace(f"{tmp}/kasvufee-docs-", DOCS_TMP)
+                              cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120,
+                              check=False)
+        out = (done.stdout + done.stderr).replace(f"{tmp}/", "/tmp/")
         assert done.returncode == status, f"{where}: {command}\n{out}"
         for line in wanted:
             assert line in out, f"{where}: {command}: missing {line!r} in\n{out}"

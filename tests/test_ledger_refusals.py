@@ -233,7 +233,7 @@ def test_dates_out_of_range_are_invalid_input(tmp_path: Path, args: tuple[str, .
     extra = ("--ledger", str(ledger)) if args[0] != "run" else ()
     code, out, err = invoke(*args, *extra)
     assert (code, out, err) == (2, "", f"<command line>: {option}: expected {expected}\n"
-                                       "kasvufee: 1 problem(s); nothing was written\n")
+                                       "kasvufee: 1 problem; nothing was written\n")
     assert not ledger.exists()
 
 

@@ -30,6 +30,8 @@ from kasvufee.errors import InputError, KasvufeeError, Problem, UsageError
 from kasvufee.events import read_events
 from kasvufee.events._limits import FIRST_DATE, LAST_DATE
 from kasvufee.ledger import Ledger
+from kasvufee.plural import count
+from kasvufee.report.coverage import Coverage, coverage
 from kasvufee.report.explain import explain_text
 from kasvufee.report.export import BINARY, FORMATS, WRITERS, write_frame
 from kasvufee.report.programme import (
@@ -43,6 +45,7 @@ from kasvufee.report.statement import FORMATS as STATEMENT_FORMATS
 from kasvufee.report.statement import LANGS as STATEMENT_LANGS
 from kasvufee.report.statement import build_statement, read_pseudonymize_key, write_statement
 from kasvufee.scheme import load_scheme, scheme_json_schema
+from kasvufee.scheme.load import load_scheme_warned
 from kasvufee.scheme.prices import event_columns
 from kasvufee.store import DEFAULT_LEDGER
 
@@ -186,7 +189,7 @@ def _guarded(fn: Callable[..., None]) -> Callable[..., None]:
         except InputError as exc:
             for problem in exc.problems:
                 _err(str(problem))
-            _err(f"kasvufee: {len(exc.problems)} problem(s); nothing was written")
+            _err(f"kasvufee: {count(len(exc.problems), 'problem')}; nothing was written")
             sys.exit(2)
         except KasvufeeError as exc:
             _err(f"kasvufee: {exc}")
@@ -245,6 +248,9 @@ def run(scheme: str, events: str, as_of: str | None, fmt: str, out: str, finnish
         table = read_events(events, finnish=finnish, attribute_types=dict(sch.attributes),
                             encoding=encoding, progress=progress,
                             columns=None if all_columns else event_columns(sch))
+    unread = coverage(sch, table)
+    for line in unread.missing_lines():
+        _err(line)
     ledger = evaluate(sch, table, day)
     # Both files are staged and moved into place together, the report first:
     # a report that cannot be written leaves no ledger file behind either.
@@ -253,13 +259,15 @@ def run(scheme: str, events: str, as_of: str | None, fmt: str, out: str, finnish
         report_stream = staged.enter_context(_output(report, "--report")) if report else None
         WRITERS[fmt](ledger, stream)
         if report_stream is not None:
-            report_stream.write(
-                json.dumps(run_report(ledger), ensure_ascii=False, indent=1).encode())
+            report_stream.write(json.dumps(run_report(ledger, unread), ensure_ascii=False,
+                                           indent=1).encode())
     _summary(ledger)
+    for line in unread.lines():
+        _err(line)
 
 
-def run_report(ledger: Ledger) -> dict[str, Any]:
-    """Totals and held items as JSON-ready data."""
+def run_report(ledger: Ledger, unread: Coverage) -> dict[str, Any]:
+    """Totals, held items and what the run did not read, as JSON-ready data."""
     return {
         "scheme": ledger.scheme_id,
         "as_of": ledger.as_of.isoformat(),
@@ -268,6 +276,7 @@ def run_report(ledger: Ledger) -> dict[str, Any]:
         "by_component": {k: f"{v:.2f}" for k, v in ledger.by("component").items()},
         "by_provider": {k: f"{v:.2f}" for k, v in ledger.by("provider_id").items()},
         "held": [h.to_dict() for h in ledger.held],
+        **unread.to_dict(),
     }
 
 
@@ -465,11 +474,18 @@ def _period(period: str) -> None:
 @click.argument("scheme", type=click.Path(dir_okay=False))
 @_guarded
 def validate(scheme: str) -> None:
-    """Check a scheme file; print every problem with its line."""
-    sch = load_scheme(scheme)
+    """Check a scheme file; print every problem with its line.
+
+    Warnings (event types outside the core vocabulary and the scheme's
+    event_types) go to standard error and leave the exit status 0.
+    """
+    sch, warnings = load_scheme_warned(scheme)
+    for problem in warnings:
+        _err(f"warning: {problem}")
     n = sum(len(v.components) for v in sch.versions)
-    click.echo(f"{scheme}: valid scheme {sch.scheme!r}, {len(sch.versions)} version(s), "
-               f"{n} component(s)")
+    click.echo(f"{scheme}: valid scheme {sch.scheme!r}, {count(len(sch.versions), 'version')}, "
+               f"{count(n, 'component')}" + (f", {count(len(warnings), 'warning')}"
+                                             if warnings else ""))
 
 
 @main.command()

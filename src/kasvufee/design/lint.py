@@ -28,6 +28,8 @@ KF111   warning   no cap per contract or provider, and the total grows
 KF112   warning   a client can earn a fee any number of times, and no
                   cap limits it
 KF113   error     a tier table that pays less for harder clients
+KF114   warning   an event type outside the core vocabulary and the
+                  scheme's ``event_types`` (a typo pays nothing)
 ======  ========  =====================================================
 
 **What is a base fee, what is a result.**  A component is *fixed* (a base,
@@ -81,6 +83,7 @@ from kasvufee.scheme.prices import (
     full_amount,
     highest_amount,
     pays_cents,
+    unknown_types,
 )
 
 __all__ = [
@@ -204,6 +207,10 @@ CHECKS: Mapping[str, Check] = {c.code: c for c in (
           f"{_REPORT}, section 2.3 (Varsinais-Suomi): the fee follows the client's long-term "
           "unemployment risk in three classes (900 €, 650 €, 450 €) so that harder clients pay "
           "more; the reverse rewards creaming the easy clients and parking the hard ones"),
+    Check("KF114", "warning", "unknown event type",
+          f"{_REPORT}, development proposal 13: the fee criteria must be clear and unambiguous; "
+          "a criterion on an event type the buyer's register does not record (a misspelt "
+          "type) is never met, and the fee it promises is silently never paid"),
 )}
 
 
@@ -215,9 +222,10 @@ def lint(scheme: Scheme) -> list[Finding]:
     """
     seen: dict[tuple[str, str | None, str], list[str]] = {}
     place: dict[tuple[str, str | None, str], int] = {}
-    for v in scheme.versions:
+    unknown = unknown_types(scheme)
+    for vi, v in enumerate(scheme.versions):
         position = {c.id: n for n, c in enumerate(v.components)}
-        for key in _lint_version(v, scheme):
+        for key in (*_lint_version(v, scheme), *_unknown(v, vi, unknown)):
             seen.setdefault(key, []).append(v.version)
             place.setdefault(key, position.get(key[1] or "", -1))
     out = []
@@ -479,6 +487,23 @@ def _lint_version(v: Version, scheme: Scheme) -> Iterator[_Raw]:
         amount = c.amount
         if isinstance(amount, Table) and amount.by.split(".")[-1] == "risk_class":
             yield from _tiers(c.id, amount)
+
+
+def _unknown(v: Version, vi: int,
+             unknown: list[tuple[tuple[str | int, ...], str, str | None]]) -> Iterator[_Raw]:
+    """KF114 for the version's components (and the rating, in every version)."""
+    for loc, name, nearest in unknown:
+        if loc[0] == "rating":
+            component, where = None, "rating.on"
+        elif loc[1] == vi:
+            component, where = v.components[int(loc[3])].id, ".".join(map(str, loc[4:]))
+        else:
+            continue
+        guess = f"Did you mean {nearest}? " if nearest else ""
+        yield ("KF114", component,
+               f"{where}: {name} is neither an event type of the core vocabulary nor one of the "
+               f"scheme's event_types, so no event may reach it. {guess}Correct the spelling, "
+               "or declare the type under event_types")
 
 
 def _imprecise(c: EventFee) -> bool:

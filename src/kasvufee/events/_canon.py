@@ -24,10 +24,12 @@ from kasvufee.events.types import (
     CORE_SCHEMA,
     DECIMAL_DTYPE,
     DECIMAL_SCALE,
+    EVENT_TYPE_PATTERN,
     NUMBER_DIGITS,
     REQUIRED_COLUMNS,
     AttributeType,
     attribute_type,
+    type_spelling,
 )
 
 LINE: Final = "\x00line"
@@ -129,6 +131,11 @@ def _expected_datetime(finnish: bool) -> Callable[[str], str]:
         return f"a date or date-time like {like}"
 
     return expected
+
+
+def _found_type(text: str) -> str:
+    guess = type_spelling(text)
+    return f"{quote(text)} (did you mean {guess}?)" if guess else quote(text)
 
 
 def _date_message(finnish: bool) -> str:
@@ -316,6 +323,10 @@ def canonicalise(
         if parsers[name].checked and value.null_count() > text.null_count():
             cells = frame.filter(text.is_not_null() & value.is_null()).select(LINE, name)
             problems.add_cells(cells, name, parsers[name].expected)
+    if "type" in names:
+        cells = frame.filter(~pl.col("type").str.contains(EVENT_TYPE_PATTERN)).select(LINE, "type")
+        problems.add_cells(cells, "type", _constant("an event type in lowercase letters, digits "
+                                                     "and _ like employment_started"), _found_type)
     check_limits(parsed, frame, {name: _kind(name, types) for name in names}, LINE, problems)
     # hashes first (fast): equal ids have equal hashes; a collision only costs the exact check
     ids = parsed["event_id"]

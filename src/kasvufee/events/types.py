@@ -9,7 +9,9 @@ types of the attributes it reads); any other attribute is a string.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+import re
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Final, Literal, get_args
 
@@ -58,6 +60,38 @@ ATTRIBUTE_TYPES: Final[Mapping[str, AttributeType]] = MappingProxyType(
     }
 )
 """Built-in attribute types (the core vocabulary); every other attribute is a string."""
+
+EVENT_TYPES: Final[frozenset[str]] = frozenset({
+    "enrolled", "guidance_completed", "plan_completed", "interview_completed",
+    "survey_answered", "survey_declined", "employment_started", "employment_ended",
+    "recruitment_made", "recruitment_probable", "company_founded", "training_referred",
+    "metric_observed", "quality_rated", "milestone_reached", "network_formed",
+    "student_directed", "vacancy_reported", "evidence_provided", "event_voided",
+})
+"""The core vocabulary of event types (``DESIGN.md``); a scheme declares its own
+others under ``event_types``."""
+
+EVENT_TYPE_PATTERN: Final = r"^[a-z][a-z0-9_]*$"
+"""How an event type is spelt: a lowercase letter, then lowercase letters, digits
+and ``_`` (``employment_started``).  Spaces and tabs around it are stripped, like
+around every cell; any other spelling is refused where it is read."""
+
+_EVENT_TYPE_RE: Final = re.compile(EVENT_TYPE_PATTERN)
+
+
+def type_spelling(text: str) -> str | None:
+    """The event type ``text`` was probably meant to be: lowercase, with spaces
+    and hyphens as ``_`` (``Employment Started`` → ``employment_started``);
+    None when that is no event type either."""
+    guess = re.sub(r"[\s\-]+", "_", text.strip().lower())
+    return guess if _EVENT_TYPE_RE.match(guess) else None
+
+
+def nearest_name(name: str, known: Iterable[str]) -> str | None:
+    """The known name closest to ``name`` (a typo's correction), or None."""
+    found = difflib.get_close_matches(name, sorted(set(known) - {name}), n=1, cutoff=0.75)
+    return found[0] if found else None
+
 
 CORE_SCHEMA: Final[Mapping[str, pl.DataType]] = MappingProxyType(
     {

@@ -19,8 +19,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from kasvufee.errors import ExpressionError, InputError, Problem, SchemeError
+from kasvufee.events.types import EVENT_TYPE_PATTERN
 from kasvufee.scheme.check import check_scheme
 from kasvufee.scheme.model import Scheme
+from kasvufee.scheme.prices import unknown_types
 
 MAX_SCHEME_BYTES = 2_000_000
 MAX_NODES = 50_000
@@ -220,13 +222,29 @@ def load_scheme(path: str | os.PathLike[str]) -> Scheme:
 
 def parse_scheme(text: str, *, source: str = "<scheme>") -> Scheme:
     """Validate scheme YAML given as text."""
+    return _parse(text, source)[0]
+
+
+def load_scheme_warned(path: str | os.PathLike[str]) -> tuple[Scheme, list[Problem]]:
+    """``load_scheme``, and the warnings on what is valid but suspect, each with
+    its line: event types outside the core vocabulary and the scheme's
+    ``event_types`` (a misspelt ``on:`` that no event will reach)."""
+    source = str(path)
+    scheme, node = _parse(read_text_file(path, "scheme", SchemeError), source)
+    findings = [(loc, "an event type of the core vocabulary or of the scheme's event_types"
+                 + (f" (did you mean {nearest}?)" if nearest else ""), repr(name))
+                for loc, name, nearest in unknown_types(scheme)]
+    return scheme, located(findings, node, source)
+
+
+def _parse(text: str, source: str) -> tuple[Scheme, yaml.Node | None]:
     scheme, node = parse_yaml_model(text, Scheme, source=source, error=SchemeError,
                                     top="scheme, title and versions",
                                     context={"located": True})
     findings = check_scheme(scheme)
     if findings:
         raise SchemeError(located(findings, node, source))
-    return scheme
+    return scheme, node
 
 
 def _problems(exc: ValidationError, root: yaml.Node | None, source: str) -> list[Problem]:
@@ -267,6 +285,9 @@ def _message(err: Mapping[str, Any]) -> tuple[str, str]:
         return f"a field {err['loc'][-1]!s}", "nothing"
     if err["type"].startswith(("date_", "datetime_")):
         return "a date YYYY-MM-DD", _short(repr(err.get("input")))
+    if err["type"] == "string_pattern_mismatch" and ctx.get("pattern") == EVENT_TYPE_PATTERN:
+        return ("an event type in lowercase letters, digits and _ like employment_started",
+                _short(repr(err.get("input"))))
     if err["type"] == "string_pattern_mismatch" and "a-z0-9" in str(ctx.get("pattern", "")):
         return ("a lowercase id of letters a-z, digits, '-' and '_' (like varsinais-suomi)",
                 _short(repr(err.get("input"))))

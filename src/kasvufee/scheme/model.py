@@ -33,7 +33,7 @@ from pydantic import (
 
 from kasvufee.calendar import MAX_DURATION, UNITS, Duration
 from kasvufee.errors import ExpressionError
-from kasvufee.events.types import NUMBER_LIMIT
+from kasvufee.events.types import EVENT_TYPE_PATTERN, NUMBER_LIMIT
 from kasvufee.money import MAX_CENTS, format_cents, parse_euros, parse_percent, percent_text
 from kasvufee.scheme import expr as ex
 
@@ -651,6 +651,9 @@ class Scheme(Model):
     source: str | None = Field(default=None, description="where the rules come from")
     attributes: dict[str, AttributeTypeName] = Field(
         default_factory=dict, description="types of event attributes beyond the core vocabulary")
+    event_types: tuple[Annotated[str, Field(pattern=EVENT_TYPE_PATTERN)], ...] = Field(
+        default=(), description="event types beyond the core vocabulary that the scheme's "
+        "events carry (the buyer's own); validate and lint warn on any other type")
     versions: tuple[Version, ...] = Field(min_length=1, max_length=MAX_VERSIONS)
     rating: Rating | None = Field(
         default=None, description="a provider star rating shown on statements (voucher schemes)")

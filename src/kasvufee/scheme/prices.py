@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from kasvufee.events.types import ALWAYS_READ
+from kasvufee.events.types import ALWAYS_READ, EVENT_TYPES, nearest_name
 from kasvufee.money import allocate_shares, round_cents
 from kasvufee.scheme import expr as ex
 from kasvufee.scheme.model import (
@@ -66,28 +66,48 @@ def effective_caps(scheme: Scheme) -> tuple[Cap, ...]:
     return tuple(by_id.values())
 
 
+Loc = tuple[str | int, ...]
+
+
+def type_references(scheme: Scheme) -> list[tuple[Loc, str]]:
+    """Every event type the scheme names, with where (defaults included, at
+    the place they would be written)."""
+    refs: list[tuple[Loc, str]] = []
+    if scheme.rating is not None:
+        refs.append((("rating", "on"), scheme.rating.on))
+    for vi, version in enumerate(scheme.versions):
+        for ci, c in enumerate(version.components):
+            loc: Loc = ("versions", vi, "components", ci)
+            if isinstance(c, EventFee):
+                refs += [((*loc, "on") if isinstance(c.on, str) else (*loc, "on", i), t)
+                         for i, t in enumerate(c.types)]
+                for key, part in (("requires", c.requires), ("provisional", c.provisional)):
+                    if part is not None:
+                        refs.append(((*loc, key, "on"), part.on))
+                if c.evidence is not None:
+                    refs.append(((*loc, "evidence", "provided_by"), c.evidence.provided_by))
+                if c.lasts is not None:
+                    refs.append(((*loc, "lasts", "ended_by"), c.lasts.ended_by))
+                if c.missing is not None and c.missing.declined_by is not None:
+                    refs.append(((*loc, "missing", "declined_by"), c.missing.declined_by))
+            elif isinstance(c, CheckpointFee):
+                refs += [((*loc, "metrics", name, "on"), m.on) for name, m in c.metrics.items()]
+            # anchors: event types; client.X and contract.X name dates, not events
+            refs += [((*loc, *path), ref) for path, ref in date_refs(c) if "." not in ref]
+    return refs
+
+
 def event_types(scheme: Scheme) -> frozenset[str]:
     """Every event type the scheme can look at; the engine ignores the rest."""
-    types = {"enrolled", "event_voided"}
-    if scheme.rating is not None:
-        types.add(scheme.rating.on)
-    for version in scheme.versions:
-        for c in version.components:
-            if isinstance(c, EventFee):
-                types.update(c.types)
-                for part in (c.requires, c.provisional):
-                    if part is not None:
-                        types.add(part.on)
-                if c.evidence is not None:
-                    types.add(c.evidence.provided_by)
-                if c.lasts is not None:
-                    types.add(c.lasts.ended_by)
-                if c.missing is not None and c.missing.declined_by is not None:
-                    types.add(c.missing.declined_by)
-            elif isinstance(c, CheckpointFee):
-                types.update(m.on for m in c.metrics.values())
-            types.update(r for _, r in date_refs(c) if "." not in r)
-    return frozenset(types)
+    return frozenset({"enrolled", "event_voided", *(t for _, t in type_references(scheme))})
+
+
+def unknown_types(scheme: Scheme) -> list[tuple[Loc, str, str | None]]:
+    """The event types the scheme names that are neither in the core vocabulary
+    nor in its ``event_types``: where, the type, and the nearest known name."""
+    known = EVENT_TYPES | set(scheme.event_types)
+    return [(loc, t, nearest_name(t, known))
+            for loc, t in type_references(scheme) if t not in known]
 
 
 def date_refs(c: Component) -> list[tuple[tuple[str, ...], str]]:
