@@ -293,3 +293,18 @@ def test_starting_the_command_line_leaves_the_ledger_and_simulation_unloaded() -
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.splitlines() == ["[]", "True True"]
+
+
+def test_post_refuses_a_scheme_no_event_can_reach(tmp_path: Path) -> None:
+    """A misspelt on: paid 200.00 of 2 200.00 into the posted ledger, silently."""
+    source = EXAMPLES / "varsinais-suomi" / "scheme.yaml"
+    scheme = tmp_path / "scheme.yaml"
+    scheme.write_text(source.read_text().replace("on: employment_started", "on: employment_start"))
+    ledger = tmp_path / "l.sqlite"
+    code, out, err = invoke("post", str(scheme), str(EXAMPLES / "varsinais-suomi" / "events.csv"),
+                            "--period", "2018-12", "--ledger", str(ledger))
+    assert (code, out) == (2, "")
+    assert err == (f"{scheme}:12: versions.0.components.0.on: expected an event type of the core "
+                   "vocabulary or of the scheme's event_types (did you mean employment_started?), "
+                   "got 'employment_start'\nkasvufee: 1 problem; nothing was written\n")
+    assert list(tmp_path.iterdir()) == [scheme]

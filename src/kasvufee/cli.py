@@ -26,7 +26,7 @@ import polars as pl
 
 from kasvufee.calendar import period_end
 from kasvufee.engine.evaluate import evaluate
-from kasvufee.errors import InputError, KasvufeeError, Problem, UsageError
+from kasvufee.errors import InputError, KasvufeeError, Problem, SchemeError, UsageError
 from kasvufee.events import read_events
 from kasvufee.events._limits import FIRST_DATE, LAST_DATE
 from kasvufee.ledger import Ledger
@@ -321,12 +321,16 @@ def post(scheme: str, events: str, ledger: str, period: str, as_of: str | None,
     New entries are posted in PERIOD and keep their earned_on; entries no longer
     supported are reversed with the reason; posting the same inputs again adds
     nothing. One transaction: a post either completes or writes nothing.
+    A scheme naming an event type outside the vocabulary and its event_types
+    (what validate warns about) is refused: no event would reach it.
     """
     _period(period)
     day = _date(as_of, "--as-of") if as_of else None
     stamp = (dt.datetime.combine(_date(posted_on, "--posted-on"), dt.time(12))
              if posted_on else None)
-    sch = load_scheme(scheme)
+    sch, warnings = load_scheme_warned(scheme)
+    if warnings:  # a misspelt on: would post an underpayment only a new version can mend
+        raise SchemeError(warnings)
     table = read_events(events, finnish=finnish, attribute_types=dict(sch.attributes),
                         encoding=encoding)
     with _open(ledger, create=True) as store:
