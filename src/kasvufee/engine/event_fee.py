@@ -19,11 +19,11 @@ from kasvufee.engine.frame import (
     column,
     date_text,
     empty_candidates,
-    euros_text,
     finish,
     hold,
     inputs_text,
     matches,
+    money_text,
     number_text,
     run_sum,
     spread,
@@ -57,10 +57,11 @@ def evaluate_event_fee(c: EventFee, version: Version, p: Prepared) -> pl.DataFra
     df = _accumulate(df, c)
     df = _evidence(df, c, p)
     df = _lasts(df, c, p)
-    df = price(df, version, c)
+    df = price(df, version, c, p.money)
     if c.provisional is not None:
         df = add_fact(df, pl.format("a probable outcome pays {} now; the realised one pays the "
-                                    "rest", euros_text(pl.lit(c.provisional.amount))), ~final)
+                                    "rest", money_text(pl.lit(c.provisional.amount), p.money)),
+                      ~final)
         df = df.with_columns(
             pl.when(final).then(pl.col("amount"))
             .otherwise(pl.lit(c.provisional.amount, dtype=pl.Int64)).alias("amount"),
@@ -332,7 +333,7 @@ def _missing_rows(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
         return empty_candidates()
     base = full_amount(version, c.id, c.amount)
     pays = pays_cents(m.pays, base)
-    pays_shown = pays_text(m.pays)
+    pays_shown = pays_text(m.pays, p.money)
     clients = anchor_rows(p, m.deadline.anchor)
     clients = clients.with_columns(m.deadline.length.after_expr(pl.col("_anchor"))
                                    .alias("_deadline"))
@@ -354,7 +355,7 @@ def _missing_rows(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
                                  "missing-data policy pays {} = {}", date_text(pl.col("_deadline")),
                                  pl.lit(str(m.deadline.length)), pl.lit(m.deadline.anchor),
                                  date_text(pl.col("_anchor")), pl.lit(pays_shown),
-                                 euros_text(pl.lit(pays)))).alias("facts"),
+                                 money_text(pl.lit(pays), p.money))).alias("facts"),
         pl.when(pl.col("_anchor").is_null())
         .then(pl.lit(missing_text(m.deadline.anchor, "deadline"))).alias("held"),
     )
@@ -376,6 +377,6 @@ def _missing_rows(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
                                      "policy pays {} = {}", pl.col("type"), pl.col("event_id"),
                                      date_text(pl.col("occurred_on")),
                                      date_text(pl.col("_deadline")), pl.lit(pays_shown),
-                                     euros_text(pl.lit(pays)))).alias("facts"),
+                                     money_text(pl.lit(pays), p.money))).alias("facts"),
         )))
     return pl.concat(frames)
