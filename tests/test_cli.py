@@ -32,7 +32,8 @@ def test_jsonl_to_stdout_carries_only_entries() -> None:
     assert len(records) == 23
     assert set(records[0]) == {"entry_id", "scheme_id", "scheme_version", "component",
                                "provider_id", "client_id", "earned_on", "period", "amount",
-                               "kind", "event_ids", "explanation", "capped_from", "cap"}
+                               "kind", "event_ids", "explanation", "capped_from", "cap",
+                               "currency"}
     r16 = next(r for r in records if r["client_id"] == "R16")
     assert (r16["amount"], r16["capped_from"], r16["cap"]) == ("0.00", "2000.00",
                                                                 "result_budget")

@@ -30,6 +30,7 @@ from kasvufee.errors import InputError, KasvufeeError, Problem, SchemeError, Usa
 from kasvufee.events import read_events
 from kasvufee.events._limits import FIRST_DATE, LAST_DATE
 from kasvufee.ledger import Ledger
+from kasvufee.money import format_cents
 from kasvufee.plural import count
 from kasvufee.report.coverage import Coverage, coverage
 from kasvufee.report.explain import explain_text
@@ -271,6 +272,7 @@ def run_report(ledger: Ledger, unread: Coverage) -> dict[str, Any]:
     return {
         "scheme": ledger.scheme_id,
         "as_of": ledger.as_of.isoformat(),
+        "currency": ledger.currency,
         "entries": len(ledger),
         "total": f"{ledger.total():.2f}",
         "by_component": {k: f"{v:.2f}" for k, v in ledger.by("component").items()},
@@ -282,8 +284,8 @@ def run_report(ledger: Ledger, unread: Coverage) -> dict[str, Any]:
 
 def _summary(ledger: Ledger) -> None:
     n = len(ledger)
-    _err(f"{ledger.scheme_id}: {n} entr{'y' if n == 1 else 'ies'}, total {ledger.total():.2f} EUR "
-         f"as of {ledger.as_of.isoformat()}")
+    _err(f"{ledger.scheme_id}: {n} entr{'y' if n == 1 else 'ies'}, total {ledger.total():.2f} "
+         f"{ledger.currency} as of {ledger.as_of.isoformat()}")
     for comp, amount in ledger.by("component").items():
         _err(f"  {comp}: {amount:.2f}")
     held = ledger.held
@@ -379,10 +381,11 @@ def explain(entry_id: str, ledger: str, fmt: str) -> None:
     """The whole derivation of one posted entry."""
     with _open(ledger) as store:
         entry = store.entry(entry_id)
+        currency = store.scheme(entry["scheme_id"], entry["period"]).currency
     if fmt == "json":
         click.echo(json.dumps(entry, default=str, ensure_ascii=False, indent=1))
     else:
-        click.echo(explain_text(entry))
+        click.echo(explain_text(entry, currency))
 
 
 @main.command()
@@ -458,8 +461,9 @@ def statement(ledger: str, provider_id: str, period: str, scheme_id: str | None,
     with _output(out) as stream:
         write_statement(result, fmt, lang, stream)  # type: ignore[arg-type]
     if out != "-":
-        _err(f"{provider_id} {period}: statement written to {out} "
-             f"(total {result.total_cents / 100:.2f} EUR)")
+        total = (f"total {format_cents(result.total_cents)} {result.currency}" if result.currency
+                 else "in more than one currency")
+        _err(f"{provider_id} {period}: statement written to {out} ({total})")
 
 
 def _period(period: str) -> None:

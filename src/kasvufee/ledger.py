@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 ENTRY_FIELDS = ("entry_id", "scheme_id", "scheme_version", "component", "provider_id",
                 "client_id", "earned_on", "period", "amount", "kind", "event_ids",
-                "explanation", "capped_from", "cap")
+                "explanation", "capped_from", "cap", "currency")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +39,14 @@ class Entry:
         client_id: for whom (None for contract-level entries).
         earned_on: the date the condition became true.
         period: ``YYYY-MM`` payout period (the month of ``earned_on`` in a run).
-        amount: euros as a two-decimal string, negative for a reversal.
+        amount: a two-decimal string in ``currency``, negative for a reversal.
         kind: ``earned`` (``reversal`` in posted ledgers).
         event_ids: the events that made the condition true.
         explanation: one sentence: rule, inputs, result, cap applied.
         capped_from, cap: the amount before a cap cut it, and the cap's id.
         facts: the inputs and steps the explanation is made of.
         cap_usage: for each cap over this entry, what it had paid out before and after.
+        currency: the ISO 4217 code of the scheme's amounts (``EUR``, ``GBP``, ``AUD``).
     """
 
     entry_id: str
@@ -64,6 +65,7 @@ class Entry:
     cap: str | None
     facts: tuple[str, ...] = ()
     cap_usage: tuple[str, ...] = ()
+    currency: str = "EUR"
 
     def to_dict(self) -> dict[str, Any]:
         d = {f: getattr(self, f) for f in ENTRY_FIELDS}
@@ -97,12 +99,15 @@ class Ledger:
     """The result of ``evaluate``: entries in earning order and held items.
 
     ``frame`` holds the entries with ``amount`` and ``capped_from`` as Int64
-    cents; ``entries`` gives them as ``Entry`` records with euro strings.
+    cents; ``entries`` gives them as ``Entry`` records with two-decimal strings,
+    in the scheme's ``currency``.
     """
 
     def __init__(self, scheme_id: str, frame: pl.DataFrame, held: pl.DataFrame,
-                 as_of: dt.date, voided: Mapping[str, str] | None = None) -> None:
+                 as_of: dt.date, voided: Mapping[str, str] | None = None,
+                 currency: str = "EUR") -> None:
         self.scheme_id = scheme_id
+        self.currency = currency
         self.frame = frame
         self.held_frame = held
         self.as_of = as_of
@@ -134,7 +139,8 @@ class Ledger:
                 earned_on=r["earned_on"], period=r["period"], amount=format_cents(r["amount"]),
                 kind=r["kind"], event_ids=tuple(r["event_ids"]), explanation=r["explanation"],
                 capped_from=None if r["capped_from"] is None else format_cents(r["capped_from"]),
-                cap=r["cap"], facts=tuple(r["facts"]), cap_usage=tuple(r["cap_usage"])))
+                cap=r["cap"], facts=tuple(r["facts"]), cap_usage=tuple(r["cap_usage"]),
+                currency=r["currency"]))
         return tuple(out)
 
     @property

@@ -1,4 +1,4 @@
-"""Money: EUR as integer cents.
+"""Money: integer cents of the scheme's currency (EUR unless it names another).
 
 Inside the engine every amount is an ``int`` number of cents (polars ``Int64``).
 A fraction of a cent is rounded **half up** (away from zero at exactly .5) once,
@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 import polars as pl
 
@@ -108,3 +110,36 @@ def percent_text(fraction: Decimal) -> str:
     """A fraction as a short percentage: ``Decimal("0.5") -> "50%"``, ``0.125 -> "12.5%"``."""
     text = f"{(fraction * 100).normalize():f}"
     return f"{text}%"
+
+
+@dataclass(frozen=True)
+class Currency:
+    """A scheme's currency (an ISO 4217 code) and how explanations write its
+    amounts: ``900.00 €`` for EUR (as the Finnish pilots write it), the
+    symbol first for the others (``£1200.00``, ``A$400.00``, ``-£150.00``)."""
+
+    code: str = "EUR"
+
+    @cached_property
+    def symbol(self) -> str:
+        from babel.numbers import get_currency_symbol  # Babel loads only when asked
+
+        return str(get_currency_symbol(self.code, locale="en"))
+
+    def text(self, amount: str) -> str:
+        """A two-decimal amount (``"-150.00"``) with the currency."""
+        if self.code == "EUR":
+            return f"{amount} €"
+        sign, digits = ("-", amount[1:]) if amount.startswith("-") else ("", amount)
+        return f"{sign}{self.symbol}{digits}"
+
+    def expr(self, amount: pl.Expr) -> pl.Expr:
+        """``text`` on a column of two-decimal amounts."""
+        if self.code == "EUR":
+            return pl.concat_str(amount, pl.lit(" €"))
+        negative = amount.str.starts_with("-")
+        return pl.concat_str(pl.when(negative).then(pl.lit("-")).otherwise(pl.lit("")),
+                             pl.lit(self.symbol), amount.str.strip_prefix("-"))
+
+
+EUR = Currency()

@@ -12,9 +12,15 @@ from decimal import Decimal
 
 import polars as pl
 
-from kasvufee.engine.frame import DECIMAL, add_fact, column, euros_text, hold, number_text
+from kasvufee.engine.frame import DECIMAL, add_fact, column, hold, money_text, number_text
 from kasvufee.errors import ExpressionError
-from kasvufee.money import MAX_CENTS, euros_to_cents_half_up, format_cents, percent_text
+from kasvufee.money import (
+    MAX_CENTS,
+    Currency,
+    euros_to_cents_half_up,
+    format_cents,
+    percent_text,
+)
 from kasvufee.scheme import expr as ex
 from kasvufee.scheme.model import (
     Amount,
@@ -29,42 +35,44 @@ from kasvufee.scheme.model import (
 )
 from kasvufee.scheme.prices import full_amount, pays_cents, static_cents
 
-_LARGEST = euros_text(pl.lit(MAX_CENTS, dtype=pl.Int64))
 
-
-def price(df: pl.DataFrame, version: Version, c: EventFee | CheckpointFee) -> pl.DataFrame:
+def price(df: pl.DataFrame, version: Version, c: EventFee | CheckpointFee,
+          money: Currency) -> pl.DataFrame:
     """Set ``amount`` by the component's amount form, then bound it: a result
     above ``max_amount`` is cut to it; a negative result, or one above
-    ``MAX_CENTS``, is held, never paid."""
-    df = _amount(df, version, c.id, c.amount)
+    ``MAX_CENTS``, is held, never paid.  Amounts in the facts are in ``money``."""
+    df = _amount(df, version, c.id, c.amount, money)
     df = hold(df, pl.col("amount") > MAX_CENTS, pl.format(
         "the amount came out {}, above the largest amount an entry may have ({})",
-        euros_text(pl.col("amount")), _LARGEST))
+        money_text(pl.col("amount"), money), pl.lit(money.text(format_cents(MAX_CENTS)))))
     if c.max_amount is not None:
         over = pl.col("amount") > c.max_amount
-        df = add_fact(df, pl.format("{} limited to max_amount {}", euros_text(pl.col("amount")),
-                                    euros_text(pl.lit(c.max_amount))), over)
+        df = add_fact(df, pl.format("{} limited to max_amount {}",
+                                    money_text(pl.col("amount"), money),
+                                    pl.lit(money.text(format_cents(c.max_amount)))), over)
         df = df.with_columns(pl.min_horizontal("amount", pl.lit(c.max_amount)).alias("amount"))
     return hold(df, pl.col("amount") < 0,
-                pl.format("the amount came out negative ({})", euros_text(pl.col("amount"))))
+                pl.format("the amount came out negative ({})",
+                          money_text(pl.col("amount"), money)))
 
 
-def _amount(df: pl.DataFrame, version: Version, component: str, amount: Amount) -> pl.DataFrame:
+def _amount(df: pl.DataFrame, version: Version, component: str, amount: Amount,
+            money: Currency) -> pl.DataFrame:
     fixed = static_cents(version, component, amount)
     if fixed is not None:
         return df.with_columns(pl.lit(fixed, dtype=pl.Int64).alias("amount"))
     if isinstance(amount, Table):
-        return _table(df, amount)
+        return _table(df, amount, money)
     if isinstance(amount, PerAnswer):
-        return _per_answer(df, amount)
+        return _per_answer(df, amount, money)
     if isinstance(amount, MeanBands):
-        return _bands(df, version, component, amount)
+        return _bands(df, version, component, amount, money)
     if isinstance(amount, Formula):
-        return _formula(df, amount)
+        return _formula(df, amount, money)
     raise TypeError(f"unknown amount form {amount!r}")  # the model admits no other
 
 
-def _table(df: pl.DataFrame, t: Table) -> pl.DataFrame:
+def _table(df: pl.DataFrame, t: Table, money: Currency) -> pl.DataFrame:
     key = column(df, t.by).cast(pl.String)
     cents = key.replace_strict(dict(t.table), default=None, return_dtype=pl.Int64)
     df = df.with_columns(key.alias("_key"), cents.alias("amount"))
@@ -74,7 +82,8 @@ def _table(df: pl.DataFrame, t: Table) -> pl.DataFrame:
               pl.format("{} '{}' is not in the table ({})", pl.lit(t.by), pl.col("_key"),
                         pl.lit(known)))
     df = add_fact(df, pl.format("{} {} → {}", pl.lit(t.by), pl.col("_key"),
-                                euros_text(pl.col("amount"))), pl.col("amount").is_not_null())
+                                money_text(pl.col("amount"), money)),
+                  pl.col("amount").is_not_null())
     return df.drop("_key")
 
 
@@ -82,7 +91,7 @@ def _answers(df: pl.DataFrame, name: str) -> pl.Expr:
     return column(df, name, pl.List(pl.Int64))
 
 
-def _per_answer(df: pl.DataFrame, p: PerAnswer) -> pl.DataFrame:
+def _per_answer(df: pl.DataFrame, p: PerAnswer, money: Currency) -> pl.DataFrame:
     answers = _answers(df, p.answers)
     table = {int(k): v for k, v in p.per_answer.items()}
     cents = answers.list.eval(
@@ -90,10 +99,11 @@ def _per_answer(df: pl.DataFrame, p: PerAnswer) -> pl.DataFrame:
     df = df.with_columns(cents.alias("amount"))
     df = hold(df, answers.is_null() | (answers.list.len() == 0), f"no {p.answers} on the event")
     df = _hold_off_scale(df, answers, p.answers, p.scale)
-    rates = ", ".join(f"{k} → {format_cents(v)} €" for k, v in sorted(table.items(), reverse=True))
+    rates = ", ".join(f"{k} → {money.text(format_cents(v))}"
+                      for k, v in sorted(table.items(), reverse=True))
     return add_fact(df, pl.format("{} {} at {} each (others 0) = {}", pl.lit(p.answers),
                                   answers.cast(pl.List(pl.String)).list.join(";"), pl.lit(rates),
-                                  euros_text(pl.col("amount"))),
+                                  money_text(pl.col("amount"), money)),
                     pl.col("held").is_null())
 
 
@@ -108,7 +118,8 @@ def _hold_off_scale(df: pl.DataFrame, answers: pl.Expr, name: str, scale: Scale 
                                    pl.lit(str(scale))))
 
 
-def _bands(df: pl.DataFrame, version: Version, component: str, b: MeanBands) -> pl.DataFrame:
+def _bands(df: pl.DataFrame, version: Version, component: str, b: MeanBands,
+           money: Currency) -> pl.DataFrame:
     base = full_amount(version, component, b)
     values = column(df, b.mean_of)
     dtype = df.schema.get(b.mean_of)
@@ -137,19 +148,20 @@ def _bands(df: pl.DataFrame, version: Version, component: str, b: MeanBands) -> 
                   pl.format("{} {} outside the scale {}", pl.lit(b.mean_of),
                             values.cast(pl.String), pl.lit(str(b.scale))))
     mean = (total / count).round(2)
-    bands = ", ".join(f"≥ {x.at_least} → {pays_text(x.pays)}"
+    bands = ", ".join(f"≥ {x.at_least} → {pays_text(x.pays, money)}"
                       for x in sorted(b.bands, key=lambda x: -x.at_least))
     return add_fact(df, pl.format("{} = {} (bands {}, else {}) → {}", shown,
                                   number_text(mean), pl.lit(bands),
-                                  pl.lit(pays_text(b.otherwise)), euros_text(pl.col("amount"))),
+                                  pl.lit(pays_text(b.otherwise, money)),
+                                  money_text(pl.col("amount"), money)),
                     pl.col("held").is_null())
 
 
-def pays_text(pays: int | Decimal) -> str:
-    return percent_text(pays) if isinstance(pays, Decimal) else f"{format_cents(pays)} €"
+def pays_text(pays: int | Decimal, money: Currency) -> str:
+    return percent_text(pays) if isinstance(pays, Decimal) else money.text(format_cents(pays))
 
 
-def _formula(df: pl.DataFrame, f: Formula) -> pl.DataFrame:
+def _formula(df: pl.DataFrame, f: Formula, money: Currency) -> pl.DataFrame:
     node = ex.parse(f.formula)
     euros = ex.to_polars(node, lambda n: resolve_number(df, n))
     try:
@@ -168,15 +180,16 @@ def _formula(df: pl.DataFrame, f: Formula) -> pl.DataFrame:
     df = hold(df, pl.col("_euros").is_null(),
               pl.format("formula {} has a missing input", pl.lit(f.formula)))
     df = hold(df, too_large, pl.format(
-        "formula {} came out {} €, above the largest amount an entry may have ({})",
-        pl.lit(f.formula), number_text(pl.col("_euros")), _LARGEST))
+        "formula {} came out {}, above the largest amount an entry may have ({})",
+        pl.lit(f.formula), money.expr(number_text(pl.col("_euros"))),
+        pl.lit(money.text(format_cents(MAX_CENTS)))))
     df = df.drop("_euros", "_overflow")
     inputs = sorted(ex.names(node))
     shown = pl.concat_str([pl.format("{}={}", pl.lit(n), number_text(column(df, n)))
                            for n in inputs], separator=", ") if inputs else pl.lit("")
     return add_fact(df, pl.format("{} with {}, rounded {} → {}", pl.lit(f.formula), shown,
                                   pl.lit(f.rounding.replace("_", " ")),
-                                  euros_text(pl.col("amount"))), pl.col("held").is_null())
+                                  money_text(pl.col("amount"), money)), pl.col("held").is_null())
 
 
 def _formula_by_row(df: pl.DataFrame, node: ex.Node, text: str) -> pl.DataFrame:

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from kasvufee.engine.frame import euros_text, lists
+from kasvufee.engine.frame import lists, money_text
+from kasvufee.money import Currency
 from kasvufee.scheme.model import Cap
 
 GROUP = {"client": "client_id", "provider": "provider_id"}
 
 
-def apply_caps(entries: pl.DataFrame, caps: tuple[Cap, ...]) -> pl.DataFrame:
-    """``entries`` must be sorted in earning order and carry ``amount`` cents."""
+def apply_caps(entries: pl.DataFrame, caps: tuple[Cap, ...], money: Currency) -> pl.DataFrame:
+    """``entries`` must be sorted in earning order and carry ``amount`` cents;
+    the usage texts write amounts in ``money``."""
     df = entries.with_columns(
         pl.lit(None, dtype=pl.Int64).alias("capped_from"),
         pl.lit(None, dtype=pl.String).alias("cap"),
@@ -50,9 +52,9 @@ def apply_caps(entries: pl.DataFrame, caps: tuple[Cap, ...]) -> pl.DataFrame:
         cut = inside & (new < pl.col("amount"))
         # what the cap had paid out before and after this entry (see the module doc)
         usage = pl.format("cap {} ({} per {}): {} used before, {} after",
-                          pl.lit(cap.id), euros_text(pl.lit(cap.amount)), pl.lit(cap.per),
-                          euros_text(pl.min_horizontal(before, limit).cast(pl.Int64)),
-                          euros_text(pl.min_horizontal(running, limit).cast(pl.Int64)))
+                          pl.lit(cap.id), money_text(pl.lit(cap.amount), money), pl.lit(cap.per),
+                          money_text(pl.min_horizontal(before, limit).cast(pl.Int64), money),
+                          money_text(pl.min_horizontal(running, limit).cast(pl.Int64), money))
         df = df.with_columns(
             usage.alias(f"_usage{i}"), inside.alias(f"_inside{i}"),
             pl.when(cut).then(pl.coalesce("capped_from", "amount"))

@@ -66,7 +66,7 @@ def evaluate_checkpoint(c: CheckpointFee, version: Version, p: Prepared) -> pl.D
                                             pl.lit(c.condition), shown))
     df = add_fact(df, pl.format("condition {} holds ({})", pl.lit(c.condition), shown),
                   pl.col("held").is_null())
-    df = price(df, version, c)
+    df = price(df, version, c, p.money)
     return finish(df.drop("_ok"))
 
 

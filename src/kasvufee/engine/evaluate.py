@@ -29,15 +29,15 @@ from kasvufee.engine.event_fee import evaluate_event_fee
 from kasvufee.engine.frame import (
     by_value,
     date_text,
-    euros_text,
     hold,
+    money_text,
     run_sum,
     spread,
 )
 from kasvufee.engine.prepare import Prepared, prepare
 from kasvufee.engine.schedule import evaluate_schedule
 from kasvufee.ledger import Ledger
-from kasvufee.money import cents_to_text
+from kasvufee.money import Currency, cents_to_text
 from kasvufee.scheme.model import CheckpointFee, EventFee, ScheduleFee, Scheme, Version
 from kasvufee.scheme.prices import effective_caps, event_columns, event_types
 
@@ -57,7 +57,7 @@ def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date) -> Ledger:
     (candidates that earned nothing, each with its reason).
     """
     p = prepare(events, as_of, scheme.attributes, event_types(scheme), event_columns(scheme),
-                scheme.trust, scheme.contract)
+                scheme.trust, scheme.contract, scheme.money)
     order = {c.id: n for v in scheme.versions for n, c in enumerate(v.components)}
     cand = pl.concat(_in_force(KINDS[type(c)](c, v, p), scheme, i, c.id).with_columns(
         pl.lit(order[c.id], dtype=pl.Int64).alias("component_no"))
@@ -66,13 +66,15 @@ def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date) -> Ledger:
     # same place in different versions can tie: maintain_order keeps such rows
     # in the order of the versions, so the result never depends on the sort
     cand = cand.sort(EARNING_ORDER, nulls_last=True, maintain_order=True)
-    cand = _once_per(cand)
+    cand = _once_per(cand, scheme.money)
     cand = hold(cand, pl.col("earned_on") > pl.lit(as_of),
                 pl.format("pending: the condition becomes true on {}, after {}",
                           date_text(pl.col("earned_on")), pl.lit(as_of.isoformat())))
-    earned = apply_caps(cand.filter(pl.col("held").is_null()), effective_caps(scheme))
+    earned = apply_caps(cand.filter(pl.col("held").is_null()), effective_caps(scheme),
+                        scheme.money)
     held = cand.filter(pl.col("held").is_not_null())
-    return Ledger(scheme.scheme, _entries(scheme, earned), _held(held), as_of, p.voided)
+    return Ledger(scheme.scheme, _entries(scheme, earned), _held(held), as_of, p.voided,
+                  scheme.currency)
 
 
 def _in_force(cand: pl.DataFrame, scheme: Scheme, index: int, component: str) -> pl.DataFrame:
@@ -106,7 +108,7 @@ def _in_force(cand: pl.DataFrame, scheme: Scheme, index: int, component: str) ->
     return cand.filter(mine).drop("_v")
 
 
-def _once_per(cand: pl.DataFrame) -> pl.DataFrame:
+def _once_per(cand: pl.DataFrame, money: Currency) -> pl.DataFrame:
     """Keep the first qualifying row per (component, key); top up provisionals.
 
     Rows with ``seq`` 1 are provisional ("probable") payments of an
@@ -123,7 +125,8 @@ def _once_per(cand: pl.DataFrame) -> pl.DataFrame:
         "_row", "component", "key", *EARNING_ORDER, "amount",
         pl.col("event_ids").list.first().alias("_id")).collect()
     provisionals = bool((live.get_column("seq") != 0).any())
-    cand = spread(cand, _provisional_runs(live) if provisionals else _first_per_key(live))
+    cand = spread(cand, _provisional_runs(live, money) if provisionals
+                  else _first_per_key(live))
     if provisionals:
         top_up = pl.col("_paid").is_not_null()
         cand = cand.with_columns(
@@ -154,7 +157,7 @@ def _first_per_key(live: pl.DataFrame) -> pl.DataFrame:
             .select("_row", _lost(pl.col("_id_w"), pl.col("earned_on_w")).alias("_lost")))
 
 
-def _provisional_runs(live: pl.DataFrame) -> pl.DataFrame:
+def _provisional_runs(live: pl.DataFrame, money: Currency) -> pl.DataFrame:
     """Sorted by key (stably: then in earning order), each key is a run of rows:
     counts within a run are running sums minus the running sum at its first row
     (scans, no hashing)."""
@@ -177,7 +180,7 @@ def _provisional_runs(live: pl.DataFrame) -> pl.DataFrame:
         pl.when(top_up).then(paid).alias("_paid"),
         pl.when(top_up).then(pl.format(
             "top-up: {} less the {} paid for the probable outcome {} on {}",
-            euros_text(pl.col("amount")), euros_text(paid),
+            money_text(pl.col("amount"), money), money_text(paid, money),
             pl.when(pl.col("_prov")).then(pl.col("_id")).forward_fill(),
             date_text(pl.when(pl.col("_prov")).then(pl.col("earned_on")).forward_fill()),
         )).alias("_top_up"),
@@ -188,12 +191,13 @@ def _provisional_runs(live: pl.DataFrame) -> pl.DataFrame:
 
 
 def _entries(scheme: Scheme, earned: pl.DataFrame) -> pl.DataFrame:
-    amount = euros_text(pl.col("amount"))
+    amount = money_text(pl.col("amount"), scheme.money)
     who = pl.when(pl.col("client_id").is_not_null()).then(
         pl.format(" for client {}", pl.col("client_id"))).otherwise(pl.lit(" (contract level)"))
     capped = pl.when(pl.col("cap").is_not_null()).then(pl.format(
-        "; cut from {} to the {} left under cap {}", euros_text(pl.col("capped_from")),
-        euros_text(pl.col("cap_room")), pl.col("cap"))).otherwise(pl.lit(""))
+        "; cut from {} to the {} left under cap {}",
+        money_text(pl.col("capped_from"), scheme.money),
+        money_text(pl.col("cap_room"), scheme.money), pl.col("cap"))).otherwise(pl.lit(""))
     explanation = pl.format(
         "{} pays {} to {}{}, earned {}: {}{}. Scheme {} version {}.",
         pl.col("component"), amount, pl.col("provider_id"), who,
@@ -211,6 +215,7 @@ def _entries(scheme: Scheme, earned: pl.DataFrame) -> pl.DataFrame:
         "event_ids",
         explanation.alias("explanation"),
         "capped_from", "cap", "facts", "cap_usage",
+        pl.lit(scheme.currency).alias("currency"),
     )
 
 

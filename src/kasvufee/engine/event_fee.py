@@ -4,7 +4,9 @@ The trigger events pass through the component's conditions as a pipeline of
 column operations; each step may hold rows (with the reason), move
 ``earned_on`` later, or add events to the evidence of an entry.  The order
 is fixed: filter → client attributes → eligible → requires → window →
-accumulate → evidence → lasts → amount → (provisional, missing-data rows).
+evidence → accumulate → lasts → amount → (provisional, missing-data rows).
+Evidence comes before a running sum so that the sum counts only proven
+events, each from its qualifying date.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from kasvufee.engine.frame import (
     column,
     date_text,
     empty_candidates,
-    euros_text,
     finish,
     hold,
     inputs_text,
     matches,
+    money_text,
     number_text,
     run_sum,
     spread,
@@ -54,13 +56,14 @@ def evaluate_event_fee(c: EventFee, version: Version, p: Prepared) -> pl.DataFra
     df = _requires(df, c, p)
     df = _window(df, c, p)
     final = pl.col("_stage") == FINAL
-    df = _accumulate(df, c)
     df = _evidence(df, c, p)
+    df = _accumulate(df, c)
     df = _lasts(df, c, p)
-    df = price(df, version, c)
+    df = price(df, version, c, p.money)
     if c.provisional is not None:
         df = add_fact(df, pl.format("a probable outcome pays {} now; the realised one pays the "
-                                    "rest", euros_text(pl.lit(c.provisional.amount))), ~final)
+                                    "rest", money_text(pl.lit(c.provisional.amount), p.money)),
+                      ~final)
         df = df.with_columns(
             pl.when(final).then(pl.col("amount"))
             .otherwise(pl.lit(c.provisional.amount, dtype=pl.Int64)).alias("amount"),
@@ -206,12 +209,15 @@ def _accumulate(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
     a = c.accumulate
     if a is None:
         return df
-    df = df.sort("ord")
+    # only the events that qualify take part (not held by an earlier step: outside
+    # the window, unproven, ...), each from its qualifying date (earned_on: the
+    # later of its own date and its proof's), then in event order
+    df = df.sort("earned_on", "ord")
     ok = pl.col("held").is_null() & (pl.col("_stage") == FINAL)
-    # only the counted rows take part, grouped by key in runs (a stable sort keeps
-    # the event order within a key); the sums are exact Decimal scans, no windows
+    # grouped by key in runs (a stable sort keeps the qualifying order within a
+    # key); the sums are exact Decimal scans, no windows
     runs = (df.lazy().with_row_index("_row").filter(ok).select(
-        "_row", "key", "event_id",
+        "_row", "key", "event_ids",
         column(df, a.sum).cast(DECIMAL, strict=False).fill_null(pl.lit(0, dtype=DECIMAL))
         .alias("_value"))
         .collect().sort("key", maintain_order=True))
@@ -224,11 +230,13 @@ def _accumulate(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
     crossings = runs.filter("_crossing")
     crossed = pl.col("key").is_in(crossings.get_column("key").implode())
     below = pl.col("_cum") < threshold
-    # the events up to the crossing one are its entry's event_ids
-    ids = runs.filter(crossed).group_by("key", maintain_order=True).agg(
-        pl.col("event_id").alias("_all"))
-    earning = crossings.join(ids, on="key").select(
-        "_row", pl.col("_all").list.head(pl.col("_n")).alias("_ids"),
+    # the events (with their proofs) up to the crossing one are its entry's event_ids
+    ids = (crossings.select("_row", "key", pl.col("_n").alias("_last"))
+           .join(runs.select("key", "_n", "event_ids"), on="key")
+           .filter(pl.col("_n") <= pl.col("_last")).sort("_n").explode("event_ids")
+           .group_by("_row", maintain_order=True).agg(pl.col("event_ids").alias("_ids")))
+    earning = crossings.join(ids, on="_row").select(
+        "_row", "_ids",
         pl.format("{} summed over {} event(s) = {} ≥ {}", pl.lit(a.sum), pl.col("_n"),
                   number_text(pl.col("_cum")), pl.lit(str(a.at_least))).alias("_fact"))
     # ... and those below it contributed: no held items
@@ -373,7 +381,7 @@ def _missing_rows(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
         return empty_candidates()
     base = full_amount(version, c.id, c.amount)
     pays = pays_cents(m.pays, base)
-    pays_shown = pays_text(m.pays)
+    pays_shown = pays_text(m.pays, p.money)
     clients = anchor_rows(p, m.deadline.anchor)
     clients = clients.with_columns(m.deadline.length.after_expr(pl.col("_anchor"))
                                    .alias("_deadline"))
@@ -395,7 +403,7 @@ def _missing_rows(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
                                  "missing-data policy pays {} = {}", date_text(pl.col("_deadline")),
                                  pl.lit(str(m.deadline.length)), pl.lit(m.deadline.anchor),
                                  date_text(pl.col("_anchor")), pl.lit(pays_shown),
-                                 euros_text(pl.lit(pays)))).alias("facts"),
+                                 money_text(pl.lit(pays), p.money))).alias("facts"),
         pl.when(pl.col("_anchor").is_null())
         .then(pl.lit(missing_text(m.deadline.anchor, "deadline"))).alias("held"),
     )
@@ -417,6 +425,6 @@ def _missing_rows(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
                                      "policy pays {} = {}", pl.col("type"), pl.col("event_id"),
                                      date_text(pl.col("occurred_on")),
                                      date_text(pl.col("_deadline")), pl.lit(pays_shown),
-                                     euros_text(pl.lit(pays)))).alias("facts"),
+                                     money_text(pl.lit(pays), p.money))).alias("facts"),
         )))
     return pl.concat(frames)

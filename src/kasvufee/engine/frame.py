@@ -26,7 +26,7 @@ from typing import cast
 
 import polars as pl
 
-from kasvufee.money import cents_to_text
+from kasvufee.money import Currency, cents_to_text
 from kasvufee.scheme import expr as ex
 from kasvufee.scheme.model import Scalar
 
@@ -201,8 +201,9 @@ def date_text(col: pl.Expr, form: str = "%Y-%m-%d") -> pl.Expr:
     return by_value(col, lambda c: c.dt.strftime(form))
 
 
-def euros_text(cents: pl.Expr) -> pl.Expr:
-    return by_value(cents, lambda c: pl.concat_str(cents_to_text(c), pl.lit(" €")))
+def money_text(cents: pl.Expr, money: Currency) -> pl.Expr:
+    """Cents as an amount with its currency: ``900.00 €``, ``£1200.00``."""
+    return by_value(cents, lambda c: money.expr(cents_to_text(c)))
 
 
 def by_value(col: pl.Expr, text: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:

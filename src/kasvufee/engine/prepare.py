@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from kasvufee.events.types import ATTRIBUTE_DTYPES, ATTRIBUTE_TYPES, AttributeType
+from kasvufee.money import EUR, Currency
 from kasvufee.scheme.model import Trust
 
 CORE = ("event_id", "type", "provider_id", "client_id", "occurred_on", "recorded_at", "line")
@@ -38,6 +39,7 @@ class Prepared:
         voided: the events removed by voids: voided event id -> the void's id.
         trust: whose voids and events count for whom (the scheme's ``trust``).
         contract: the scheme's contract dates by name (``contract.X`` anchors).
+        money: the scheme's currency, for the amounts in explanations.
     """
 
     events: pl.DataFrame
@@ -46,6 +48,7 @@ class Prepared:
     voided: Mapping[str, str]
     trust: Trust = field(default_factory=Trust)
     contract: Mapping[str, dt.date] = field(default_factory=dict)
+    money: Currency = EUR
     _firsts: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     def of_type(self, *types: str) -> pl.DataFrame:
@@ -81,11 +84,11 @@ def prepare(events: pl.DataFrame, as_of: dt.date,
             types: Mapping[str, AttributeType] | None = None,
             relevant: Iterable[str] | None = None,
             columns: Collection[str] | None = None, trust: Trust | None = None,
-            contract: Mapping[str, dt.date] | None = None) -> Prepared:
+            contract: Mapping[str, dt.date] | None = None, money: Currency = EUR) -> Prepared:
     """The working table; ``types`` adds typed null columns for absent attributes;
     ``relevant`` (event types) and ``columns`` drop the events and the columns no
     rule reads before anything is copied or sorted; ``trust`` says whose voids count;
-    ``contract`` holds the scheme's contract dates."""
+    ``contract`` holds the scheme's contract dates and ``money`` its currency."""
     trust = trust or Trust()
     if columns is not None:
         events = events.select(c for c in events.columns if c in columns)
@@ -112,7 +115,7 @@ def prepare(events: pl.DataFrame, as_of: dt.date,
     if absent:
         ordered = ordered.with_columns(absent)
     attributes = tuple(c for c in ordered.columns if c not in (*CORE, "ord"))
-    return Prepared(ordered, as_of, attributes, voided, trust, contract or {})
+    return Prepared(ordered, as_of, attributes, voided, trust, contract or {}, money)
 
 
 def _voids(voids: pl.DataFrame, events: pl.DataFrame, trust: Trust) -> dict[str, str]:

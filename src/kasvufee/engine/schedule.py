@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 
 from kasvufee.calendar import recurrence
-from kasvufee.engine.frame import euros_text, finish
+from kasvufee.engine.frame import finish, money_text
 from kasvufee.engine.prepare import Prepared
 from kasvufee.scheme.model import ScheduleFee, Version
 from kasvufee.scheme.prices import static_cents
@@ -48,7 +48,8 @@ def evaluate_schedule(c: ScheduleFee, version: Version, p: Prepared) -> pl.DataF
         pl.lit([], dtype=pl.List(pl.String)).alias("event_ids"),
         pl.concat_list(pl.format("instalment {} of {} due on {}: {}", pl.col("seq"), pl.lit(n),
                                  pl.col("earned_on").dt.strftime("%Y-%m-%d"),
-                                 euros_text(pl.lit(cents, dtype=pl.Int64)))).alias("facts"),
+                                 money_text(pl.lit(cents, dtype=pl.Int64), p.money)))
+        .alias("facts"),
         pl.lit(None, dtype=pl.String).alias("held"),
     )
     return finish(df)

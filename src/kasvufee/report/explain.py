@@ -13,13 +13,14 @@ from typing import Any
 from kasvufee.money import format_cents
 
 
-def explain_text(entry: dict[str, Any]) -> str:
+def explain_text(entry: dict[str, Any], currency: str = "EUR") -> str:
+    """The derivation in lines; amounts in ``currency``, the scheme's."""
     d = entry["derivation"]
     amount = format_cents(int(entry["amount_cents"]))
     who = f"for client {entry['client_id']}" if entry["client_id"] else "(contract level)"
     posting = entry["posting"]
     lines = [
-        f"Entry {entry['entry_id']}: {entry['kind']} {amount} EUR, component "
+        f"Entry {entry['entry_id']}: {entry['kind']} {amount} {currency}, component "
         f"{entry['component']}, to {entry['provider_id']} {who}",
         f"Earned on {entry['earned_on']:%Y-%m-%d}; posted in period {entry['period']} by "
         f"posting #{posting['posting_id']} on {posting['posted_at']:%Y-%m-%d %H:%M:%S} "
@@ -43,8 +44,8 @@ def explain_text(entry: dict[str, Any]) -> str:
         if d.get("cap_usage"):
             lines += ["", "Caps:", *(f"  - {use}" for use in d["cap_usage"])]
         if entry.get("capped_from_cents") is not None:
-            lines.append(f"  cut from {format_cents(int(entry['capped_from_cents']))} EUR by "
-                         f"cap {entry['cap']}")
+            cut = format_cents(int(entry["capped_from_cents"]))
+            lines.append(f"  cut from {cut} {currency} by cap {entry['cap']}")
     if entry.get("reversed_by"):
         rb = entry["reversed_by"]
         lines += ["", f"Reversed later by {rb['entry_id']} in period {rb['period']}."]

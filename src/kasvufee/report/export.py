@@ -116,7 +116,8 @@ def write_table(ledger: Ledger, out: IO[bytes]) -> None:
     table = Table(title=f"{ledger.scheme_id}: ledger as of {ledger.as_of.isoformat()}",
                   show_lines=False)
     for name, justify in (("component", "left"), ("provider", "left"), ("client", "left"),
-                          ("earned on", "left"), ("amount €", "right"), ("cap", "left")):
+                          ("earned on", "left"), (f"amount {ledger.currency}", "right"),
+                          ("cap", "left")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for e in ledger.entries:
         cap = f"{e.cap} (from {e.capped_from})" if e.cap else ""

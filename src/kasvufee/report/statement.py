@@ -70,7 +70,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, get_args
 
 import polars as pl
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, get_currency_symbol
 
 from kasvufee.errors import LedgerError, UsageError
 from kasvufee.money import format_cents
@@ -194,6 +194,7 @@ class SchemeStatement:
             period up to and including this one.
         caps: each cap of the scheme and its use.
         rating: the star rating, or None when the scheme has no rating.
+        currency: the ISO 4217 code of the scheme's amounts.
     """
 
     scheme_id: str
@@ -205,6 +206,7 @@ class SchemeStatement:
     to_date_cents: int
     caps: tuple[CapUse, ...]
     rating: StarRating | None
+    currency: str = "EUR"
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +224,14 @@ class Statement:
     period: str
     schemes: tuple[SchemeStatement, ...]
     pseudonymized: bool = False
+
+    @property
+    def currency(self) -> str | None:
+        """The one currency of all the schemes' amounts (EUR when there is no
+        scheme); None when they differ (then no grand total is shown: pounds and
+        euros do not add up)."""
+        codes = {s.currency for s in self.schemes} or {"EUR"}
+        return codes.pop() if len(codes) == 1 else None
 
     @property
     def total_cents(self) -> int:
@@ -374,7 +384,7 @@ def _scheme_part(store: PostedLedger, scheme: Scheme, provider_id: str, period: 
         to_date_cents=int(mine["amount_cents"].sum()),
         caps=tuple(_cap_use(store, scheme.scheme, period, cap, mine)
                    for cap in effective_caps(scheme)),
-        rating=rating)
+        rating=rating, currency=scheme.currency)
 
 
 def _line(store: PostedLedger, row: Mapping[str, Any], posted_in: Mapping[str, str],
@@ -546,9 +556,15 @@ class _Words:
     def __getitem__(self, key: str) -> str:
         return self.labels[key]
 
-    def money(self, cents: int) -> str:
-        """``1 234,56 €`` (no-break spaces) or ``€1,234.56``."""
-        return str(format_currency(Decimal(format_cents(cents)), "EUR", locale=self.locale))
+    def money(self, cents: int, currency: str) -> str:
+        """``1 234,56 €`` (no-break spaces) or ``€1,234.56``; ``£1,234.56`` for GBP."""
+        return str(format_currency(Decimal(format_cents(cents)), currency, locale=self.locale))
+
+    def money_format(self, currency: str) -> str:
+        """The xlsx format of amounts: ``#,##0.00 "€"`` or ``"£"#,##0.00;-"£"#,##0.00``."""
+        symbol = get_currency_symbol(currency, locale=self.locale)
+        return (f'#,##0.00 "{symbol}"' if self.lang == "fi"
+                else f'"{symbol}"#,##0.00;-"{symbol}"#,##0.00')
 
     def number(self, cents: int) -> str:
         """A plain number for csv: ``-1234,56`` or ``-1234.56`` (no grouping)."""
@@ -594,14 +610,15 @@ class _Words:
             parts.append(line.reason)
         return ": ".join(parts)
 
-    def cap_text(self, use: CapUse) -> str:
+    def cap_text(self, use: CapUse, currency: str) -> str:
         """The cap's use in words, for csv and html."""
-        head = f"{self.money(use.limit_cents)} {self.per(use.per)}"
+        head = f"{self.money(use.limit_cents, currency)} {self.per(use.per)}"
         if use.per == "client":
             return f"{head}; {self['clients_at_cap'].lower()}: " + self["of_clients"].format(
                 at=use.clients_at_cap, all=use.clients)
-        return (f"{head}; {self['used'].lower()} {self.money(use.used_cents or 0)}, "
-                f"{self['remaining'].lower()} {self.money(use.remaining_cents or 0)}")
+        return (f"{head}; {self['used'].lower()} {self.money(use.used_cents or 0, currency)}, "
+                f"{self['remaining'].lower()} "
+                f"{self.money(use.remaining_cents or 0, currency)}")
 
     def scheme_name(self, part: SchemeStatement) -> str:
         return f"{part.title} ({part.scheme_id})"
@@ -633,10 +650,11 @@ def statement_json(statement: Statement) -> dict[str, Any]:
         "provider": statement.provider_id,
         "period": statement.period,
         "pseudonymized": statement.pseudonymized,
-        "total": _euros(statement.total_cents),
-        "to_date": _euros(statement.to_date_cents),
+        "currency": statement.currency,
+        "total": _euros(statement.total_cents) if statement.currency else None,
+        "to_date": _euros(statement.to_date_cents) if statement.currency else None,
         "schemes": [{
-            "scheme": s.scheme_id, "title": s.title, "buyer": s.buyer,
+            "scheme": s.scheme_id, "title": s.title, "buyer": s.buyer, "currency": s.currency,
             "total": _euros(s.total_cents), "to_date": _euros(s.to_date_cents),
             "components": [{"component": c.component, "title": c.title, "lines": c.lines,
                             "amount": _euros(c.amount_cents)} for c in s.components],
@@ -709,10 +727,10 @@ def _write_csv(statement: Statement, w: _Words, out: IO[bytes]) -> None:
                 statement.provider_id, statement.period, s.scheme_id, w["row.cap"],
                 w.components(cap.components), "", "", "", "")]
                 + ["" if cap.used_cents is None else w.number(cap.used_cents), "",
-                   neutralise(cap.cap), neutralise(w.cap_text(cap))])
+                   neutralise(cap.cap), neutralise(w.cap_text(cap, s.currency))])
         if s.rating is not None:
             row(s.scheme_id, "rating", text=w.rating(s.rating))
-    if len(statement.schemes) != 1:
+    if len(statement.schemes) != 1 and statement.currency is not None:
         row("", "total", amount=statement.total_cents)
         row("", "to_date", amount=statement.to_date_cents)
     out.write(buffer.getvalue().encode("utf-8-sig"))
@@ -730,7 +748,6 @@ def _write_xlsx(statement: Statement, w: _Words, out: IO[bytes]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    money_format = '#,##0.00 "€"' if w.lang == "fi" else '"€"#,##0.00;-"€"#,##0.00'
     date_format = "d.m.yyyy" if w.lang == "fi" else "d mmm yyyy"
     bold = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDE4EE")
@@ -739,11 +756,12 @@ def _write_xlsx(statement: Statement, w: _Words, out: IO[bytes]) -> None:
     ws.title = w["title"]
     r = 1
 
-    def put(col: int, value: Any, *, money: bool = False, font: Any = None) -> Any:
+    def put(col: int, value: Any, *, money: str | None = None, font: Any = None) -> Any:
+        """A cell; ``money`` is the currency of an amount in cents."""
         cell = ws.cell(row=r, column=col)
-        if money and isinstance(value, int):
+        if money is not None and isinstance(value, int):
             cell.value = Decimal(format_cents(value))
-            cell.number_format = money_format
+            cell.number_format = w.money_format(money)
         elif isinstance(value, dt.date):
             cell.value = value
             cell.number_format = date_format
@@ -753,10 +771,10 @@ def _write_xlsx(statement: Statement, w: _Words, out: IO[bytes]) -> None:
             cell.font = font
         return cell
 
-    def pair(label: str, value: Any, *, money: bool = False) -> None:
+    def pair(label: str, value: Any) -> None:
         nonlocal r
         put(1, label, font=bold)
-        put(2, value, money=money)
+        put(2, value)
         r += 1
 
     put(1, w["title"], font=Font(bold=True, size=14))
@@ -801,16 +819,16 @@ def _write_xlsx(statement: Statement, w: _Words, out: IO[bytes]) -> None:
                           w.kind(line.kind), line.amount_cents, line.capped_from_cents,
                           line.cap, w.reason(line) or None)
                 for col, value in enumerate(values, start=1):
-                    put(col, value, money=col in (6, 7))
+                    put(col, value, money=s.currency if col in (6, 7) else None)
                 r += 1
             put(1, f"{w['subtotal']}: {c.component}", font=bold)
-            put(6, c.amount_cents, money=True, font=bold)
+            put(6, c.amount_cents, money=s.currency, font=bold)
             r += 1
         put(1, w["total"], font=bold)
-        put(6, s.total_cents, money=True, font=bold)
+        put(6, s.total_cents, money=s.currency, font=bold)
         r += 1
         put(1, w["to_date"], font=bold)
-        put(6, s.to_date_cents, money=True, font=bold)
+        put(6, s.to_date_cents, money=s.currency, font=bold)
         r += 1
         if s.caps:
             r += 1
@@ -825,15 +843,15 @@ def _write_xlsx(statement: Statement, w: _Words, out: IO[bytes]) -> None:
                 cells = (cap.cap, w.per(cap.per), w.components(cap.components),
                          cap.limit_cents, cap.used_cents, cap.remaining_cents, at_cap)
                 for col, value in enumerate(cells, start=1):
-                    put(col, value, money=col in (4, 5, 6))
+                    put(col, value, money=s.currency if col in (4, 5, 6) else None)
                 r += 1
-    if len(statement.schemes) > 1:
+    if len(statement.schemes) > 1 and statement.currency is not None:
         r += 1
         put(1, w["grand_total"], font=bold)
-        put(6, statement.total_cents, money=True, font=bold)
+        put(6, statement.total_cents, money=statement.currency, font=bold)
         r += 1
         put(1, w["grand_to_date"], font=bold)
-        put(6, statement.to_date_cents, money=True, font=bold)
+        put(6, statement.to_date_cents, money=statement.currency, font=bold)
         r += 1
     widths = (30, 26, 22, 12, 10, 16, 14, 16, 70)
     for col, width in enumerate(widths, start=1):
@@ -877,11 +895,11 @@ def _write_html(statement: Statement, w: _Words, out: IO[bytes]) -> None:
     def e(value: object) -> str:
         return html.escape("" if value is None else str(value), quote=True)
 
-    def money(cents: int | None, tag: str = "td") -> str:
+    def money(cents: int | None, currency: str, tag: str = "td") -> str:
         if cents is None:
             return f'<{tag} class="money"></{tag}>'
         neg = " neg" if cents < 0 else ""
-        return f'<{tag} class="money{neg}">{e(w.money(cents))}</{tag}>'
+        return f'<{tag} class="money{neg}">{e(w.money(cents, currency))}</{tag}>'
 
     month = w.month(statement.month)
     parts = [
@@ -932,16 +950,16 @@ def _write_html(statement: Statement, w: _Words, out: IO[bytes]) -> None:
                     f'<tr class="{e(line.kind)}"><td>{e(line.entry_id)}</td>'
                     f"<td>{e(line.client or '—')}</td>"
                     f'<td class="date">{e(w.date(line.earned_on))}</td>'
-                    f"<td>{e(w.kind(line.kind))}</td>{money(line.amount_cents)}"
-                    f"{money(line.capped_from_cents)}<td>{e(line.cap)}</td>"
+                    f"<td>{e(w.kind(line.kind))}</td>{money(line.amount_cents, s.currency)}"
+                    f"{money(line.capped_from_cents, s.currency)}<td>{e(line.cap)}</td>"
                     f"<td>{e(w.reason(line))}</td></tr>")
             parts.append(f'<tr class="subtotal"><td colspan="4">{e(w["subtotal"])}: '
-                         f"{e(c.component)}</td>{money(c.amount_cents)}"
+                         f"{e(c.component)}</td>{money(c.amount_cents, s.currency)}"
                          f'<td colspan="{span - 5}"></td></tr></tbody>')
         parts.append("<tfoot>")
         for key, cents in (("total", s.total_cents), ("to_date", s.to_date_cents)):
-            parts.append(f'<tr class="total"><td colspan="4">{e(w[key])}</td>{money(cents)}'
-                         f'<td colspan="{span - 5}"></td></tr>')
+            parts.append(f'<tr class="total"><td colspan="4">{e(w[key])}</td>'
+                         f'{money(cents, s.currency)}<td colspan="{span - 5}"></td></tr>')
         parts.append("</tfoot></table>")
         if s.caps:
             parts.append(f"<h3>{e(w['caps'])}</h3>")
@@ -953,17 +971,18 @@ def _write_html(statement: Statement, w: _Words, out: IO[bytes]) -> None:
                           w["of_clients"].format(at=cap.clients_at_cap, all=cap.clients))
                 parts.append(
                     f"<tr><td>{e(cap.cap)}</td><td>{e(w.per(cap.per))}</td>"
-                    f"<td>{e(w.components(cap.components))}</td>{money(cap.limit_cents)}"
-                    f"{money(cap.used_cents)}{money(cap.remaining_cents)}"
+                    f"<td>{e(w.components(cap.components))}</td>"
+                    f"{money(cap.limit_cents, s.currency)}{money(cap.used_cents, s.currency)}"
+                    f"{money(cap.remaining_cents, s.currency)}"
                     f"<td>{e(at_cap)}</td></tr>")
             parts.append("</tbody></table>")
         parts.append("</section>")
-    if len(statement.schemes) > 1:
+    if len(statement.schemes) > 1 and statement.currency is not None:
         parts += ['<table class="grand"><tbody>',
                   f'<tr class="total"><td>{e(w["grand_total"])}</td>'
-                  f"{money(statement.total_cents)}</tr>",
+                  f"{money(statement.total_cents, statement.currency)}</tr>",
                   f'<tr class="total"><td>{e(w["grand_to_date"])}</td>'
-                  f"{money(statement.to_date_cents)}</tr>",
+                  f"{money(statement.to_date_cents, statement.currency)}</tr>",
                   "</tbody></table>"]
     parts += [f"<footer><p>{e(w['footer'])}</p></footer>", "</body>", "</html>", ""]
     out.write("\n".join(parts).encode("utf-8"))

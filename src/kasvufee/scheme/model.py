@@ -34,7 +34,14 @@ from pydantic import (
 from kasvufee.calendar import MAX_DURATION, UNITS, Duration
 from kasvufee.errors import ExpressionError
 from kasvufee.events.types import EVENT_TYPE_PATTERN, NUMBER_LIMIT
-from kasvufee.money import MAX_CENTS, format_cents, parse_euros, parse_percent, percent_text
+from kasvufee.money import (
+    MAX_CENTS,
+    Currency,
+    format_cents,
+    parse_euros,
+    parse_percent,
+    percent_text,
+)
 from kasvufee.scheme import expr as ex
 
 SLUG = r"^[a-z0-9][a-z0-9_\-]*$"
@@ -659,9 +666,27 @@ class Scheme(Model):
         default=None, description="a provider star rating shown on statements (voucher schemes)")
     trust: Trust = Field(default_factory=Trust,
                          description="whose voids and events count for whom")
+    currency: str = Field(
+        default="EUR", description="the ISO 4217 code of every amount in the scheme, the ledger "
+        "and the statements: EUR (the default), GBP, AUD, ...",
+        json_schema_extra={"pattern": "^[A-Z]{3}$"})
     contract: dict[str, dt.date] = Field(
         default_factory=dict, description="dates of the contract by name (start, end, "
         "delivery_end, ...), read as contract.NAME by anchors and until")
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_code(cls, v: str) -> str:
+        from babel.numbers import is_currency
+
+        if not re.fullmatch(r"[A-Z]{3}", v) or not is_currency(v):
+            raise ValueError(f"an ISO 4217 currency code like EUR, GBP or AUD, got {v!r}")
+        return v
+
+    @property
+    def money(self) -> Currency:
+        """The scheme's currency, for writing amounts."""
+        return Currency(self.currency)
 
     @field_validator("contract")
     @classmethod

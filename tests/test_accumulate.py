@@ -1,0 +1,71 @@
+"""A running sum (``accumulate``) counts only events that themselves qualify
+(abroad.md, "Running sums and evidence"): an unproven event never crosses the
+threshold for the others and never blocks a later proven one; an event whose
+proof comes later counts from its qualifying date (the later of its own date
+and the proof's), in order of qualifying date, then event order.  Days and
+dates worked out by hand from the Work and Health Programme's self-employed
+outcome (182 days)."""
+
+from __future__ import annotations
+
+from tests.conftest import amounts, run, scheme_yaml
+
+SELF_EMPLOYED = scheme_yaml("""\
+- id: outcome_self_employed
+  on: self_employment_reported
+  once_per: client
+  evidence: {attribute: evidence_ref, provided_by: evidence_provided}
+  accumulate: {sum: days, at_least: 182}
+  amount: 3500.00
+""").replace("scheme: t\n", "scheme: t\nattributes: {days: integer}\n")
+
+
+def _report(eid: str, day: str, days: int, proof: str | None = None) -> dict[str, object]:
+    row: dict[str, object] = {"event_id": eid, "type": "self_employment_reported",
+                              "provider_id": "CPA1", "client_id": "A3", "occurred_on": day,
+                              "days": days}
+    if proof:
+        row["evidence_ref"] = proof
+    return row
+
+
+def _proof(eid: str, day: str, for_event: str) -> dict[str, object]:
+    return {"event_id": eid, "type": "evidence_provided", "provider_id": "CPA1",
+            "client_id": "A3", "occurred_on": day, "for_event": for_event,
+            "evidence_ref": f"SE-{for_event}"}
+
+
+def test_an_unproven_report_does_not_block_a_proven_one() -> None:
+    # 100 proven + 90 never proven would "cross" at e2; only 100 + 90 proven (e3) counts
+    rows = [_report("e1", "2018-03-01", 100, "SE-1"), _report("e2", "2018-04-01", 90),
+            _report("e3", "2018-05-01", 90, "SE-3")]
+    ledger = run(SELF_EMPLOYED, rows, "2018-12-31")
+    assert amounts(ledger) == [("outcome_self_employed", "A3", "2018-05-01", "3500.00")]
+    assert ledger.entries[0].event_ids == ("e1", "e3")
+    assert [h.reason for h in ledger.held] == [
+        "no proof: the event has no evidence_ref and no evidence_provided names it"]
+
+
+def test_late_proof_counts_from_its_qualifying_date() -> None:
+    # qualifying dates: e1 03-01, e2 09-01 (its proof), e3 05-01: the sum reaches
+    # 100 + 90 = 190 at e3 on 2018-05-01, before e2 qualifies
+    rows = [_report("e1", "2018-03-01", 100, "SE-1"), _report("e2", "2018-04-01", 90),
+            _report("e3", "2018-05-01", 90, "SE-3"), _proof("p2", "2018-09-01", "e2")]
+    ledger = run(SELF_EMPLOYED, rows, "2018-12-31")
+    assert amounts(ledger) == [("outcome_self_employed", "A3", "2018-05-01", "3500.00")]
+    assert ledger.entries[0].event_ids == ("e1", "e3")
+    assert [h.reason for h in ledger.held] == ["days already reached 182 earlier"]
+
+
+def test_the_report_that_reaches_the_sum_by_its_late_proof_earns_on_the_proof() -> None:
+    # abroad scenario A3: 90 days proven on 2018-05-06, 92 days reported 2018-08-04 and
+    # proven on 2018-10-01: 182 on 2018-10-01, with the proof among the entry's events
+    rows = [_report("e8", "2018-05-06", 90, "SE-A3-1"), _report("e9", "2018-08-04", 92),
+            _proof("e10", "2018-10-01", "e9")]
+    ledger = run(SELF_EMPLOYED, rows, "2018-12-31")
+    assert amounts(ledger) == [("outcome_self_employed", "A3", "2018-10-01", "3500.00")]
+    assert ledger.entries[0].event_ids == ("e8", "e9", "e10")
+    assert ledger.entries[0].explanation == (
+        "outcome_self_employed pays 3500.00 € to CPA1 for client A3, earned 2018-10-01: "
+        "self_employment_reported e9 on 2018-08-04; proof evidence_provided e10 on "
+        "2018-10-01; days summed over 2 event(s) = 182 ≥ 182. Scheme t version 1.")
