@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import MetaData, create_engine, text
 
 from kasvufee.cli import EXIT_STATUS, main
 from kasvufee.store.posted import _shown, _url
@@ -250,6 +250,13 @@ def test_each_exit_status(tmp_path: Path) -> None:
                          "      - {id: bonus, on: quality_rated,\n"
                          "         amount: {formula: 'score * 100'}}\n")
     assert invoke("lint", str(unbounded))[0] == 1
+    engine = create_engine(_url(ledger))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE kasvufee_postings SET added = 0"))
+    engine.dispose()
+    assert invoke("verify", "--ledger", ledger) == (
+        1, "", f"{ledger}: TAMPERED: kasvufee_postings row posting_id=1 was changed after seal "
+               "#1 sealed it\n")
     assert invoke("post", SCHEME, EVENTS, "--ledger", ledger, "--period", "2018-13")[0] == 2
     assert invoke("post", SCHEME, EVENTS, "--ledger", ledger, "--period", "2018-03")[0] == 3
     assert invoke("verify", "--ledger", str(tmp_path / "l.sqlite" / "x"))[0] == 2

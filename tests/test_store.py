@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -18,7 +19,7 @@ from sqlalchemy import create_engine, text
 import kasvufee
 from kasvufee.errors import LedgerStateError, PeriodClosedError
 from kasvufee.money import format_cents
-from kasvufee.store import PostedLedger
+from kasvufee.store import ChainReport, PostedLedger
 from kasvufee.store.posted import _url
 from tests.conftest import EXAMPLES, ROOT
 
@@ -332,3 +333,130 @@ def test_a_new_rating_is_stored_even_when_no_fee_changes(ledger_url: str) -> Non
         # (4.75 + 5.00 + 3.00) / 3 = 4.25
         assert store.rating(slug, "P1", "2018-09") == ("4.25", 3)
         assert store.post(scheme(slug), events(slug, late), "2018-09").posting_id is None
+
+
+# --------------------------------------------------------------------------- sealed rows
+
+
+def _sealed_ledger(ledger_url: str) -> None:
+    """Satakunta posted in February and April, April closed; Pirkanmaa's
+    September posted with its star ratings."""
+    with PostedLedger.open(ledger_url) as store:
+        post_year(store, "satakunta-kokosata", events("satakunta-kokosata"),
+                  ["2018-02", "2018-04"])
+        store.close("satakunta-kokosata", "2018-04", closed_at=dt.datetime(2018, 5, 2, 9))
+        store.post(scheme("pirkanmaa-kasvubuusti"), events("pirkanmaa-kasvubuusti"),
+                   "2018-09", posted_at=month_end("2018-09"))
+        assert store.verify() == ChainReport(store.entries().height, None)
+
+
+def _verified(ledger_url: str) -> str | None:
+    with PostedLedger.open(ledger_url) as store:
+        return store.verify().problem
+
+
+def _digest(ledger_url: str, scheme_id: str) -> str:
+    engine = create_engine(_url(ledger_url))
+    with engine.connect() as conn:
+        digest = conn.execute(text("SELECT digest FROM kasvufee_schemes WHERE scheme_id = "
+                                   f"'{scheme_id}'")).scalar_one()
+    engine.dispose()
+    return str(digest)
+
+
+SIDE_TAMPERING = [
+    # raising a stored cap tenfold would raise what the statement says is left
+    ("""UPDATE kasvufee_schemes SET body = replace(body, '"amount":"30000.00"}]',
+        '"amount":"300000.00"}]') WHERE scheme_id = 'satakunta-kokosata'""",
+     "kasvufee_schemes row digest={satakunta} was changed after seal #1 sealed it"),
+    # deleting a closed period would reopen it
+    ("DELETE FROM kasvufee_closed_periods",
+     "kasvufee_closed_periods row scheme_id=satakunta-kokosata, period=2018-04, sealed by "
+     "seal #3, was deleted"),
+    ("INSERT INTO kasvufee_closed_periods VALUES ('pirkanmaa-kasvubuusti', '2018-09', "
+     "'2018-10-01 00:00:00')",
+     "kasvufee_closed_periods row scheme_id=pirkanmaa-kasvubuusti, period=2018-09 was "
+     "inserted behind the library's back (no seal covers it)"),
+    ("UPDATE kasvufee_ratings SET mean = '5.00'",
+     "kasvufee_ratings row posting_id=3, provider_id=P1 was changed after seal #4 sealed it"),
+    ("UPDATE kasvufee_postings SET events_source = 'elsewhere.csv' WHERE posting_id = 2",
+     "kasvufee_postings row posting_id=2 was changed after seal #2 sealed it"),
+    ("DELETE FROM kasvufee_ratings",
+     "kasvufee_ratings row posting_id=3, provider_id=P1, sealed by seal #4, was deleted"),
+    # removing the last seal leaves its rows unsealed
+    ("DELETE FROM kasvufee_seals WHERE seal_no = 4",
+     "entries #24 to #33 are not sealed: added behind the library's back, or their seal was "
+     "removed"),
+    ("UPDATE kasvufee_seals SET records = '[]' WHERE seal_no = 3",
+     "seal #3 (close) was changed, or a seal before it removed or inserted"),
+    ("UPDATE kasvufee_meta SET value = 'many' WHERE key = 'chain_length'",
+     "kasvufee_meta row chain_length: 'many' is no number"),
+]
+
+
+@pytest.mark.parametrize(("sql", "problem"), SIDE_TAMPERING,
+                         ids=["cap", "reopen", "close", "rating", "posting", "no-rating",
+                              "last-seal", "seal", "meta"])
+def test_tampering_with_sealed_rows_is_detected(ledger_url: str, sql: str,
+                                                problem: str) -> None:
+    _sealed_ledger(ledger_url)
+    _tamper(ledger_url, sql)
+    assert _verified(ledger_url) == problem.format(
+        satakunta=_digest(ledger_url, "satakunta-kokosata"))
+
+
+def test_truncating_and_moving_the_head_is_caught_by_the_seals(ledger_url: str) -> None:
+    """The issue's attack: delete the newest entries and copy the last remaining
+    hash into kasvufee_meta; the chain alone is then intact, the seals are not."""
+    _sealed_ledger(ledger_url)
+    _tamper(ledger_url, "DELETE FROM kasvufee_entries WHERE chain_no > 20")
+    _tamper(ledger_url, "UPDATE kasvufee_meta SET value = (SELECT hash FROM kasvufee_entries "
+                        "WHERE chain_no = 20) WHERE key = 'chain_head'")
+    _tamper(ledger_url, "UPDATE kasvufee_meta SET value = '20' WHERE key = 'chain_length'")
+    problem = _verified(ledger_url)
+    assert problem is not None and re.fullmatch(
+        r"seal #2 \(posting\) seals 23 entries with head [0-9a-f]{12}…, which the entry chain "
+        r"of 20 entries does not hold: entries were removed or rewritten", problem), problem
+
+
+@pytest.mark.parametrize(("sql", "problem"), [
+    ("UPDATE kasvufee_postings SET as_of = 'last spring' WHERE posting_id = 1",
+     "kasvufee_postings row posting_id=1: its as_of 'last spring' is no date"),
+    ("UPDATE kasvufee_entries SET posted_at = '2018-02-31 12:00:00' WHERE chain_no = 3",
+     "kasvufee_entries row chain_no=3: its posted_at '2018-02-31 12:00:00' is no date"),
+    ("UPDATE kasvufee_entries SET chain_no = 'x33' WHERE chain_no = 33",
+     "entry {last} after entry {before} (#32): its chain number 'x33' is no number"),
+], ids=["as_of", "posted_at", "chain_no"])
+def test_unreadable_values_are_tampering_not_errors(tmp_path: Path, sql: str,
+                                                    problem: str) -> None:
+    """SQLite keeps any text in any column; PostgreSQL refuses these updates."""
+    ledger = str(tmp_path / "l.sqlite")
+    _sealed_ledger(ledger)
+    with PostedLedger.open(ledger) as store:
+        last, before = store.entries()["entry_id"][-2:][::-1]
+    _tamper(ledger, sql)
+    assert _verified(ledger) == problem.format(last=last, before=before)
+    # the reading commands say the ledger cannot be read, without a traceback
+    from kasvufee.errors import LedgerUnavailableError
+
+    if "posted_at" in sql:
+        with PostedLedger.open(ledger) as store, pytest.raises(
+                LedgerUnavailableError, match="holds a value that cannot be read"):
+            store.entries()
+
+
+def test_a_ledger_from_before_the_seals_is_sealed_as_found(ledger_url: str) -> None:
+    _sealed_ledger(ledger_url)
+    _tamper(ledger_url, "DROP TABLE kasvufee_seals")
+    _tamper(ledger_url, "UPDATE kasvufee_meta SET value = '1' WHERE key = 'schema_version'")
+    assert _verified(ledger_url) is None
+    engine = create_engine(_url(ledger_url))
+    with engine.connect() as conn:
+        kinds = conn.execute(text("SELECT kind, chain_length FROM kasvufee_seals")).all()
+        version = conn.execute(text("SELECT value FROM kasvufee_meta WHERE key = "
+                                    "'schema_version'")).scalar_one()
+    engine.dispose()
+    assert (kinds, version) == ([("migration", 33)], "2")
+    _tamper(ledger_url, "DELETE FROM kasvufee_closed_periods")
+    assert _verified(ledger_url) == ("kasvufee_closed_periods row scheme_id=satakunta-kokosata, "
+                                     "period=2018-04, sealed by seal #1, was deleted")

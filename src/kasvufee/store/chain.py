@@ -4,7 +4,8 @@ Every stored entry carries ``hash = sha256(prev_hash + canonical content)``
 where the content is every field of the row except the hashes themselves, as
 JSON with sorted keys.  Changing a field changes the entry's hash; removing or
 inserting a row breaks the ``prev_hash`` link of the row after it; removing
-the last rows disagrees with the chain head kept in ``kasvufee_meta``.
+the last rows disagrees with the chain head kept in ``kasvufee_meta`` and with
+the last seal (``kasvufee.store.seals``).
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ def _iso(value: Any) -> str:
 
 # one encoder for every entry; it asks ``_iso`` only for the dates, so the other
 # fields need no conversion of their own
-_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                               default=_iso)
 
 
 def entry_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
-    content = _CANONICAL.encode({k: row[k] for k in HASHED_FIELDS})
+    content = CANONICAL.encode({k: row[k] for k in HASHED_FIELDS})
     return hashlib.sha256((prev_hash + content).encode()).hexdigest()
 
 
@@ -59,6 +60,9 @@ def check_chain(rows: Iterable[Mapping[str, Any]], head_length: int, head_hash: 
     previous_id = "the start of the ledger"
     for row in rows:
         entry = row["entry_id"]
+        if not isinstance(row["chain_no"], int):
+            return ChainReport(checked, f"entry {entry} after {previous_id}: its chain number "
+                                        f"{str(row['chain_no'])[:40]!r} is no number")
         if row["chain_no"] != expected_no:
             what = ("removed" if row["chain_no"] > expected_no else "inserted")
             return ChainReport(checked, f"entry #{expected_no} after {previous_id} was {what}: "

@@ -56,6 +56,16 @@ from kasvufee.store import DEFAULT_LEDGER
 from kasvufee.store import schema as t
 from kasvufee.store.chain import ChainReport, check_chain, entry_hash
 from kasvufee.store.plan import POSTED, plan_posting
+from kasvufee.store.seals import (
+    Unreadable,
+    add_seal,
+    check_seals,
+    read_rows,
+    records,
+    seal_all,
+    seal_lengths,
+    sealed_rows,
+)
 
 LOCK_TIMEOUT_SECONDS = 30
 IDS_PER_QUERY = 10_000  # SQLite and PostgreSQL bound the parameters of one statement
@@ -70,6 +80,10 @@ class PostResult:
         scheme_id, period, as_of: what was posted.
         earned, reversals: how many entries of each kind were appended.
         net_cents: the sum of the appended amounts.
+        posted_at: when the posting was recorded (None when nothing was added).
+        chain_length, chain_head: the entry chain after the post (its length and
+            the hash of its last entry).
+        seal_no, seal_hash: the seal the posting appended (see ``kasvufee.store.seals``).
     """
 
     posting_id: int | None
@@ -79,6 +93,11 @@ class PostResult:
     earned: int
     reversals: int
     net_cents: int
+    posted_at: dt.datetime | None = None
+    chain_length: int = 0
+    chain_head: str = t.GENESIS
+    seal_no: int = 0
+    seal_hash: str = t.GENESIS
 
     @property
     def added(self) -> int:
@@ -160,7 +179,8 @@ class PostedLedger:
             with ledger._transaction() as conn:
                 if not create and not inspect(conn).has_table(t.meta.name):
                     raise missing
-                t.migrate(conn)
+                if (t.migrate(conn) or t.SCHEMA_VERSION) < 2:  # rows from before the seals
+                    seal_all(conn, *ledger._lock(conn), _now())
         except KasvufeeError:
             ledger.close_connection()
             raise
@@ -191,7 +211,7 @@ class PostedLedger:
         before the last one posted, a posting time before the last posting, a
         posted scheme version whose rules changed.
         """
-        stamp = (posted_at or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
+        stamp = (posted_at or _now()).replace(tzinfo=None, microsecond=0)
         day = _posting_day(period, as_of, stamp.date())
         ledger = evaluate(scheme, events, day)
         with self._transaction() as conn:
@@ -219,10 +239,15 @@ class PostedLedger:
             if stars:  # a new answer may change a rating without changing a fee
                 conn.execute(t.ratings.insert(), [{**r, "posting_id": posting_id}
                                                   for r in stars])
-            self._set_head(conn, head_len + len(rows), prev)
+            length = head_len + len(rows)
+            sealed = (records(conn, t.schemes.name, t.schemes.c.digest == digest)
+                      + sealed_rows(conn, (t.postings.name, t.ratings.name), posting_id))
+            seal_no, seal_hash = add_seal(conn, "posting", sealed, length, prev, stamp)
+            self._set_head(conn, length, prev)
             earned = sum(1 for r in rows if r["kind"] == "earned")
             return PostResult(posting_id, scheme.scheme, period, day, earned, len(rows) - earned,
-                              sum(int(r["amount_cents"]) for r in rows))
+                              sum(int(r["amount_cents"]) for r in rows), stamp, length, prev,
+                              seal_no, seal_hash)
 
     def close(self, scheme_id: str, period: str, *, closed_at: dt.datetime | None = None) -> None:
         """Close a period of a scheme: no later post may add entries to it.
@@ -231,12 +256,12 @@ class PostedLedger:
         posted into this ledger (``LedgerError``), a period already closed
         (``LedgerStateError``)."""
         end = period_end(period)
-        stamp = (closed_at or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
+        stamp = (closed_at or _now()).replace(tzinfo=None, microsecond=0)
         if end >= stamp.date():
             raise UsageError(f"period {period} ends on {end.isoformat()}: close it once it "
                              f"has ended (today is {stamp.date().isoformat()})")
         with self._transaction() as conn:
-            self._lock(conn)
+            head_len, head_hash = self._lock(conn)
             known = list(conn.execute(select(t.postings.c.scheme_id).distinct()
                                       .order_by(t.postings.c.scheme_id)).scalars())
             if scheme_id not in known:
@@ -250,18 +275,36 @@ class PostedLedger:
                                        f"{already:%Y-%m-%d}; nothing changed")
             conn.execute(t.closed_periods.insert().values(
                 scheme_id=scheme_id, period=period, closed_at=stamp))
+            closed = records(conn, t.closed_periods.name,
+                             (t.closed_periods.c.scheme_id == scheme_id)
+                             & (t.closed_periods.c.period == period))
+            add_seal(conn, "close", closed, head_len, head_hash, stamp)
 
     # ------------------------------------------------------------------ reading
 
     def verify(self) -> ChainReport:
-        """Recompute the hash chain; the report names the first entry changed,
-        removed or inserted behind the library's back."""
+        """Recompute the hash chains; the report names the first entry, seal or
+        sealed row (scheme, posting, rating, closed period) changed, removed or
+        inserted behind the library's back."""
         with self._reading() as conn:
-            head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
-            rows = (dict(r) for r in conn.execute(
-                select(t.entries).order_by(t.entries.c.chain_no)).mappings())
-            return check_chain(rows, int(head.get("chain_length", "0")),
-                               head.get("chain_head", t.GENESIS), t.GENESIS)
+            try:
+                return self._verify(conn)
+            except Unreadable as exc:
+                return ChainReport(0, str(exc))
+
+    def _verify(self, conn: Connection) -> ChainReport:
+        head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
+        length = head.get("chain_length", "0")
+        if not length.isdigit():
+            return ChainReport(0, f"kasvufee_meta row chain_length: {length[:40]!r} is no "
+                                  "number")
+        marks, hashes = seal_lengths(conn), dict[int, str]()
+        rows = read_rows(conn, t.entries, order="chain_no")
+        report = check_chain(_tap(rows, marks, hashes), int(length),
+                             head.get("chain_head", t.GENESIS), t.GENESIS)
+        if not report.ok:
+            return report
+        return ChainReport(report.checked, check_seals(conn, report.checked, hashes))
 
     def entries(self, *, as_posted_on: dt.date | None = None, scheme_id: str | None = None,
                 provider_id: str | None = None) -> pl.DataFrame:
@@ -369,6 +412,9 @@ class PostedLedger:
                 yield conn
         except DBAPIError as exc:
             raise self._refused(exc) from None
+        except ValueError as exc:  # a stored date that is no date: only tampering makes one
+            raise LedgerUnavailableError(f"{self.where} holds a value that cannot be read "
+                                         f"({exc}): run kasvufee verify") from None
 
     def _refused(self, exc: DBAPIError) -> LedgerUnavailableError:
         lines = str(exc.orig).strip().splitlines() or ["no reason given"]
@@ -382,6 +428,9 @@ class PostedLedger:
             conn.execute(select(t.meta.c.value).where(t.meta.c.key == "chain_head")
                          .with_for_update())
         head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
+        if not head.get("chain_length", "").isdigit():
+            raise LedgerUnavailableError(f"{self.where}: the chain head cannot be read; nothing "
+                                         "was written: run kasvufee verify")
         return int(head["chain_length"]), head["chain_head"]
 
     def _last_ratings(self, conn: Connection, scheme_id: str) -> list[dict[str, Any]]:
@@ -467,6 +516,19 @@ class PostedLedger:
             conn.execute(t.schemes.insert().values(digest=digest, scheme_id=scheme_id,
                                                    body=body))
         return digest
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _tap(rows: Iterator[dict[str, Any]], marks: set[int], hashes: dict[int, str]
+         ) -> Iterator[dict[str, Any]]:
+    """The rows, noting the hashes of those whose chain number is in ``marks``."""
+    for row in rows:
+        if row["chain_no"] in marks:
+            hashes[row["chain_no"]] = row["hash"]
+        yield row
 
 
 def _posting_day(period: str, as_of: dt.date | None, posted_on: dt.date) -> dt.date:

@@ -2,8 +2,10 @@
 
 One database holds one ledger: any number of schemes posted into it, every
 entry in one hash chain.  ``meta`` records the schema version and the chain's
-head; ``migrate`` brings an older database up to ``SCHEMA_VERSION`` inside the
-same transaction as the caller's work.
+head; ``seals`` is a second hash chain, one seal per posting or closing, each
+sealing the entry chain's head and the hash of every other row it wrote (see
+``kasvufee.store.seals``).  ``migrate`` brings an older database up to
+``SCHEMA_VERSION`` inside the same transaction as the caller's work.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from sqlalchemy import (
     select,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the seals
 
 metadata = MetaData()
 
@@ -98,11 +100,24 @@ ratings = Table(
     Column("answers", Integer, nullable=False),
 )
 
-GENESIS = "0" * 64  # the previous hash of the first entry
+seals = Table(
+    "kasvufee_seals", metadata,
+    Column("seal_no", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(20), nullable=False),  # posting, close or migration
+    Column("sealed_at", DateTime(timezone=False), nullable=False),
+    Column("chain_length", BigInteger, nullable=False),  # entries in the chain after it
+    Column("chain_head", String(64), nullable=False),  # the hash of entry #chain_length
+    Column("records", Text, nullable=False),  # JSON: [table, key, hash] of each row sealed
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+GENESIS = "0" * 64  # the previous hash of the first entry and of the first seal
 
 
-def migrate(conn: Connection) -> None:
-    """Create the tables, or bring an older schema up to ``SCHEMA_VERSION``."""
+def migrate(conn: Connection) -> int | None:
+    """Create the tables, or bring an older schema up to ``SCHEMA_VERSION``;
+    return the version found (None for a new ledger)."""
     metadata.create_all(conn, checkfirst=True)
     version = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
     if version is None:
@@ -111,10 +126,16 @@ def migrate(conn: Connection) -> None:
             {"key": "chain_length", "value": "0"},
             {"key": "chain_head", "value": GENESIS},
         ])
-        return
-    # Future migrations go here, each as `if int(version) < N: ...; version = N`.
-    if int(version) > SCHEMA_VERSION:
+        return None
+    # Migrations: version 1 had no seals; the caller seals what it holds.
+    found = int(version) if version.isdigit() else SCHEMA_VERSION + 1
+    if found < SCHEMA_VERSION:
+        conn.execute(meta.update().where(meta.c.key == "schema_version").values(
+            value=str(SCHEMA_VERSION)))
+        return found
+    if found > SCHEMA_VERSION:
         from kasvufee.errors import LedgerUnavailableError
 
         raise LedgerUnavailableError(f"this ledger has schema version {version}; this kasvufee "
                                      f"knows up to {SCHEMA_VERSION}: upgrade kasvufee")
+    return found
