@@ -68,4 +68,4 @@ def test_the_report_that_reaches_the_sum_by_its_late_proof_earns_on_the_proof() 
     assert ledger.entries[0].explanation == (
         "outcome_self_employed pays 3500.00 € to CPA1 for client A3, earned 2018-10-01: "
         "self_employment_reported e9 on 2018-08-04; proof evidence_provided e10 on "
-        "2018-10-01; days summed over 2 event(s) = 182 ≥ 182. Scheme t version 1.")
+        "2018-10-01; days summed over 2 events = 182 ≥ 182. Scheme t version 1.")

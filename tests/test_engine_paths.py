@@ -95,8 +95,8 @@ def test_running_sums_per_client_with_falls_and_second_crossings() -> None:
     assert [(e.client_id, e.event_ids, e.explanation.split(": ", 1)[1]) for e in ledger.entries
             ] == [
         ("A", ("a1", "a2"), "recruitment_made a2 on 2018-01-02; fte_years summed over 2 "
-         "event(s) = 0.7 ≥ 0.5. Scheme t version 1."),
-        ("C", ("c1",), "recruitment_made c1 on 2018-03-01; fte_years summed over 1 event(s) "
+         "events = 0.7 ≥ 0.5. Scheme t version 1."),
+        ("C", ("c1",), "recruitment_made c1 on 2018-03-01; fte_years summed over 1 event "
          "= 0.5 ≥ 0.5. Scheme t version 1."),
     ]
     # a3 fell below the threshold after the crossing: it contributed (no held item);

@@ -185,7 +185,8 @@ def test_finnish_export_in_cp1252() -> None:
 def test_finnish_decimal_comma_is_an_error_without_the_option() -> None:
     body = 'e1,recruitment_made,P1,C1,2018-03-01,,"0,5"'
     assert csv_problems(body, HEADER + ",fte_years") == [
-        "events.csv:2: fte_years: expected a decimal number like 0.5, got '0,5'"
+        "events.csv:2: fte_years: expected a decimal number like 0.5 (a Finnish spreadsheet "
+        "export is read with --finnish), got '0,5'"
     ]
 
 
@@ -205,7 +206,7 @@ def test_bom_and_windows_line_endings_in_the_plain_format() -> None:
 def test_wrong_separator_gets_a_hint() -> None:
     assert problems(write(FINNISH)) == [
         "events.csv:1: header: expected columns separated by ',' (a file separated by ';' is "
-        "read with the Finnish option), got 'event_id;type;provider_id;client_id;occurred_on;"
+        "read with --finnish), got 'event_id;type;provider_id;client_id;occurred_on;"
         "recorded_...'"
     ]
 
@@ -441,7 +442,8 @@ def test_bad_typed_values() -> None:
         "e5,t,P1,,2018-01-01,,,1,,99999999999999999999\n"
     )
     assert csv_problems(body, header) == [
-        "events.csv:2: fte_years: expected a decimal number like 0.5, got '0,5'",
+        "events.csv:2: fte_years: expected a decimal number like 0.5 (a Finnish spreadsheet "
+        "export is read with --finnish), got '0,5'",
         "events.csv:3: cross_border: expected true or false, got 'yes'",
         "events.csv:4: answers: expected integers separated by ';' like 4;4;3, got '4;x'",
         "events.csv:5: answers: expected integers separated by ';' like 4;4;3, got '4;;3'",
@@ -537,8 +539,8 @@ def test_undecodable_bytes() -> None:
         f"{HEADER},note\ne1,t,P1,,2018-01-01,,ok\ne2,t,P1,,2018-01-01,,".encode() + b"\xe4\n"
     )
     assert problems(path) == [
-        "events.csv:3: expected text in utf-8 (a Finnish Excel export may need "
-        "encoding='cp1252'), got the byte 0xe4"
+        "events.csv:3: expected text in utf-8 (a Finnish Excel export is usually cp1252: "
+        "--encoding cp1252), got the byte 0xe4"
     ]
     assert read_events(path, encoding="latin-1")["note"].to_list() == ["ok", "ä"]
     assert problems(write(b"\x81" + f"{HEADER}\n".encode()), encoding="cp1252") == [

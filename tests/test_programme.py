@@ -65,4 +65,4 @@ def test_a_bad_programme_file_names_its_line(tmp_path: Path) -> None:
         load_programme(bad)
     assert [str(p) for p in info.value.problems] == [
         f"{bad}:4: appropriation: expected a euro amount like 900.00, got '10.001'",
-        f"{bad}:5: contracts: expected at least 1 item(s), got 0"]
+        f"{bad}:5: contracts: expected at least 1 item, got 0"]

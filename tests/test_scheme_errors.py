@@ -130,12 +130,22 @@ def test_missing_and_unreadable_files(tmp_path: Path) -> None:
     bad.write_bytes("title: Ylä-Savo".encode("latin-1"))
     with pytest.raises(SchemeError) as info:
         kasvufee.load_scheme(bad)
-    assert "expected a readable UTF-8 text file" in str(info.value)
+    assert str(info.value) == f"{bad}: expected a UTF-8 text file, got the byte 0xe4 at byte 9"
     empty = tmp_path / "empty.yaml"
     empty.write_text("")
     with pytest.raises(SchemeError) as info:
         kasvufee.load_scheme(empty)
-    assert "expected a mapping with scheme, title and versions, got NoneType" in str(info.value)
+    assert str(info.value) == (f"{empty}:1: expected a mapping with scheme, title and versions, "
+                               "got an empty document")
+    listed = tmp_path / "list.yaml"
+    listed.write_text("- scheme: a\n")
+    with pytest.raises(SchemeError) as info:
+        kasvufee.load_scheme(listed)
+    assert str(info.value) == (f"{listed}:1: expected a mapping with scheme, title and versions, "
+                               "got a list")
+    with pytest.raises(SchemeError) as info:
+        kasvufee.load_scheme(tmp_path)
+    assert str(info.value) == f"{tmp_path}: expected a readable scheme file, got is a directory"
 
 
 def test_direct_model_validation_runs_the_cross_checks_too() -> None:

@@ -165,14 +165,14 @@ def test_a_month_with_a_reversal(ledger_url: str) -> None:
         assert [ws.cell(row=reversal, column=c).value for c in range(1, 10)] == [
             "recruitment", f"{T1_RECRUITMENT}-rev", "T1", dt.datetime(2018, 11, 1),
             "oikaisu", -150, None, None,
-            f"Oikaisee kirjauksen {T1_RECRUITMENT} (kausi 2018-11): no longer supported: "
-            "event e0004 was voided by v1 (recruitment was registered twice)"]
+            f"Oikaisee kirjauksen {T1_RECRUITMENT} (kausi 2018-11): ei enää peruste: "
+            "tapahtuma e0004 mitätöitiin tapahtumalla v1 (recruitment was registered twice)"]
         assert ws.cell(row=reversal, column=4).number_format == "d.m.yyyy"
 
         page = render(statement, "html", "fi").decode()
         assert '<html lang="fi">' in page
         assert f'<td class="money neg">-150,00{NBSP}€</td>' in page
-        assert ("no longer supported: event e0004 was voided by v1 "
+        assert ("ei enää peruste: tapahtuma e0004 mitätöitiin tapahtumalla v1 "
              "(recruitment was registered twice)") in page
         assert "<td>Yhteensä</td>" not in page  # totals span the label columns
         assert f'<td colspan="4">Yhteensä</td><td class="money">19{NBSP}850,00{NBSP}€</td>' \
@@ -192,8 +192,8 @@ def test_finnish_csv_is_a_case_file(ledger_url: str) -> None:
         [*head, "välisumma", "fixed", "", "", "", "", "20000,00", "", "", ""],
         [*head, "kirjaus", "recruitment", f"{T1_RECRUITMENT}-rev", "T1", "1.11.2018",
          "oikaisu", "-150,00", "", "",
-         f"Oikaisee kirjauksen {T1_RECRUITMENT} (kausi 2018-11): no longer supported: "
-         "event e0004 was voided by v1 (recruitment was registered twice)"],
+         f"Oikaisee kirjauksen {T1_RECRUITMENT} (kausi 2018-11): ei enää peruste: "
+         "tapahtuma e0004 mitätöitiin tapahtumalla v1 (recruitment was registered twice)"],
         [*head, "välisumma", "recruitment", "", "", "", "", "-150,00", "", "", ""],
         [*head, "yhteensä", "", "", "", "", "", "19850,00", "", "", ""],
         [*head, "kertymä", "", "", "", "", "", "61800,00", "", "", ""],

@@ -11,6 +11,7 @@ internal error (a bug; never a traceback).  Each error class carries its own
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import datetime as dt
 import json
@@ -173,6 +174,21 @@ def _refuse_terminal(binary: bool, fmt: str, out: str) -> None:
                                   f"a file path for --format {fmt}", "a terminal")])
 
 
+def _encoding(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An --encoding the codecs know, checked before anything is read."""
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise click.BadParameter(f"expected an encoding such as utf-8 or cp1252, got "
+                                 f"{value!r}") from None
+    return value
+
+
+ENCODING_OPTION = click.option("--encoding", default="utf-8", show_default=True,
+                               callback=_encoding, help="Events file encoding (cp1252 for an "
+                               "older Finnish Excel export).")
+
+
 def _large_file(path: str) -> bool:
     """Whether reading ``path`` deserves a progress bar (large, on a terminal)."""
     try:
@@ -226,7 +242,7 @@ def main() -> None:
               help="Where to write the ledger; - is standard output.")
 @click.option("--finnish", is_flag=True,
               help="Events CSV is a Finnish spreadsheet export (; delimiter, decimal comma).")
-@click.option("--encoding", default="utf-8", show_default=True, help="Events file encoding.")
+@ENCODING_OPTION
 @click.option("--report", "report", metavar="PATH",
               help="Also write the run report (totals and held items) as JSON to PATH.")
 @click.option("--check-all-columns", "all_columns", is_flag=True,
@@ -283,8 +299,7 @@ def run_report(ledger: Ledger, unread: Coverage) -> dict[str, Any]:
 
 
 def _summary(ledger: Ledger) -> None:
-    n = len(ledger)
-    _err(f"{ledger.scheme_id}: {n} entr{'y' if n == 1 else 'ies'}, total {ledger.total():.2f} "
+    _err(f"{ledger.scheme_id}: {count(len(ledger), 'entry')}, total {ledger.total():.2f} "
          f"{ledger.currency} as of {ledger.as_of.isoformat()}")
     for comp, amount in ledger.by("component").items():
         _err(f"  {comp}: {amount:.2f}")
@@ -365,7 +380,7 @@ def verify(ledger: str) -> None:
     with _open(ledger) as store:
         report = store.verify()
     if report.ok:
-        click.echo(f"{ledger}: {report.checked} entries, the hash chain is intact")
+        click.echo(f"{ledger}: {count(report.checked, 'entry')}, the hash chain is intact")
         return
     _err(f"{ledger}: TAMPERED: {report.problem}")
     sys.exit(1)
@@ -650,25 +665,40 @@ def _show(progress: bool | None) -> bool:
               help="Evaluate both schemes as known on DATE (YYYY-MM-DD).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="table to read, json for programs.")
+@click.option("--finnish", is_flag=True,
+              help="Events CSV is a Finnish spreadsheet export (; delimiter, decimal comma).")
+@ENCODING_OPTION
 @_guarded
 def replay(scheme: str, events: str, paid_scheme: str | None, ledger: str | None,
-           scheme_id: str | None, as_of: str, fmt: str) -> None:
-    """What SCHEME would have paid on real events, next to what was paid."""
+           scheme_id: str | None, as_of: str, fmt: str, finnish: bool, encoding: str) -> None:
+    """What SCHEME would have paid on real events, next to what was paid: by
+    --paid-scheme on the same events, or as posted in --ledger under --scheme-id."""
     from kasvufee.design.compare import format_replay
     from kasvufee.design.compare import replay as replay_scheme
 
-    if paid_scheme and ledger:
+    paid_by = [o for o, v in (("--paid-scheme", paid_scheme), ("--ledger", ledger)) if v]
+    if len(paid_by) != 1:
         raise InputError([Problem("<command line>", None, "--paid-scheme",
-                                  "either --paid-scheme or --ledger", "both")])
+                                  "what was paid: --paid-scheme A, or --ledger PATH with "
+                                  "--scheme-id ID", "both" if paid_by else "neither")])
+    if ledger and not scheme_id:
+        raise InputError([Problem("<command line>", None, "--scheme-id",
+                                  "the posted scheme to compare with (with --ledger)",
+                                  "nothing")])
     day = _date(as_of, "--as-of")
     sch = load_scheme(scheme)
-    table = read_events(events, attribute_types=dict(sch.attributes))
+    table = read_events(events, finnish=finnish, attribute_types=dict(sch.attributes),
+                        encoding=encoding)
     paid: Ledger | pl.DataFrame | None = None
     if paid_scheme:
         paid = evaluate(load_scheme(paid_scheme), table, day)
     elif ledger:
         with _open(ledger) as store:
             paid = store.entries(as_posted_on=day, scheme_id=scheme_id)
+        if paid.is_empty():
+            raise InputError([Problem("<command line>", None, "--scheme-id",
+                                      f"a scheme with entries posted in {ledger} by {day}",
+                                      repr(scheme_id))])
     click.echo(format_replay(replay_scheme(sch, table, paid, day), fmt))  # type: ignore[arg-type]
 
 

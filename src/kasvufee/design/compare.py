@@ -36,6 +36,7 @@ from kasvufee.engine.evaluate import evaluate
 from kasvufee.errors import UsageError
 from kasvufee.ledger import Ledger
 from kasvufee.money import format_cents, parse_euros
+from kasvufee.plural import count
 from kasvufee.scheme.model import Scheme
 
 __all__ = [
@@ -117,8 +118,8 @@ def format_comparison(result: ComparisonResult,
     for r in frame.iter_rows(named=True):
         rows.append(tuple("-" if r[c] is None else format_cents(r[c]) if c in money
                           else str(r[c]) for c in frame.columns))
-    head = (f"{len(result.results)} scheme(s) on population {result.population_id}: "
-            f"{result.runs} run(s), seed {result.seed}, identical populations "
+    head = (f"{count(len(result.results), 'scheme')} on population {result.population_id}: "
+            f"{count(result.runs, 'run')}, seed {result.seed}, identical populations "
             f"(sha256 {result.digest[:12]})")
     right = [i for i, c in enumerate(frame.columns) if c in money]
     return "\n".join([head, "", *_table(rows, right=right)])
@@ -133,7 +134,7 @@ def comparison_html(result: ComparisonResult) -> str:
              "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
              "padding:.3em .6em}td.n{text-align:right}</style></head><body>",
              f"<h1>Scheme comparison on population {esc(result.population_id)}</h1>",
-             f"<p>{result.runs} simulated run(s), seed {result.seed}; every scheme priced "
+             f"<p>{count(result.runs, 'simulated run')}, seed {result.seed}; every scheme priced "
              f"the same populations (common random numbers, sha256 "
              f"<code>{esc(result.digest[:12])}</code>).</p>",
              "<h2>Cost, risk and incentives</h2>", _html_table(result.table())]
@@ -226,8 +227,8 @@ def comparison_png(result: ComparisonResult) -> bytes:
     fig, axes = plt.subplots(len(_DRAWINGS), 1, figsize=(7.5, 3.6 * len(_DRAWINGS)))
     for draw, ax in zip(_DRAWINGS, axes, strict=True):
         draw(ax, result)
-    fig.suptitle(f"{len(result.results)} scheme(s) on population {result.population_id}: "
-                 f"{result.runs} runs, seed {result.seed}")
+    fig.suptitle(f"{count(len(result.results), 'scheme')} on population "
+                 f"{result.population_id}: {count(result.runs, 'run')}, seed {result.seed}")
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
@@ -333,6 +334,6 @@ def format_replay(result: ReplayResult, fmt: Literal["table", "json"] = "table")
     lines = [f"replay of {result.scheme_id} as of {result.as_of.isoformat()}", "",
              *_table(rows, right=(2, 3))]
     if len(result.ledger.held_frame):
-        lines += ["", f"{len(result.ledger.held_frame)} candidate(s) held by "
+        lines += ["", f"{count(len(result.ledger.held_frame), 'candidate')} held by "
                   f"{result.scheme_id} (see `kasvufee run` for the reasons)"]
     return "\n".join(lines)

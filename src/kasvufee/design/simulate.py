@@ -51,6 +51,7 @@ from kasvufee.design.population import Population, generate
 from kasvufee.engine.evaluate import evaluate
 from kasvufee.errors import UsageError
 from kasvufee.money import format_cents
+from kasvufee.plural import count
 from kasvufee.scheme.model import ScheduleFee, Scheme
 from kasvufee.scheme.prices import effective_caps
 
@@ -446,7 +447,8 @@ def format_simulation(result: SimulationResult, fmt: Literal["table", "json"] = 
     if fmt != "table":
         raise UsageError(f"format: expected table or json, got {fmt!r}")
     lines = [f"scheme {result.scheme_id} on population {result.population_id}: "
-             f"{result.runs} run(s) of {result.clients} clients, seed {result.seed}, "
+             f"{count(result.runs, 'run')} of {count(result.clients, 'client')}, "
+             f"seed {result.seed}, "
              f"as of {result.as_of.isoformat()}", ""]
     rows: list[tuple[str, ...]] = [("measure", "P5", "P50", "P95")]
     for label, key in (("total cost", "total_cost"), ("cost per outcome", "cost_per_outcome")):

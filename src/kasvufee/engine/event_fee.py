@@ -237,7 +237,8 @@ def _accumulate(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
            .group_by("_row", maintain_order=True).agg(pl.col("event_ids").alias("_ids")))
     earning = crossings.join(ids, on="_row").select(
         "_row", "_ids",
-        pl.format("{} summed over {} event(s) = {} ≥ {}", pl.lit(a.sum), pl.col("_n"),
+        pl.format("{} summed over {} {} = {} ≥ {}", pl.lit(a.sum), pl.col("_n"),
+                  pl.when(pl.col("_n") == 1).then(pl.lit("event")).otherwise(pl.lit("events")),
                   number_text(pl.col("_cum")), pl.lit(str(a.at_least))).alias("_fact"))
     # ... and those below it contributed: no held items
     contributed = below & crossed

@@ -91,10 +91,17 @@ class _Parsed:
 # --------------------------------------------------------------------------- messages
 
 
+_FINNISH_HINT: Final = " (a Finnish spreadsheet export is read with --finnish)"
+_PY_FI_DATE = re.compile(r"^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}(?: .*)?$")
+_PY_FI_DECIMAL = re.compile(r"^[+-]?[0-9]+,[0-9]+$")
+
+
 def _expected_decimal(finnish: bool) -> Callable[[str], str]:
     like = "0,5" if finnish else "0.5"
 
     def expected(text: str) -> str:
+        if not finnish and _PY_FI_DECIMAL.fullmatch(text):
+            return f"a decimal number like {like}{_FINNISH_HINT}"
         normal = text.replace(",", ".") if finnish else text
         if _PY_DEC_EXPONENT.fullmatch(normal):
             return f"a decimal number like {like}, written without an exponent"
@@ -126,6 +133,8 @@ def _expected_datetime(finnish: bool) -> Callable[[str], str]:
         like += " or 1.3.2018 12:30"
 
     def expected(text: str) -> str:
+        if not finnish and _PY_FI_DATE.fullmatch(text):
+            return f"a date or date-time like {like}{_FINNISH_HINT}"
         if _PY_TIME_ZONE.search(text):
             return f"a date or date-time like {like}, without a time zone"
         return f"a date or date-time like {like}"
@@ -138,8 +147,13 @@ def _found_type(text: str) -> str:
     return f"{quote(text)} (did you mean {guess}?)" if guess else quote(text)
 
 
-def _date_message(finnish: bool) -> str:
-    return "a date YYYY-MM-DD or d.m.yyyy" if finnish else "a date YYYY-MM-DD"
+def _expected_date(finnish: bool) -> Callable[[str], str]:
+    def expected(text: str) -> str:
+        if finnish:
+            return "a date YYYY-MM-DD or d.m.yyyy"
+        return "a date YYYY-MM-DD" + (_FINNISH_HINT if _PY_FI_DATE.fullmatch(text) else "")
+
+    return expected
 
 
 # --------------------------------------------------------------------------- parsers
@@ -250,7 +264,7 @@ def _parser(kind: str, name: str, dtype: pl.DataType, finnish: bool) -> _Parsed:
     elif kind == "boolean":
         value, expected = _parse_boolean(col, finnish), _constant("true or false")
     elif kind == "date":
-        value, expected = _parse_date(col, finnish), _constant(_date_message(finnish))
+        value, expected = _parse_date(col, finnish), _expected_date(finnish)
     elif kind == "datetime":
         value, expected = _parse_datetime(col, finnish), _expected_datetime(finnish)
     elif kind == "integer_list":

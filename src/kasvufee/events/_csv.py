@@ -54,7 +54,8 @@ def is_utf8(encoding: str) -> bool:
     try:
         name = codecs.lookup(encoding).name
     except LookupError:
-        raise UsageError(f"encoding: expected a Python codec name, got {encoding!r}") from None
+        raise UsageError(f"--encoding: expected an encoding such as utf-8 or cp1252, got "
+                         f"{encoding!r}") from None
     return name in ("utf-8", "utf-8-sig")
 
 
@@ -65,7 +66,8 @@ def decode_problem(data: bytes, encoding: str, problems: ProblemLog) -> bool:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         byte = data[exc.start : exc.start + 1].hex()
-        hint = " (a Finnish Excel export may need encoding='cp1252')" if is_utf8(encoding) else ""
+        hint = " (a Finnish Excel export is usually cp1252: --encoding cp1252)" if is_utf8(
+            encoding) else ""
         problems.add(line, None, f"text in {encoding}{hint}", f"the byte 0x{byte}")
         return True
     return False
@@ -326,7 +328,7 @@ def _add_separator_hint(header: str, finnish: bool, problems: ProblemLog) -> boo
     separator, other = (";", ",") if finnish else (",", ";")
     if other not in header:
         return False
-    option = "without the Finnish option" if finnish else "with the Finnish option"
+    option = "without --finnish" if finnish else "with --finnish"
     problems.add(
         1,
         "header",

@@ -31,6 +31,9 @@ html, in Finnish or English:
 - dates: Finnish ``d.M.yyyy`` (``1.7.2018``), English ``d MMM yyyy``
   (``1 Jul 2018``; CLDR abbreviates September as ``Sept``); the period as a
   month name (``heinäkuu 2018``, ``July 2018``);
+- reasons: a Finnish statement gives each reversal's reason in Finnish, by
+  the message catalogue of :mod:`kasvufee.report.reasons` (the ledger keeps
+  them in English, as the English statement shows them);
 - **json** is for machines and the same in both languages: amounts as
   decimal strings (``"1234.56"``), dates ISO, keys in English;
 - **csv** has one row per line plus rows for subtotals, totals, caps and the
@@ -75,6 +78,7 @@ from babel.numbers import format_currency, format_decimal, get_currency_symbol
 from kasvufee.errors import LedgerError, UsageError
 from kasvufee.money import format_cents
 from kasvufee.report.export import neutralise, safe_cell
+from kasvufee.report.reasons import finnish_reason
 from kasvufee.scheme.describe import describe_cap
 from kasvufee.scheme.model import Cap, Scheme
 from kasvufee.scheme.prices import effective_caps
@@ -607,7 +611,8 @@ class _Words:
             parts.append(self["reverses"].format(entry=line.reverses,
                                                  period=line.reverses_period or "?"))
         if line.reason:
-            parts.append(line.reason)
+            parts.append(finnish_reason(line.reason, self.date) if self.lang == "fi"
+                         else line.reason)
         return ": ".join(parts)
 
     def cap_text(self, use: CapUse, currency: str) -> str:

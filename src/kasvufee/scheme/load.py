@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from kasvufee.errors import ExpressionError, InputError, Problem, SchemeError
 from kasvufee.events.types import EVENT_TYPE_PATTERN
+from kasvufee.plural import count
 from kasvufee.scheme.check import check_scheme
 from kasvufee.scheme.model import Scheme
 from kasvufee.scheme.prices import unknown_types
@@ -172,9 +173,13 @@ def read_text_file(path: str | os.PathLike[str], what: str, error: type[InputErr
     except FileNotFoundError:
         raise error([Problem(name, None, None, f"an existing {what} file",
                              "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error([Problem(name, None, None, "a readable UTF-8 text file",
-                             type(exc).__name__)]) from None
+    except UnicodeDecodeError as exc:
+        raise error([Problem(name, None, None, "a UTF-8 text file",
+                             f"the byte 0x{exc.object[exc.start:exc.start + 1].hex()} at "
+                             f"byte {exc.start}")]) from None
+    except OSError as exc:
+        raise error([Problem(name, None, None, f"a readable {what} file",
+                             (exc.strerror or "an unreadable file").lower())]) from None
 
 
 def parse_yaml_model(text: str, model: type[M], *, source: str, error: type[InputError],
@@ -198,11 +203,24 @@ def parse_yaml_model(text: str, model: type[M], *, source: str, error: type[Inpu
     finally:
         loader.dispose()
     if not isinstance(data, dict):
-        raise error([Problem(source, 1, None, f"a mapping with {top}", type(data).__name__)])
+        raise error([Problem(source, 1, None, f"a mapping with {top}", _yaml_kind(data))])
     try:
         return model.model_validate(data, context=context), node
     except ValidationError as exc:
         raise error(_problems(exc, node, source)) from None
+
+
+def _yaml_kind(data: object) -> str:
+    """What a YAML document is, in a person's words."""
+    if data is None:
+        return "an empty document"
+    if isinstance(data, list):
+        return "a list"
+    if isinstance(data, bool):
+        return "true or false"
+    if isinstance(data, int | Decimal):
+        return "a number"
+    return "a text" if isinstance(data, str) else "a single value"
 
 
 def located(findings: Iterable[tuple[tuple[str | int, ...], str, str]], node: yaml.Node | None,
@@ -292,7 +310,7 @@ def _message(err: Mapping[str, Any]) -> tuple[str, str]:
         return ("a lowercase id of letters a-z, digits, '-' and '_' (like varsinais-suomi)",
                 _short(repr(err.get("input"))))
     if err["type"] == "too_short":
-        return (f"at least {ctx.get('min_length')} item(s)",
+        return (f"at least {count(int(ctx.get('min_length', 1)), 'item')}",
                 f"{ctx.get('actual_length')}")
     if err["type"] == "union_tag_invalid":
         return (f"{ctx.get('discriminator', 'kind')} one of {ctx.get('expected_tags')}",

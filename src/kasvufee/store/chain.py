@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kasvufee.plural import count
+
 HASHED_FIELDS = ("chain_no", "entry_id", "basis_id", "scheme_id", "scheme_version", "component",
                  "provider_id", "client_id", "earned_on", "period", "amount_cents", "kind",
                  "event_ids", "explanation", "capped_from_cents", "cap", "reverses",
@@ -78,11 +80,11 @@ def check_chain(rows: Iterable[Mapping[str, Any]], head_length: int, head_hash: 
         expected_no += 1
         checked += 1
     if checked < head_length:
-        return ChainReport(checked, f"the ledger records {head_length} entries but holds "
-                                    f"{checked}: entries after {previous_id} were removed")
+        return ChainReport(checked, f"the ledger records {count(head_length, 'entry')} but "
+                                    f"holds {checked}: entries after {previous_id} were removed")
     if checked > head_length:
-        return ChainReport(checked, f"the ledger records {head_length} entries but holds "
-                                    f"{checked}: entries after #{head_length} were added "
+        return ChainReport(checked, f"the ledger records {count(head_length, 'entry')} but "
+                                    f"holds {checked}: entries after #{head_length} were added "
                                     "behind the library's back")
     if prev_hash != head_hash:
         return ChainReport(checked, f"the last entry {previous_id} does not match the recorded "

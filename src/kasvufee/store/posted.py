@@ -51,6 +51,7 @@ from kasvufee.errors import (
     VersionChangedError,
 )
 from kasvufee.money import cents_to_text, format_cents
+from kasvufee.plural import count
 from kasvufee.scheme.model import Scheme
 from kasvufee.store import DEFAULT_LEDGER
 from kasvufee.store import schema as t
@@ -111,7 +112,7 @@ class PostResult:
             return (f"{self.scheme_id} {self.period}: nothing to post (the ledger already "
                     f"matches the events known on {self.as_of.isoformat()})")
         return (f"{self.scheme_id} {self.period}: posting #{self.posting_id} added "
-                f"{self.earned} entries and {self.reversals} reversals, net "
+                f"{count(self.earned, 'entry')} and {count(self.reversals, 'reversal')}, net "
                 f"{format_cents(self.net_cents)} EUR (as of {self.as_of.isoformat()})")
 
 

@@ -1,0 +1,102 @@
+"""The message catalogue of reasons: why an entry was reversed or a candidate
+held, in Finnish.
+
+The ledger stores each reason in English (the language of the engine, the
+explanations and the JSON outputs); a Finnish statement shows it in Finnish.
+Each catalogue entry is the English form, its parts as groups, and the
+Finnish form with the same parts; ISO dates among the parts are written the
+Finnish way (``1.7.2018``).  A reason of no form here (a scheme's own text,
+such as a void's reason) is shown as it was recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Final
+
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
+    (re.compile(english), finnish) for english, finnish in (
+        (r"no longer supported: event (.+) was voided by (.+?) \((.+)\)",
+         "ei enää peruste: tapahtuma {0} mitätöitiin tapahtumalla {1} ({2})"),
+        (r"no longer supported: event (.+) was voided by (.+)",
+         "ei enää peruste: tapahtuma {0} mitätöitiin tapahtumalla {1}"),
+        (r"no longer supported by the events known on (\S+) \(events (.+)\)",
+         "ei enää peruste {0} tiedossa olleiden tapahtumien mukaan (tapahtumat {1})"),
+        (r"no longer supported: (.+)", "ei enää peruste: {0!r}"),
+        (r"pending: the condition becomes true on (\S+), after (\S+)",
+         "odottaa: ehto täyttyy {0}, arviointipäivän {1} jälkeen"),
+        (r"pending: decided at the checkpoint (\S+), after (\S+)",
+         "odottaa: ratkaistaan tarkistuspäivänä {0}, arviointipäivän {1} jälkeen"),
+        (r"already earned once for this key by (\S+) on (\S+)",
+         "ansaittu jo kerran samalla perusteella: tapahtuma {0} {1}"),
+        (r"client not eligible: (.+) is not true \((.*)\)",
+         "asiakas ei täytä ehtoa: {0} ei ole tosi ({1})"),
+        (r"the client has no enrolled event with this provider, so eligibility is unknown",
+         "asiakkaalla ei ole tämän palveluntuottajan enrolled-tapahtumaa, joten ehdon "
+         "täyttymistä ei tiedetä"),
+        (r"client (\S+) is enrolled with another provider, not with (\S+)",
+         "asiakas {0} on toisen palveluntuottajan asiakas, ei palveluntuottajan {1}"),
+        (r"client (\S+) is not enrolled with (\S+)",
+         "asiakas {0} ei ole palveluntuottajan {1} asiakas"),
+        (r"requires (\S+) on or before (\S+); none found",
+         "edellyttää tapahtumaa {0} viimeistään {1}; sellaista ei löytynyt"),
+        (r"outside the window: (\S+) is not on or after (\S+) (\S+) and on or before (\S+) "
+         r"\((\d+) months\)",
+         "aikaikkunan ulkopuolella: {0} ei ole tapahtuman {1} ({2}) jälkeen tai samana päivänä "
+         "eikä viimeistään {3} ({4} kk)"),
+        (r"outside the window: (\S+) is not after (\S+) (\S+) and on or before (\S+) "
+         r"\((\d+) months\)",
+         "aikaikkunan ulkopuolella: {0} ei ole tapahtuman {1} ({2}) jälkeen eikä viimeistään "
+         "{3} ({4} kk)"),
+        (r"no (\S+) event for the client, so the window is unknown",
+         "asiakkaalla ei ole tapahtumaa {0}, joten aikaikkunaa ei tiedetä"),
+        (r"running (\S+) (\S+) below (\S+)", "kertymä {0} {1} on alle rajan {2}"),
+        (r"(\S+) already reached (\S+) earlier", "{0} saavutti rajan {1} jo aiemmin"),
+        (r"no proof: the event has no (\S+) and no (\S+) names it",
+         "ei näyttöä: tapahtumalla ei ole tietoa {0}, eikä mikään {1}-tapahtuma viittaa siihen"),
+        (r"ended on (\S+) \((\S+)\) before the (\d+)-month mark (\S+)",
+         "päättyi {0} ({1}) ennen {2} kuukauden rajaa {3}"),
+        (r"missing (\S+) \(needs one of (.+)\)", "puuttuu {0} (jokin arvoista {1})"),
+        (r"(\S+) '(.*)' is not in the table \((.+)\)", "{0} '{1}' ei ole taulukossa ({2})"),
+        (r"no answers on the event", "tapahtumalla ei ole vastauksia"),
+        (r"formula (.+) has a missing input", "kaavan {0} syöte puuttuu"),
+        (r"the amount came out negative \((.+)\)", "summa olisi negatiivinen ({0})"),
+        (r"once per (\S+): the event has no (\S+)",
+         "kerran kohdetta {0} kohden: tapahtumalla ei ole tietoa {1}"),
+        (r"the condition (.+) cannot be decided: a metric is missing \((.*)\)",
+         "ehtoa {0} ei voida ratkaista: mittarin arvo puuttuu ({1})"),
+        (r"condition (.+) not met \((.*)\)", "ehto {0} ei täyty ({1})"),
+        (r"no scheme version in force on (\S+) \(first: (\S+)\)",
+         "mikään palkkiomallin versio ei ole voimassa {0} (ensimmäinen: {1})"),
+        (r"priced by version (\S+) \(in force on (\S+)\), which has no component (\S+)",
+         "hinnoiteltu versiolla {0} (voimassa {1}), jossa ei ole palkkioperustetta {2}"),
+    ))
+"""English form → Finnish form; ``{0!r}`` marks a part that is itself a reason."""
+
+
+def finnish_reason(text: str, date: Callable[[dt.date], str]) -> str:
+    """``text`` in Finnish by the catalogue, ISO dates written by ``date``; a
+    text of no known form unchanged."""
+    for pattern, finnish in CATALOGUE:
+        m = pattern.fullmatch(text)
+        if m is None:
+            continue
+        parts = [_dates(part, date) for part in m.groups()]
+        if "{0!r}" in finnish:
+            return finnish.replace("{0!r}", finnish_reason(m.group(1), date))
+        return finnish.format(*parts)
+    return text
+
+
+def _dates(part: str, date: Callable[[dt.date], str]) -> str:
+    def one(m: re.Match[str]) -> str:
+        try:
+            return date(dt.date.fromisoformat(m.group()))
+        except ValueError:
+            return m.group()
+
+    return _ISO.sub(one, part)

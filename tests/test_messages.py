@@ -1,0 +1,162 @@
+"""Messages a finance officer can act on: real flags, no Python, plurals right,
+Finnish reasons on Finnish statements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.dates import format_date
+from click.testing import CliRunner
+
+from kasvufee.cli import main
+from kasvufee.plural import count
+from kasvufee.report.reasons import finnish_reason
+from tests.conftest import EXAMPLES
+
+VS = EXAMPLES / "varsinais-suomi"
+SATA = EXAMPLES / "satakunta-kokosata"
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(("n", "word", "text"), [
+    (0, "entry", "0 entries"), (1, "entry", "1 entry"), (2, "entry", "2 entries"),
+    (1, "reversal", "1 reversal"), (3, "reversal", "3 reversals"), (2, "day", "2 days"),
+    (1, "event type", "1 event type"), (2, "event type", "2 event types"),
+])
+def test_count(n: int, word: str, text: str) -> None:
+    assert count(n, word) == text
+
+
+def test_finnish_dates_and_decimal_commas_suggest_finnish(tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text("event_id,type,provider_id,client_id,occurred_on,recorded_at,fte_years\n"
+                      'e1,recruitment_made,P1,A1,31.1.2018,1.2.2018 12:00,"0,5"\n')
+    code, out, err = invoke("run", str(SATA / "scheme.yaml"), str(events), "--check-all-columns")
+    assert (code, out) == (2, "")
+    hint = "(a Finnish spreadsheet export is read with --finnish)"
+    assert err == (
+        f"{events}:2: occurred_on: expected a date YYYY-MM-DD {hint}, got '31.1.2018'\n"
+        f"{events}:2: recorded_at: expected a date or date-time like 2018-03-01 or "
+        f"2018-03-01T12:30:00 {hint}, got '1.2.2018 12:00'\n"
+        f"{events}:2: fte_years: expected a decimal number like 0.5 {hint}, got '0,5'\n"
+        "kasvufee: 3 problems; nothing was written\n")
+
+
+def test_a_semicolon_file_names_the_flag(tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text("event_id;type;provider_id;occurred_on\ne1;enrolled;P1;2.1.2018\n")
+    code, _, err = invoke("run", str(VS / "scheme.yaml"), str(events))
+    assert code == 2
+    assert err == (f"{events}:1: header: expected columns separated by ',' (a file separated by "
+                   "';' is read with --finnish), got 'event_id;type;provider_id;occurred_on'\n"
+                   "kasvufee: 1 problem; nothing was written\n")
+
+
+def test_bytes_not_utf8_name_the_encoding_flag(tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    events.write_bytes(b"event_id,type,provider_id,client_id,occurred_on\n"
+                       b"e1,enrolled,P1,\xe4,2018-01-02\n")
+    code, _, err = invoke("run", str(VS / "scheme.yaml"), str(events))
+    assert code == 2
+    assert err == (f"{events}:2: expected text in utf-8 (a Finnish Excel export is usually "
+                   "cp1252: --encoding cp1252), got the byte 0xe4\n"
+                   "kasvufee: 1 problem; nothing was written\n")
+    code, _, err = invoke("run", str(VS / "scheme.yaml"), str(events), "--encoding", "cp1252",
+                          "--as-of", "2018-12-31")
+    assert (code, err) == (0, (
+        "warning: no event has employment_id, which placement reads: check the events file's "
+        "columns\n"
+        "warning: no event has risk_class, which placement reads: check the events file's "
+        "columns\n"
+        "varsinais-suomi: 0 entries, total 0.00 EUR as of 2018-12-31\n"
+        "2 components no event reaches:\n"
+        "  placement (version 1, on employment_started)\n"
+        "  training_referral (version 1, on training_referred)\n"))
+
+
+def test_an_unknown_encoding_is_a_usage_error() -> None:
+    code, _, err = invoke("run", str(VS / "scheme.yaml"), str(VS / "events.csv"), "--encoding",
+                          "latin-9x")
+    assert code == 2
+    assert err.splitlines()[-1] == ("Error: Invalid value for '--encoding': expected an "
+                                    "encoding such as utf-8 or cp1252, got 'latin-9x'")
+
+
+def test_library_errors_carry_no_class_name() -> None:
+    code, _, err = invoke("simulate", str(VS / "scheme.yaml"), "--population",
+                          str(EXAMPLES / "populations" / "southwest-finland.yaml"),
+                          "--workers", "2")
+    assert code != 0
+    assert err == "kasvufee: --workers sizes the local Dask cluster: add --dask\n"
+
+
+@pytest.mark.parametrize(("args", "field", "expected", "found"), [
+    ((), "--paid-scheme", "what was paid: --paid-scheme A, or --ledger PATH with --scheme-id ID",
+     "neither"),
+    (("--paid-scheme", str(SATA / "scheme.yaml"), "--ledger", "x.sqlite"), "--paid-scheme",
+     "what was paid: --paid-scheme A, or --ledger PATH with --scheme-id ID", "both"),
+    (("--ledger", "x.sqlite"), "--scheme-id",
+     "the posted scheme to compare with (with --ledger)", "nothing"),
+])
+def test_replay_without_what_was_paid_says_so(args: tuple[str, ...], field: str,
+                                              expected: str, found: str) -> None:
+    code, out, err = invoke("replay", str(VS / "scheme.yaml"), "--events",
+                            str(SATA / "events.csv"), "--as-of", "2018-12-31", *args)
+    assert (code, out) == (2, "")
+    assert err == (f"<command line>: {field}: expected {expected}, got {found}\n"
+                   "kasvufee: 1 problem; nothing was written\n")
+
+
+def test_replay_of_a_scheme_never_posted_says_so(tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.sqlite"
+    code, _, err = invoke("post", str(SATA / "scheme.yaml"), str(SATA / "events.csv"),
+                          "--ledger", str(ledger), "--period", "2018-01")
+    assert code == 0, err
+    code, out, err = invoke("replay", str(VS / "scheme.yaml"), "--events",
+                            str(SATA / "events.csv"), "--as-of", "2018-12-31", "--ledger",
+                            str(ledger), "--scheme-id", "satakunta")
+    assert (code, out) == (2, "")
+    assert err == (f"<command line>: --scheme-id: expected a scheme with entries posted in "
+                   f"{ledger} by 2018-12-31, got 'satakunta'\n"
+                   "kasvufee: 1 problem; nothing was written\n")
+
+
+def _fi(day: object) -> str:
+    return str(format_date(day, format="d.M.yyyy", locale="fi_FI"))
+
+
+@pytest.mark.parametrize(("english", "finnish"), [
+    ("no longer supported: event e5 was voided by v1 (hired by the provider itself)",
+     "ei enää peruste: tapahtuma e5 mitätöitiin tapahtumalla v1 (hired by the provider itself)"),
+    ("no longer supported: event e5 was voided by v1",
+     "ei enää peruste: tapahtuma e5 mitätöitiin tapahtumalla v1"),
+    ("no longer supported by the events known on 2018-05-31 (events e5)",
+     "ei enää peruste 31.5.2018 tiedossa olleiden tapahtumien mukaan (tapahtumat e5)"),
+    ("no longer supported: ended on 2018-04-01 (e0006) before the 3-month mark 2018-05-10",
+     "ei enää peruste: päättyi 1.4.2018 (e0006) ennen 3 kuukauden rajaa 10.5.2018"),
+    ("pending: the condition becomes true on 2019-02-15, after 2018-12-31",
+     "odottaa: ehto täyttyy 15.2.2019, arviointipäivän 31.12.2018 jälkeen"),
+    ("already earned once for this key by e0008 on 2018-01-20",
+     "ansaittu jo kerran samalla perusteella: tapahtuma e0008 20.1.2018"),
+    ("missing client.risk_class (needs one of high, medium, low)",
+     "puuttuu client.risk_class (jokin arvoista high, medium, low)"),
+    ("requires plan_completed on or before 2018-03-01; none found",
+     "edellyttää tapahtumaa plan_completed viimeistään 1.3.2018; sellaista ei löytynyt"),
+    ("outside the window: 2018-09-01 is not after enrolled 2018-01-02 and on or before "
+     "2018-07-02 (6 months)",
+     "aikaikkunan ulkopuolella: 1.9.2018 ei ole tapahtuman enrolled (2.1.2018) jälkeen eikä "
+     "viimeistään 2.7.2018 (6 kk)"),
+    ("no proof: the event has no evidence_ref and no evidence_provided names it",
+     "ei näyttöä: tapahtumalla ei ole tietoa evidence_ref, eikä mikään "
+     "evidence_provided-tapahtuma viittaa siihen"),
+    ("condition revenue >= 1.1 * baseline not met (revenue=100, baseline=100)",
+     "ehto revenue >= 1.1 * baseline ei täyty (revenue=100, baseline=100)"),
+    ("a reason of the scheme's own", "a reason of the scheme's own"),
+])
+def test_finnish_reasons(english: str, finnish: str) -> None:
+    assert finnish_reason(english, _fi) == finnish
