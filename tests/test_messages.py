@@ -156,6 +156,14 @@ def _fi(day: object) -> str:
      "evidence_provided-tapahtuma viittaa siihen"),
     ("condition revenue >= 1.1 * baseline not met (revenue=100, baseline=100)",
      "ehto revenue >= 1.1 * baseline ei täyty (revenue=100, baseline=100)"),
+    ("no proof: evidence_provided e2 is dated 2018-01-20, before the event",
+     "ei näyttöä: evidence_provided-tapahtuma e2 on päivätty 20.1.2018, ennen tapahtumaa"),
+    ("no proof: evidence_ref TS-1 already proves client A's e4",
+     "ei näyttöä: evidence_ref TS-1 on jo asiakkaan A tapahtuman e4 näyttö"),
+    ("no proof: evidence_provided e7 names evidence_ref TS-1, which already proves client A's e4",
+     "ei näyttöä: evidence_provided-tapahtuma e7 viittaa tietoon evidence_ref TS-1, joka on jo "
+     "asiakkaan A tapahtuman e4 näyttö"),
+    ("answers 1;1;99 outside the scale 1 to 5", "answers 1;1;99 asteikon 1\u20135 ulkopuolella"),
     ("a reason of the scheme's own", "a reason of the scheme's own"),
 ])
 def test_finnish_reasons(english: str, finnish: str) -> None:
