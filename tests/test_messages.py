@@ -150,7 +150,15 @@ def _fi(day: object) -> str:
     ("outside the window: 2018-09-01 is not after enrolled 2018-01-02 and on or before "
      "2018-07-02 (6 months)",
      "aikaikkunan ulkopuolella: 1.9.2018 ei ole tapahtuman enrolled (2.1.2018) jälkeen eikä "
-     "viimeistään 2.7.2018 (6 kk)"),
+     "viimeistään 2.7.2018 (6 kuukautta)"),
+    ("outside the window: 2015-12-01 is not on or after enrolled 2015-01-05 and on or before "
+     "2015-11-30 (13 weeks or contract.end, the earlier)",
+     "aikaikkunan ulkopuolella: 1.12.2015 ei ole tapahtuman enrolled (5.1.2015) jälkeen tai "
+     "samana päivänä eikä viimeistään 30.11.2015 (13 viikkoa tai contract.end, aiempi)"),
+    ("ended on 2018-03-01 (e6) before the 13-week mark 2018-04-05",
+     "päättyi 1.3.2018 (e6) ennen 13 viikon rajaa 5.4.2018"),
+    ("ended on 2018-03-01 (e6) before the 1-year mark 2019-01-05",
+     "päättyi 1.3.2018 (e6) ennen 1 vuoden rajaa 5.1.2019"),
     ("no proof: the event has no evidence_ref and no evidence_provided names it",
      "ei näyttöä: tapahtumalla ei ole tietoa evidence_ref, eikä mikään "
      "evidence_provided-tapahtuma viittaa siihen"),

@@ -45,13 +45,13 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         (r"requires (\S+) on or before (\S+); none found",
          "edellyttää tapahtumaa {0} viimeistään {1}; sellaista ei löytynyt"),
         (r"outside the window: (\S+) is not on or after (\S+) (\S+) and on or before (\S+) "
-         r"\((\d+) months\)",
+         r"\((.+)\)",
          "aikaikkunan ulkopuolella: {0} ei ole tapahtuman {1} ({2}) jälkeen tai samana päivänä "
-         "eikä viimeistään {3} ({4} kk)"),
+         "eikä viimeistään {3} ({4})"),
         (r"outside the window: (\S+) is not after (\S+) (\S+) and on or before (\S+) "
-         r"\((\d+) months\)",
+         r"\((.+)\)",
          "aikaikkunan ulkopuolella: {0} ei ole tapahtuman {1} ({2}) jälkeen eikä viimeistään "
-         "{3} ({4} kk)"),
+         "{3} ({4})"),
         (r"no (\S+) event for the client, so the window is unknown",
          "asiakkaalla ei ole tapahtumaa {0}, joten aikaikkunaa ei tiedetä"),
         (r"running (\S+) (\S+) below (\S+)", "kertymä {0} {1} on alle rajan {2}"),
@@ -67,8 +67,8 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
          "ei näyttöä: {0} {1} on jo asiakkaan {2} tapahtuman {3} näyttö"),
         (r"(\S+) (\S+) outside the scale (\S+) to (\S+)",
          "{0} {1} asteikon {2}\u2013{3} ulkopuolella"),
-        (r"ended on (\S+) \((\S+)\) before the (\d+)-month mark (\S+)",
-         "päättyi {0} ({1}) ennen {2} kuukauden rajaa {3}"),
+        (r"ended on (\S+) \((\S+)\) before the (\d+-(?:day|week|month|year)) mark (\S+)",
+         "päättyi {0} ({1}) ennen {2} rajaa {3}"),
         (r"missing (\S+) \(needs one of (.+)\)", "puuttuu {0} (jokin arvoista {1})"),
         (r"(\S+) '(.*)' is not in the table \((.+)\)", "{0} '{1}' ei ole taulukossa ({2})"),
         (r"no answers on the event", "tapahtumalla ei ole vastauksia"),
@@ -94,11 +94,28 @@ def finnish_reason(text: str, date: Callable[[dt.date], str]) -> str:
         m = pattern.fullmatch(text)
         if m is None:
             continue
-        parts = [_dates(part, date) for part in m.groups()]
+        parts = [_durations(_dates(part, date)) for part in m.groups()]
         if "{0!r}" in finnish:
             return finnish.replace("{0!r}", finnish_reason(m.group(1), date))
         return finnish.format(*parts)
     return text
+
+
+_DURATION = re.compile(r"\b(\d+)(-| )(day|week|month|year)s?\b")
+_UNITS_FI = {  # (genitive after "N-": the 3-month mark; after "N ": one, many)
+    "day": ("päivän", "päivä", "päivää"), "week": ("viikon", "viikko", "viikkoa"),
+    "month": ("kuukauden", "kuukausi", "kuukautta"), "year": ("vuoden", "vuosi", "vuotta")}
+
+
+def _durations(part: str) -> str:
+    """Durations in Finnish: ``3-month`` → ``3 kuukauden``, ``13 weeks`` → ``13
+    viikkoa``; the window's ``A or B, the earlier`` → ``A tai B, aiempi``."""
+    def one(m: re.Match[str]) -> str:
+        genitive, single, many = _UNITS_FI[m.group(3)]
+        n = int(m.group(1))
+        return f"{n} {genitive if m.group(2) == '-' else single if n == 1 else many}"
+
+    return _DURATION.sub(one, part).replace(", the earlier", ", aiempi").replace(" or ", " tai ")
 
 
 def _dates(part: str, date: Callable[[dt.date], str]) -> str:
