@@ -43,10 +43,12 @@ def entry_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
 @dataclass(frozen=True, slots=True)
 class ChainReport:
     """The result of checking the chain: ``ok``, the entries checked, and the
-    first problem found (None when the chain is intact)."""
+    first problem found (None when the chain is intact); ``receipts``: how many
+    receipts the ledger was shown to extend."""
 
     checked: int
     problem: str | None
+    receipts: int = 0
 
     @property
     def ok(self) -> bool:
