@@ -384,7 +384,7 @@ def verify(ledger: str, witness: str | None, public_key: str | None) -> None:
             + ("" if key is None else f", each signed by key {fingerprint(key)}"))
         click.echo(f"{ledger}: {report.checked} entries, the hash chain is intact{extends}")
         return
-    _err(f"{ledger}: TAMPERED: {report.problem}")
+    _err(f"{ledger}: {'DAMAGED' if report.damaged else 'TAMPERED'}: {report.problem}")
     sys.exit(1)
 
 

@@ -44,11 +44,13 @@ def entry_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
 class ChainReport:
     """The result of checking the chain: ``ok``, the entries checked, and the
     first problem found (None when the chain is intact); ``receipts``: how many
-    receipts the ledger was shown to extend."""
+    receipts the ledger was shown to extend; ``damaged``: the problem is the
+    database file itself (SQLite's integrity check), not its content."""
 
     checked: int
     problem: str | None
     receipts: int = 0
+    damaged: bool = False
 
     @property
     def ok(self) -> bool:

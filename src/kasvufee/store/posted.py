@@ -154,6 +154,11 @@ def _engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _no_implicit_transactions(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None  # we say BEGIN ourselves
+            # a rollback journal, synced: a post stopped by a full disk leaves the
+            # ledger as it was, whole in its one file (a WAL file beside it would
+            # hold committed posts the file alone lacks)
+            dbapi_conn.execute("PRAGMA journal_mode = DELETE")
+            dbapi_conn.execute("PRAGMA synchronous = FULL")
 
         @event.listens_for(engine, "begin")
         def _write_lock(conn: Connection) -> None:
@@ -333,6 +338,12 @@ class PostedLedger:
 
     def _verify(self, conn: Connection, receipts: Sequence[Receipt],
                 public_key: Ed25519PublicKey | None) -> ChainReport:
+        if conn.dialect.name == "sqlite":
+            found = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+            if found != ["ok"]:
+                return ChainReport(0, "the database file is damaged (PRAGMA integrity_check: "
+                                      f"{'; '.join(found[:3])}): restore it from a backup",
+                                   damaged=True)
         head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
         length = head.get("chain_length", "0")
         if not length.isdigit():
