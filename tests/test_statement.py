@@ -183,6 +183,7 @@ def test_finnish_csv_is_a_case_file(ledger_url: str) -> None:
     with PostedLedger.open(ledger_url) as store:
         lappi(store)
         rows = csv_rows(render(build_statement(store, "LAPPI-REKRY", "2019-01"), "csv", "fi"))
+        entries, last = store.head()
     head = ["LAPPI-REKRY", "2019-01", "lappi-matkailu"]
     assert rows == [
         ["Palveluntuottaja", "Kausi", "Palkkiomalli", "Rivi", "Palkkioperuste", "Kirjaus",
@@ -203,6 +204,8 @@ def test_finnish_csv_is_a_case_file(ledger_url: str) -> None:
         [*head, "katto", "quality, recruitment", "", "", "", "", "1800,00", "", "result_pool",
          f"20{NBSP}000,00{NBSP}€ koko sopimus; käytetty 1{NBSP}800,00{NBSP}€, "
          f"jäljellä 18{NBSP}200,00{NBSP}€"],
+        ["LAPPI-REKRY", "2019-01", "", "kirjanpito", "", "", "", "", "", "", "", "",
+         f"Kirjanpidon tila: {entries} kirjausta, viimeisen tiiviste {last}"],
     ]
 
 
@@ -315,7 +318,7 @@ def test_two_schemes_one_statement(ledger_url: str) -> None:
     ws = sheet(render(both, "xlsx", "fi"))
     assert ws.cell(row=row_of(ws, "Kaikki palkkiomallit yhteensä"), column=6).value == 19950
     rows = csv_rows(render(both, "csv", "fi"))
-    assert rows[-2][3:] == ["yhteensä", "", "", "", "", "", "19950,00", "", "", ""]
+    assert rows[-3][3:] == ["yhteensä", "", "", "", "", "", "19950,00", "", "", ""]
 
 
 # --------------------------------------------------------------------------- caps
@@ -417,7 +420,7 @@ def test_star_rating_of_a_voucher_provider(ledger_url: str) -> None:
             ws.cell(row=stars + 1, column=1).value, ws.cell(row=stars + 1, column=2).value) == (
         4.88, "0.00", "Vastauksia", 2)
     rows = csv_rows(render(september, "csv", "fi"))
-    assert rows[-1][3:] == ["tähtiluokitus", "", "", "", "", "", "", "", "",
+    assert rows[-2][3:] == ["tähtiluokitus", "", "", "", "", "", "", "", "",
                             "4,88 (2 vastausta)"]
     assert json.loads(render(september, "json", "fi"))["schemes"][0]["rating"] == {
         "mean": "4.88", "answers": 2}

@@ -4,6 +4,7 @@ posted on a date, tamper detection, killed and concurrent posts."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 import kasvufee
 from kasvufee.errors import LedgerStateError, PeriodClosedError
@@ -460,3 +461,96 @@ def test_a_ledger_from_before_the_seals_is_sealed_as_found(ledger_url: str) -> N
     _tamper(ledger_url, "DELETE FROM kasvufee_closed_periods")
     assert _verified(ledger_url) == ("kasvufee_closed_periods row scheme_id=satakunta-kokosata, "
                                      "period=2018-04, sealed by seal #1, was deleted")
+
+
+# --------------------------------------------------------------------------- SQLite durability
+
+
+def _all_rows(ledger: str) -> dict[str, list[tuple[object, ...]]]:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(ledger)) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = "
+                                            "'table' ORDER BY name")]
+        return {n: sorted(conn.execute(f"SELECT * FROM {n}").fetchall()) for n in names}
+
+
+def test_a_post_stopped_by_a_full_disk_leaves_the_ledger_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite's page limit stands in for the disk: the post fails as on a full
+    disk (SQLITE_FULL), with exit 4, and the ledger file alone is as before."""
+    import sqlite3
+
+    from click.testing import CliRunner
+    from sqlalchemy import event
+
+    from kasvufee.cli import main
+    from kasvufee.store import posted
+
+    ledger = str(tmp_path / "l.sqlite")
+    slug = "satakunta-kokosata"
+    with PostedLedger.open(ledger) as store:
+        store.post(scheme(slug), events(slug), "2018-02", posted_at=month_end("2018-02"))
+    with contextlib.closing(sqlite3.connect(ledger)) as conn:
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    before = _all_rows(ledger)
+    real = posted._engine
+
+    def full_disk(url: str) -> Engine:
+        engine = real(url)
+        event.listen(engine, "connect",
+                     lambda dbapi, _record: dbapi.execute(f"PRAGMA max_page_count = {pages}"))
+        return engine
+
+    monkeypatch.setattr(posted, "_engine", full_disk)
+    done = CliRunner().invoke(main, ["post", str(EXAMPLES / slug / "scheme.yaml"),
+                                     str(EXAMPLES / slug / "events-2018-05.csv"), "--ledger",
+                                     ledger, "--period", "2018-05", "--posted-on", "2018-05-31"])
+    assert (done.exit_code, done.stdout, done.stderr) == (
+        4, "", f"kasvufee: {ledger} cannot be opened or written: the database refused "
+               "(database or disk is full); nothing was written\n")
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["l.sqlite", "l.sqlite.receipts.jsonl"]
+    assert _all_rows(ledger) == before
+    with PostedLedger.open(ledger) as store:
+        assert store.verify() == ChainReport(16, None)
+
+
+def test_the_ledger_keeps_a_synced_rollback_journal(tmp_path: Path) -> None:
+    """A ledger a tool switched to WAL is switched back: no -wal file beside it
+    holds posts the file itself lacks."""
+    import sqlite3
+
+    ledger = tmp_path / "l.sqlite"
+    PostedLedger.open(ledger).close_connection()
+    with contextlib.closing(sqlite3.connect(ledger)) as conn:
+        assert conn.execute("PRAGMA journal_mode = WAL").fetchone() == ("wal",)
+    with PostedLedger.open(ledger) as store:
+        store.post(scheme("satakunta-kokosata"), events("satakunta-kokosata"), "2018-02",
+                   posted_at=month_end("2018-02"))
+        with store._engine.connect() as conn:
+            modes = (conn.exec_driver_sql("PRAGMA journal_mode").scalar(),
+                     conn.exec_driver_sql("PRAGMA synchronous").scalar())
+    assert modes == ("delete", 2)  # 2: FULL
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["l.sqlite", "l.sqlite.receipts.jsonl"]
+
+
+def test_verify_says_intact_only_when_sqlite_agrees(tmp_path: Path) -> None:
+    ledger = str(tmp_path / "l.sqlite")
+    with PostedLedger.open(ledger) as store:
+        post_year(store, "satakunta-kokosata", events("satakunta-kokosata"), ["2018-02"])
+    # an index that no longer matches its table: the rows and hashes are all there
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(ledger)) as conn:
+        conn.execute("PRAGMA writable_schema = ON")
+        conn.execute("UPDATE sqlite_master SET sql = replace(sql, 'provider_id, period', "
+                     "'period, provider_id') WHERE name = 'kasvufee_entries_provider'")
+        conn.commit()
+    with PostedLedger.open(ledger) as store:
+        report = store.verify()
+    assert report == ChainReport(0, "the database file is damaged (PRAGMA integrity_check: row "
+                                    "1 missing from index kasvufee_entries_provider; row 2 "
+                                    "missing from index kasvufee_entries_provider; row 3 "
+                                    "missing from index kasvufee_entries_provider): restore it "
+                                    "from a backup", damaged=True)

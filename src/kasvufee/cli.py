@@ -330,30 +330,49 @@ LEDGER_OPTION = click.option(
               help="Record the posting as made on DATE (back-filling). Default: now.")
 @click.option("--finnish", is_flag=True, help="Events CSV is a Finnish spreadsheet export.")
 @click.option("--encoding", default="utf-8", show_default=True, help="Events file encoding.")
+@click.option("--receipts", metavar="PATH",
+              help="Append the posting's receipt to PATH. Default: LEDGER.receipts.jsonl "
+                   "beside a SQLite ledger; none for PostgreSQL (keep the printed line).")
+@click.option("--signing-key", "signing_key", metavar="PATH", envvar="KASVUFEE_SIGNING_KEY",
+              help="Sign the receipt with the Ed25519 private key in PATH (PEM), kept "
+                   "outside the database. Default: $KASVUFEE_SIGNING_KEY, else unsigned.")
 @_guarded
 def post(scheme: str, events: str, ledger: str, period: str, as_of: str | None,
-         posted_on: str | None, finnish: bool, encoding: str) -> None:
+         posted_on: str | None, finnish: bool, encoding: str, receipts: str | None,
+         signing_key: str | None) -> None:
     """Post a period: append to the ledger what changed since the last post.
 
     New entries are posted in PERIOD and keep their earned_on; entries no longer
     supported are reversed with the reason; posting the same inputs again adds
-    nothing. One transaction: a post either completes or writes nothing.
-    A scheme naming an event type outside the vocabulary and its event_types
-    (what validate warns about) is refused: no event would reach it.
+    nothing. One transaction: a post either completes or writes nothing. A post
+    that wrote prints its receipt (a line of JSON: the ledger's head after it),
+    for verify --witness. A scheme naming an event type outside the vocabulary
+    and its event_types (what validate warns about) is refused: no event would
+    reach it.
     """
     _period(period)
     day = _date(as_of, "--as-of") if as_of else None
     stamp = (dt.datetime.combine(_date(posted_on, "--posted-on"), dt.time(12))
              if posted_on else None)
+    from kasvufee.store.posted import PostedLedger
+    from kasvufee.store.receipts import load_signing_key
+
+    key = load_signing_key(signing_key) if signing_key else None
     sch, warnings = load_scheme_warned(scheme)
     if warnings:  # a misspelt on: would post an underpayment only a new version can mend
         raise SchemeError(warnings)
     table = read_events(events, finnish=finnish, attribute_types=dict(sch.attributes),
                         encoding=encoding)
-    with _open(ledger, create=True) as store:
+    with PostedLedger.open(ledger, receipts=receipts or True, signing_key=key) as store:
         result = store.post(sch, table, period, as_of=day, posted_at=stamp,
                             events_source=events)
+        kept = store.receipts
     click.echo(result.summary())
+    if result.receipt is not None:
+        click.echo(result.receipt)
+        if kept is None:
+            _err("kasvufee: no receipts file for a PostgreSQL ledger: keep the receipt line "
+                 "above, or give --receipts PATH")
 
 
 @main.command()
@@ -373,16 +392,35 @@ def close(ledger: str, scheme_id: str, period: str) -> None:
 
 @main.command()
 @LEDGER_OPTION
+@click.option("--witness", metavar="RECEIPTS",
+              help="Also prove that the ledger still extends every receipt in the file "
+                   "RECEIPTS (what post wrote): it was not cut back, emptied or rewritten.")
+@click.option("--public-key", "public_key", metavar="PATH",
+              help="With --witness: each receipt must be signed by the Ed25519 key whose "
+                   "public half (PEM) is in PATH.")
 @_guarded
-def verify(ledger: str) -> None:
-    """Recompute the hash chain; exit 1 naming the first entry changed, removed
-    or inserted behind the library's back."""
+def verify(ledger: str, witness: str | None, public_key: str | None) -> None:
+    """Recompute the hash chains of the entries and of the seals over the other
+    records; exit 1 naming the first entry or record changed, removed or
+    inserted behind the library's back (or the first receipt no longer extended)."""
+    from kasvufee.store.receipts import fingerprint, load_public_key, read_receipts
+
+    if public_key and not witness:
+        raise InputError([Problem("<command line>", None, "--public-key",
+                                  "--witness RECEIPTS with it", "no --witness")])
+    key = load_public_key(public_key) if public_key else None
+    receipts = read_receipts(witness) if witness else []
     with _open(ledger) as store:
-        report = store.verify()
+        report = store.verify(receipts, key)
     if report.ok:
-        click.echo(f"{ledger}: {count(report.checked, 'entry')}, the hash chain is intact")
+        extends = "" if not witness else (
+            f"; it extends {'the' if report.receipts == 1 else 'all'} "
+            f"{count(report.receipts, 'receipt')} of {witness}"
+            + ("" if key is None else f", each signed by key {fingerprint(key)}"))
+        click.echo(f"{ledger}: {count(report.checked, 'entry')}, the hash chain is "
+                   f"intact{extends}")
         return
-    _err(f"{ledger}: TAMPERED: {report.problem}")
+    _err(f"{ledger}: {'DAMAGED' if report.damaged else 'TAMPERED'}: {report.problem}")
     sys.exit(1)
 
 

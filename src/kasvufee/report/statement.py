@@ -222,12 +222,16 @@ class Statement:
         period: the payout period, ``YYYY-MM``.
         schemes: one part per scheme, by scheme id.
         pseudonymized: whether client ids are replaced by keyed pseudonyms.
+        ledger_head: the ledger it was made from: the number of entries and the
+            hash of the last one (``kasvufee verify --witness`` checks a ledger
+            still holds it).
     """
 
     provider_id: str
     period: str
     schemes: tuple[SchemeStatement, ...]
     pseudonymized: bool = False
+    ledger_head: tuple[int, str] | None = None
 
     @property
     def currency(self) -> str | None:
@@ -294,6 +298,7 @@ def build_statement(store: PostedLedger, provider_id: str, period: str, *,
         raise UsageError(f"a period YYYY-MM, got {period!r}")
     if pseudonymize_key is not None:
         _check_key(pseudonymize_key)
+    head = store.head()
     mine = _with_cents(store.entries(provider_id=provider_id))
     if mine.height == 0:
         raise LedgerError(f"no entries for provider {provider_id!r} in {store.where}; "
@@ -314,7 +319,7 @@ def build_statement(store: PostedLedger, provider_id: str, period: str, *,
         in_scheme = pl.col("scheme_id") == sid
         parts.append(_scheme_part(store, scheme, provider_id, period,
                                   mine.filter(in_scheme & upto), hide))
-    return Statement(provider_id, period, tuple(parts), pseudonymize_key is not None)
+    return Statement(provider_id, period, tuple(parts), pseudonymize_key is not None, head)
 
 
 def _some(known: Sequence[str], most: int = 5) -> str:
@@ -492,6 +497,8 @@ LABELS: dict[Lang, dict[str, str]] = {
         "row.cap": "katto",
         "row.rating": "tähtiluokitus",
         "footer": "Laadittu kasvufee-ohjelmalla kirjatusta maksukirjanpidosta.",
+        "ledger_head": "Kirjanpidon tila: {entries} kirjausta, viimeisen tiiviste {hash}",
+        "row.ledger": "kirjanpito",
     },
     "en": {
         "title": "Statement",
@@ -545,6 +552,8 @@ LABELS: dict[Lang, dict[str, str]] = {
         "row.cap": "cap",
         "row.rating": "rating",
         "footer": "Prepared with kasvufee from the posted payment ledger.",
+        "ledger_head": "Ledger: {entries} entries, the last one's hash {hash}",
+        "row.ledger": "ledger",
     },
 }
 
@@ -625,6 +634,12 @@ class _Words:
                 f"{self['remaining'].lower()} "
                 f"{self.money(use.remaining_cents or 0, currency)}")
 
+    def head(self, statement: Statement) -> str | None:
+        if statement.ledger_head is None:
+            return None
+        entries, digest = statement.ledger_head
+        return self["ledger_head"].format(entries=entries, hash=digest)
+
     def scheme_name(self, part: SchemeStatement) -> str:
         return f"{part.title} ({part.scheme_id})"
 
@@ -681,6 +696,8 @@ def statement_json(statement: Statement) -> dict[str, Any]:
                 "mean": None if s.rating.mean is None else f"{s.rating.mean:.2f}",
                 "answers": s.rating.answers},
         } for s in statement.schemes],
+        "ledger": None if statement.ledger_head is None else {
+            "entries": statement.ledger_head[0], "head": statement.ledger_head[1]},
     }
 
 
@@ -738,6 +755,9 @@ def _write_csv(statement: Statement, w: _Words, out: IO[bytes]) -> None:
     if len(statement.schemes) != 1 and statement.currency is not None:
         row("", "total", amount=statement.total_cents)
         row("", "to_date", amount=statement.to_date_cents)
+    head = w.head(statement)
+    if head is not None:
+        row("", "ledger", text=head)
     out.write(buffer.getvalue().encode("utf-8-sig"))
 
 
@@ -788,6 +808,10 @@ def _write_xlsx(statement: Statement, w: _Words, out: IO[bytes]) -> None:
     pair(w["period"], w.month(statement.month))
     if statement.pseudonymized:
         put(1, w["pseudonymized"])
+        r += 1
+    head = w.head(statement)
+    if head is not None:
+        put(1, head)
         r += 1
     if not statement.schemes:
         r += 1
@@ -989,7 +1013,10 @@ def _write_html(statement: Statement, w: _Words, out: IO[bytes]) -> None:
                   f'<tr class="total"><td>{e(w["grand_to_date"])}</td>'
                   f"{money(statement.to_date_cents, statement.currency)}</tr>",
                   "</tbody></table>"]
-    parts += [f"<footer><p>{e(w['footer'])}</p></footer>", "</body>", "</html>", ""]
+    head = w.head(statement)
+    parts += [f"<footer><p>{e(w['footer'])}</p>"
+              + ("" if head is None else f"<p>{e(head)}</p>") + "</footer>",
+              "</body>", "</html>", ""]
     out.write("\n".join(parts).encode("utf-8"))
 
 

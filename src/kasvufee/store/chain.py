@@ -45,10 +45,14 @@ def entry_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
 @dataclass(frozen=True, slots=True)
 class ChainReport:
     """The result of checking the chain: ``ok``, the entries checked, and the
-    first problem found (None when the chain is intact)."""
+    first problem found (None when the chain is intact); ``receipts``: how many
+    receipts the ledger was shown to extend; ``damaged``: the problem is the
+    database file itself (SQLite's integrity check), not its content."""
 
     checked: int
     problem: str | None
+    receipts: int = 0
+    damaged: bool = False
 
     @property
     def ok(self) -> bool:

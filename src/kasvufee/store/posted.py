@@ -14,6 +14,7 @@ once run one after the other (or the second fails with ``LedgerBusyError``).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -22,7 +23,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from sqlalchemy import (
@@ -57,6 +58,13 @@ from kasvufee.store import DEFAULT_LEDGER
 from kasvufee.store import schema as t
 from kasvufee.store.chain import ChainReport, check_chain, entry_hash
 from kasvufee.store.plan import POSTED, plan_posting
+from kasvufee.store.receipts import (
+    Receipt,
+    append_receipt,
+    default_receipts,
+    receipt_line,
+    witness_problem,
+)
 from kasvufee.store.seals import (
     Unreadable,
     add_seal,
@@ -67,6 +75,12 @@ from kasvufee.store.seals import (
     seal_lengths,
     sealed_rows,
 )
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 LOCK_TIMEOUT_SECONDS = 30
 IDS_PER_QUERY = 10_000  # SQLite and PostgreSQL bound the parameters of one statement
@@ -85,6 +99,7 @@ class PostResult:
         chain_length, chain_head: the entry chain after the post (its length and
             the hash of its last entry).
         seal_no, seal_hash: the seal the posting appended (see ``kasvufee.store.seals``).
+        receipt: the posting's receipt, a line of JSON (see ``kasvufee.store.receipts``).
     """
 
     posting_id: int | None
@@ -99,6 +114,7 @@ class PostResult:
     chain_head: str = t.GENESIS
     seal_no: int = 0
     seal_hash: str = t.GENESIS
+    receipt: str | None = None
 
     @property
     def added(self) -> int:
@@ -139,6 +155,11 @@ def _engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _no_implicit_transactions(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None  # we say BEGIN ourselves
+            # a rollback journal, synced: a post stopped by a full disk leaves the
+            # ledger as it was, whole in its one file (a WAL file beside it would
+            # hold committed posts the file alone lacks)
+            dbapi_conn.execute("PRAGMA journal_mode = DELETE")
+            dbapi_conn.execute("PRAGMA synchronous = FULL")
 
         @event.listens_for(engine, "begin")
         def _write_lock(conn: Connection) -> None:
@@ -151,19 +172,26 @@ def _engine(url: str) -> Engine:
 class PostedLedger:
     """A posted ledger in a database; open it with ``PostedLedger.open``."""
 
-    def __init__(self, engine: Engine, where: str) -> None:
+    def __init__(self, engine: Engine, where: str, receipts: Path | None = None,
+                 signing_key: Ed25519PrivateKey | None = None) -> None:
         self._engine = engine
         self.where = where
+        self.receipts = receipts
+        self.signing_key = signing_key
 
     @classmethod
-    def open(cls, target: str | os.PathLike[str] = DEFAULT_LEDGER, *,
-             create: bool = True) -> PostedLedger:
+    def open(cls, target: str | os.PathLike[str] = DEFAULT_LEDGER, *, create: bool = True,
+             receipts: str | os.PathLike[str] | bool = True,
+             signing_key: Ed25519PrivateKey | None = None) -> PostedLedger:
         """Open (and migrate) the ledger at a SQLite path or PostgreSQL DSN.
 
         With ``create`` (the default) an empty database becomes an empty ledger;
         without it (what reading needs) a missing ledger raises ``LedgerError``
         and nothing is created.  A database that cannot be reached raises
-        ``LedgerUnavailableError``.
+        ``LedgerUnavailableError``.  Each post appends its receipt, signed with
+        ``signing_key`` when given, to ``receipts``: a path, or True for
+        ``<ledger>.receipts.jsonl`` beside a SQLite ledger (a PostgreSQL ledger
+        then keeps none: the caller keeps ``PostResult.receipt``), or False.
         """
         url = _url(target)
         where = _shown(url, target)
@@ -175,7 +203,9 @@ class PostedLedger:
                 raise missing
             if not path.parent.is_dir():
                 raise UsageError(f"an existing folder for the ledger file, got {path.parent}")
-        ledger = cls(_engine(url), where)
+        kept = (default_receipts(str(target)) if receipts is True
+                 else None if receipts is False else Path(receipts))
+        ledger = cls(_engine(url), where, kept, signing_key)
         try:
             with ledger._transaction() as conn:
                 if not create and not inspect(conn).has_table(t.meta.name):
@@ -214,6 +244,17 @@ class PostedLedger:
         """
         stamp = (posted_at or _now()).replace(tzinfo=None, microsecond=0)
         day = _posting_day(period, as_of, stamp.date())
+        result = self._append(scheme, events, period, day, stamp, events_source)
+        if result.posting_id is None:
+            return result
+        line = receipt_line(result, self.signing_key)
+        if self.receipts is not None:
+            append_receipt(self.receipts, line)
+        return dataclasses.replace(result, receipt=line)
+
+    def _append(self, scheme: Scheme, events: pl.DataFrame, period: str, day: dt.date,
+                stamp: dt.datetime, events_source: str) -> PostResult:
+        """The post's one transaction."""
         ledger = evaluate(scheme, events, day)
         with self._transaction() as conn:
             head_len, head_hash = self._lock(conn)
@@ -283,29 +324,42 @@ class PostedLedger:
 
     # ------------------------------------------------------------------ reading
 
-    def verify(self) -> ChainReport:
+    def verify(self, receipts: Sequence[Receipt] = (),
+               public_key: Ed25519PublicKey | None = None) -> ChainReport:
         """Recompute the hash chains; the report names the first entry, seal or
         sealed row (scheme, posting, rating, closed period) changed, removed or
-        inserted behind the library's back."""
+        inserted behind the library's back, and then the first of ``receipts``
+        (see ``kasvufee.store.receipts``) the ledger no longer extends, or that
+        ``public_key`` did not sign."""
         with self._reading() as conn:
             try:
-                return self._verify(conn)
+                return self._verify(conn, receipts, public_key)
             except Unreadable as exc:
                 return ChainReport(0, str(exc))
 
-    def _verify(self, conn: Connection) -> ChainReport:
+    def _verify(self, conn: Connection, receipts: Sequence[Receipt],
+                public_key: Ed25519PublicKey | None) -> ChainReport:
+        if conn.dialect.name == "sqlite":
+            found = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+            if found != ["ok"]:
+                return ChainReport(0, "the database file is damaged (PRAGMA integrity_check: "
+                                      f"{'; '.join(found[:3])}): restore it from a backup",
+                                   damaged=True)
         head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
         length = head.get("chain_length", "0")
         if not length.isdigit():
             return ChainReport(0, f"kasvufee_meta row chain_length: {length[:40]!r} is no "
                                   "number")
-        marks, hashes = seal_lengths(conn), dict[int, str]()
+        marks = seal_lengths(conn) | {r.chain_length for r in receipts}
+        hashes, seals = dict[int, str](), dict[int, str]()
         rows = read_rows(conn, t.entries, order="chain_no")
         report = check_chain(_tap(rows, marks, hashes), int(length),
                              head.get("chain_head", t.GENESIS), t.GENESIS)
         if not report.ok:
             return report
-        return ChainReport(report.checked, check_seals(conn, report.checked, hashes))
+        problem = (check_seals(conn, report.checked, hashes, seals)
+                   or witness_problem(receipts, report.checked, hashes, seals, public_key))
+        return ChainReport(report.checked, problem, 0 if problem else len(receipts))
 
     def entries(self, *, as_posted_on: dt.date | None = None, scheme_id: str | None = None,
                 provider_id: str | None = None) -> pl.DataFrame:
@@ -324,6 +378,11 @@ class PostedLedger:
         with self._reading() as conn:
             rows = [dict(r) for r in conn.execute(query).mappings()]
         return entries_frame(rows)
+
+    def head(self) -> tuple[int, str]:
+        """The entry chain's head: how many entries, and the last one's hash."""
+        with self._reading() as conn:
+            return self._lock(conn)
 
     def providers(self) -> list[str]:
         """The providers that have entries, sorted."""

@@ -116,11 +116,13 @@ def seal_lengths(conn: Connection) -> set[int]:
             if isinstance(n, int)}
 
 
-def check_seals(conn: Connection, entries: int, hashes: Mapping[int, str]) -> str | None:
+def check_seals(conn: Connection, entries: int, hashes: Mapping[int, str],
+                seals: dict[int, str]) -> str | None:
     """The first seal or sealed row changed, removed or inserted, or None.
 
     ``entries`` is the number of entries in the (intact) chain and ``hashes``
-    their hashes at the lengths the seals record."""
+    their hashes at the lengths the seals record; ``seals`` receives each
+    intact seal's hash by number."""
     expected: dict[tuple[str, str], tuple[str, int]] = {}
     prev, number, length, previous = t.GENESIS, 1, 0, "the start of the seals"
     for seal in read_rows(conn, t.seals, order="seal_no"):
@@ -143,6 +145,7 @@ def check_seals(conn: Connection, entries: int, hashes: Mapping[int, str]) -> st
                 expected.setdefault((name, key), (digest, number))
         except (ValueError, TypeError):
             return f"{at}: its records cannot be read"
+        seals[number] = seal["hash"]
         prev, previous, number = seal["hash"], at, number + 1
     if length != entries:
         return (f"entries #{length + 1} to #{entries} are not sealed: added behind the "
