@@ -230,7 +230,7 @@ def test_bad_receipts_and_keys_are_invalid_input(tmp_path: Path) -> None:
     assert witness(ledger, bad) == (
         2, "", f"{bad}:2: expected {expected}, got '{{\"receipt\": 1}}'\n"
                f"{bad}:3: expected {expected}, got 'not json'\n"
-               "kasvufee: 2 problem(s); nothing was written\n")
+               "kasvufee: 2 problems; nothing was written\n")
     not_a_key = tmp_path / "nokey.pem"
     not_a_key.write_text("hello\n")
     assert witness(ledger, receipts, "--public-key", str(not_a_key)) == (
