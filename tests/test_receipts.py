@@ -242,4 +242,4 @@ def test_bad_receipts_and_keys_are_invalid_input(tmp_path: Path) -> None:
                "(openssl genpkey -algorithm ed25519 -out KEY.pem)\n")
     assert invoke("verify", "--ledger", ledger, "--public-key", str(not_a_key)) == (
         2, "", "<command line>: --public-key: expected --witness RECEIPTS with it, got no "
-               "--witness\nkasvufee: 1 problem(s); nothing was written\n")
+               "--witness\nkasvufee: 1 problem; nothing was written\n")
