@@ -247,17 +247,11 @@ def engine(case: Case) -> tuple[list[Line], list[tuple[str, str, str, tuple[str,
     ledger = kasvufee.evaluate(kasvufee.parse_scheme(case.yaml()),
                                kasvufee.events_from_records(case.rows), case.as_of)
     lines = [Line(e.component, e.provider_id, e.client_id or "", e.earned_on,
-                  _cents(e.amount), e.event_ids,
-                  None if e.capped_from is None else _cents(e.capped_from), e.cap)
+                  e.amount_cents, e.event_ids, e.capped_from_cents, e.cap)
              for e in ledger.entries]
     held = sorted((h.component, h.provider_id, h.client_id or "", h.event_ids, h.reason,
-                   h.amount or "") for h in ledger.held)
+                   "" if h.amount is None else f"{h.amount:.2f}") for h in ledger.held)
     return lines, held
-
-
-def _cents(text: str) -> int:
-    whole, _, frac = text.partition(".")
-    return int(whole) * 100 + int(frac)
 
 
 # ----------------------------------------------------------------------- the properties

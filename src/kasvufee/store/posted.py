@@ -31,7 +31,7 @@ from kasvufee.calendar import period_end
 from kasvufee.engine.evaluate import evaluate
 from kasvufee.engine.rating import provider_ratings
 from kasvufee.errors import LedgerBusyError, LedgerError, PeriodClosedError, UsageError
-from kasvufee.money import cents_to_text, format_cents
+from kasvufee.money import cents_to_euros, format_cents
 from kasvufee.plural import count
 from kasvufee.scheme.model import Scheme
 from kasvufee.store import DEFAULT_LEDGER
@@ -208,7 +208,7 @@ class PostedLedger:
                 provider_id: str | None = None) -> pl.DataFrame:
         """The entries as they stood at the end of ``as_posted_on`` (all when None),
         of one scheme and/or one provider when given, in posting order, with euro
-        amounts as two-decimal text."""
+        amounts as decimal(18,2)."""
         c = t.entries.c
         # the columns shown, not the derivation (the largest) or the chain's hashes
         query = select(*(c[k] for k in _STORED)).order_by(c.chain_no)
@@ -404,10 +404,10 @@ _STORED: dict[str, pl.DataType] = {
 
 
 def entries_frame(rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
-    """Stored rows as a table with the ledger's field names and euro text."""
+    """Stored rows as a table with the ledger's field names and euros as decimal(18,2)."""
     df = pl.DataFrame([{k: r[k] for k in _STORED} for r in rows], schema=_STORED, orient="row")
     return df.with_columns(
-        cents_to_text(pl.col("amount_cents")).alias("amount_cents"),
-        cents_to_text(pl.col("capped_from_cents")).alias("capped_from_cents"),
+        cents_to_euros(pl.col("amount_cents")).alias("amount_cents"),
+        cents_to_euros(pl.col("capped_from_cents")).alias("capped_from_cents"),
         pl.col("event_ids").str.json_decode(pl.List(pl.String())),
     ).rename({"amount_cents": "amount", "capped_from_cents": "capped_from"})
