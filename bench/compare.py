@@ -42,10 +42,10 @@ def rows_table(columns: Iterable[tuple[str, list[Any]]]) -> pl.DataFrame:
 def paid(stored: pl.DataFrame) -> pl.DataFrame:
     """What a posted ledger now pays (earned entries not reversed), in cents."""
     # imported here: the baselines' workers write with this module, kasvufee unloaded
+    from kasvufee.money import euros_to_cents
     from kasvufee.store.plan import live_entries
 
-    cents = pl.col("amount").str.replace(".", "", literal=True).cast(pl.Int64)
-    return live_entries(stored).with_columns(cents.alias("amount"))
+    return live_entries(stored).with_columns(euros_to_cents(pl.col("amount")))
 
 
 def compare(a: pl.DataFrame, b: pl.DataFrame, samples: int = 5) -> dict[str, Any]:

@@ -55,9 +55,10 @@ def run(scheme_yaml: str, rows: Iterable[Mapping[str, object]], as_of: str) -> k
 
 
 def amounts(ledger: kasvufee.Ledger) -> list[tuple[str, str, str, str]]:
-    """(component, client or provider, earned_on, amount) of every entry, sorted."""
-    return sorted((e.component, e.client_id or e.provider_id, e.earned_on.isoformat(), e.amount)
-                  for e in ledger.entries)
+    """(component, client or provider, earned_on, amount as two-decimal text) of every
+    entry, sorted."""
+    return sorted((e.component, e.client_id or e.provider_id, e.earned_on.isoformat(),
+                   f"{e.amount:.2f}") for e in ledger.entries)
 
 
 @pytest.fixture

@@ -309,3 +309,22 @@ def test_post_refuses_a_scheme_no_event_can_reach(tmp_path: Path) -> None:
                    "vocabulary or of the scheme's event_types (did you mean employment_started?), "
                    "got 'employment_start'\nkasvufee: 1 problem; nothing was written\n")
     assert list(tmp_path.iterdir()) == [scheme]
+
+
+def test_close_on_a_given_day_and_never_in_the_future(tmp_path: Path) -> None:
+    ledger = str(tmp_path / "l.sqlite")
+    missing = tmp_path / "typo.sqlite"
+    assert invoke("close", "--ledger", str(missing), "--scheme", "satakunta-kokosata",
+                  "--period", "2018-04") == (
+        2, "", f"kasvufee: no ledger at {missing}: check the path or address (a ledger is made "
+               "by its first post)\n")
+    assert not missing.exists()
+    assert invoke("post", SCHEME, EVENTS, "--period", "2018-04", "--ledger", ledger,
+                  "--posted-on", "2018-04-30")[0] == 0
+    code, out, err = invoke("close", "--ledger", ledger, "--scheme", "satakunta-kokosata",
+                            "--period", "2018-04", "--closed-on", "2199-01-01")
+    assert (code, out) == (2, "")
+    assert err.startswith("kasvufee: the closing day 2199-01-01 is in the future (today is ")
+    assert invoke("close", "--ledger", ledger, "--scheme", "satakunta-kokosata", "--period",
+                  "2018-04", "--closed-on", "2018-05-05") == (
+        0, "satakunta-kokosata 2018-04: closed\n", "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,8 @@ def test_entries_carry_the_currency_and_explain_in_pounds() -> None:
     ledger = _ledger()
     assert ledger.currency == "GBP"
     [entry] = ledger.entries
-    assert (entry.amount, entry.currency, entry.capped_from) == ("3000.00", "GBP", "3500.00")
+    assert (entry.amount, entry.currency, entry.capped_from) == (Decimal("3000.00"), "GBP",
+                                                                Decimal("3500.00"))
     # 2012-07-02 + 91 days = 2012-10-01
     assert entry.explanation == (
         "job_outcome pays £3000.00 to WP-A for client C2, earned 2012-10-01: "
@@ -89,7 +91,7 @@ versions:
              "occurred_on": "2019-01-07", "stream": "A"}]
     ledger = kasvufee.evaluate(kasvufee.parse_scheme(scheme), kasvufee.events_from_records(rows),
                                dt.date(2019, 12, 31))
-    assert [(e.amount, e.currency) for e in ledger.entries] == [("250.00", "AUD")]
+    assert [(e.amount, e.currency) for e in ledger.entries] == [(Decimal("250.00"), "AUD")]
     assert ledger.entries[0].explanation == (
         "admin_fee pays A$250.00 to JA-1 for client K1, earned 2019-01-07: enrolled e1 on "
         "2019-01-07; client.stream A → A$250.00. Scheme ja version 1.")

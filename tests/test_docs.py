@@ -1,11 +1,14 @@
 """Every snippet in README.md and docs/ is run.
 
 - ``console`` blocks: each ``$ command`` runs in the repository root; the lines
-  after it must each appear in its output; ``[exit N]`` states the exit status
-  (default 0).  A page's blocks run in order, so a walkthrough can build on
-  its earlier steps; files named ``/tmp/kasvufee-docs-*`` (the ledgers it posts
-  into) are made in a fresh folder of each page's own instead (tests running
-  side by side do not share them), shown back as ``/tmp``.
+  after it are its whole output (standard output, then standard error),
+  compared line by line but for blank lines and spaces at line ends;
+  ``[exit N]`` states the exit status (default 0).  A page's blocks run in
+  order, so a walkthrough can build on its earlier steps; files named
+  ``/tmp/kasvufee-docs-*`` (the ledgers it posts into) are made in a fresh
+  folder of each page's own instead (tests running side by side do not share
+  them), shown back as ``/tmp``; today's date (a close made now) is shown as
+  ``<today>``.
 - ``python`` blocks run as written, in the repository root.
 - ``yaml`` blocks that start with ``scheme:`` must be valid schemes; blocks that
   start with ``- id:`` are components and must be valid inside a scheme.
@@ -16,6 +19,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shlex
@@ -63,31 +67,40 @@ def _env() -> dict[str, str]:
 DOCS_TMP = "/tmp/kasvufee-docs-"
 
 
-def _run_console_block(where: str, block: str, tmp: Path) -> None:
-    steps: list[tuple[str, list[str]]] = []
+def console_steps(block: str) -> list[tuple[str, list[str], int]]:
+    """(command, the output lines shown, the exit status shown) of each ``$`` line."""
+    steps: list[tuple[str, list[str], int]] = []
     for line in block.splitlines():
+        m = re.fullmatch(r"\[exit (\d+)\]", line.strip())
         if line.startswith("$ "):
-            steps.append((line[2:], []))
+            steps.append((line[2:], [], 0))
+        elif m and steps:
+            steps[-1] = (steps[-1][0], steps[-1][1], int(m.group(1)))
         elif line.strip() and steps:
-            steps[-1][1].append(line)
+            steps[-1][1].append(line.rstrip())
+    return steps
+
+
+def run_console_command(command: str, tmp: Path) -> tuple[int, list[str]]:
+    """The exit status and the output lines of a documented command, its ledgers in
+    ``tmp`` and shown back as ``/tmp``, today's date shown as ``<today>``; blank
+    lines left out, line ends stripped."""
+    done = subprocess.run(shlex.split(command.replace(DOCS_TMP, f"{tmp}/kasvufee-docs-")),
+                          cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120,
+                          check=False)
+    out = (done.stdout + done.stderr).replace(f"{tmp}/", "/tmp/")
+    out = out.replace(dt.date.today().isoformat(), "<today>")
+    return done.returncode, [line.rstrip() for line in out.splitlines() if line.strip()]
+
+
+def _run_console_block(where: str, block: str, tmp: Path) -> None:
+    steps = console_steps(block)
     assert steps, f"{where}: a console block without commands"
-    for command, expected in steps:
-        status = 0
-        wanted = []
-        for line in expected:
-            m = re.fullmatch(r"\[exit (\d+)\]", line.strip())
-            if m:
-                status = int(m.group(1))
-            else:
-                wanted.append(line.strip())
-        done = subprocess.run(shlex.split(command.replace(DOCS_TMP, f"{tmp}/kasvufee-docs-")),
-                              cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120,
-                              check=False)
-        out = (done.stdout + done.stderr).replace(f"{tmp}/", "/tmp/")
-        assert done.returncode == status, f"{where}: {command}\n{out}"
-        for line in wanted:
-            assert line in out, f"{where}: {command}: missing {line!r} in\n{out}"
-        assert "Traceback" not in out
+    for command, expected, status in steps:
+        code, out = run_console_command(command, tmp)
+        shown = "\n".join(out)
+        assert code == status, f"{where}: {command}\n{shown}"
+        assert out == expected, f"{where}: {command}: the output is\n{shown}"
 
 
 @pytest.mark.parametrize("page", [str(p.relative_to(ROOT)) for p in DOCS])
@@ -143,3 +156,17 @@ def test_the_package_docstring_example_runs(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.chdir(ROOT)
     result = doctest.testmod(kasvufee, verbose=False)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_console_block_shows_the_whole_output(tmp_path: Path) -> None:
+    command = "$ kasvufee validate examples/lappi-matkailu/scheme.yaml\n"
+    whole = ("examples/lappi-matkailu/scheme.yaml: valid scheme 'lappi-matkailu', 1 version, "
+             "3 components\n")
+    assert console_steps(command + whole + "[exit 0]\n") == [
+        (command[2:-1], [whole.rstrip()], 0)]
+    _run_console_block("whole", command + whole, tmp_path)
+    with pytest.raises(AssertionError, match="the output is"):
+        _run_console_block("truncated", command + whole[:60] + "\n", tmp_path)
+    with pytest.raises(AssertionError, match="the output is"):
+        _run_console_block("more than shown", command + whole + "and a line it never printed\n",
+                           tmp_path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,7 @@ def test_golden_scenario(slug: str) -> None:
     expected = _expected(slug)
     ledger = _ledger(slug, GOLDEN / slug / "events.csv")
     earned = sorted([e.component, e.provider_id, e.client_id or "", e.earned_on.isoformat(),
-                     e.amount] for e in ledger.entries if e.amount != "0.00")
+                     f"{e.amount:.2f}"] for e in ledger.entries if e.amount_cents != 0)
     assert earned == sorted(expected["earned"])  # type: ignore[arg-type]
     assert f"{ledger.total():.2f}" == expected["total"]
     assert _euros(ledger.by("component")) == expected["by_component"]
@@ -77,8 +78,10 @@ def test_entry_fields_satakunta_cap() -> None:
     ledger = _ledger("satakunta-kokosata", GOLDEN / "satakunta-kokosata" / "events.csv")
     by_client = {e.client_id: e for e in ledger.entries if e.component == "recruitment"}
     r15, r16 = by_client["R15"], by_client["R16"]
-    assert (r15.amount, r15.capped_from, r15.cap) == ("800.00", "2000.00", "result_budget")
-    assert (r16.amount, r16.capped_from, r16.cap) == ("0.00", "2000.00", "result_budget")
+    assert (r15.amount, r15.capped_from, r15.cap) == (Decimal("800.00"), Decimal("2000.00"),
+                                                      "result_budget")
+    assert (r16.amount, r16.capped_from, r16.cap) == (Decimal("0.00"), Decimal("2000.00"),
+                                                      "result_budget")
     assert r16.period == "2018-04"
     assert r16.event_ids == ("e0021",)
     assert "cut from 2000.00 € to the 0.00 € left under cap result_budget" in r16.explanation

@@ -247,17 +247,11 @@ def engine(case: Case) -> tuple[list[Line], list[tuple[str, str, str, tuple[str,
     ledger = kasvufee.evaluate(kasvufee.parse_scheme(case.yaml()),
                                kasvufee.events_from_records(case.rows), case.as_of)
     lines = [Line(e.component, e.provider_id, e.client_id or "", e.earned_on,
-                  _cents(e.amount), e.event_ids,
-                  None if e.capped_from is None else _cents(e.capped_from), e.cap)
+                  e.amount_cents, e.event_ids, e.capped_from_cents, e.cap)
              for e in ledger.entries]
     held = sorted((h.component, h.provider_id, h.client_id or "", h.event_ids, h.reason,
-                   h.amount or "") for h in ledger.held)
+                   "" if h.amount is None else f"{h.amount:.2f}") for h in ledger.held)
     return lines, held
-
-
-def _cents(text: str) -> int:
-    whole, _, frac = text.partition(".")
-    return int(whole) * 100 + int(frac)
 
 
 # ----------------------------------------------------------------------- the properties
@@ -309,7 +303,8 @@ def test_the_entry_that_crosses_a_cap_is_the_first_to_do_so() -> None:
     """One cap alone, checked on the engine's output without the reference: in
     earning order the entries inside a group pay their full amount until the
     running sum would pass the limit; that first crossing entry is cut to what
-    is left and every later one pays 0.00; the group pays min(limit, total)."""
+    is left and every later one pays 0.00 (cut by the cap, unless it had nothing
+    to cut); the group pays min(limit, total)."""
     seen = Counter[str]()
 
     @SETTINGS
@@ -336,7 +331,11 @@ def test_the_entry_that_crosses_a_cap_is_the_first_to_do_so() -> None:
             assert [e.cents for e in group] == [
                 *full[:crossing], limit - before, *[0] * (len(group) - crossing - 1)]
             assert all(e.cap is None for e in group[:crossing])
-            assert all(e.cap == cap_id for e in group[crossing:])
+            # a later entry is cut by the cap unless it had nothing to cut (a realised
+            # top-up of 0.00 after an equal provisional payment)
+            assert all(e.cap == (cap_id if f > 0 else None)
+                       for e, f in zip(group[crossing + 1:], full[crossing + 1:], strict=True))
+            assert group[crossing].cap == cap_id
             assert sum(e.cents for e in group) == min(limit, running[-1])
         seen["examples"] += 1
         seen["crossed"] += crossed
@@ -378,4 +377,4 @@ def test_only_the_first_qualifying_occurrence_pays() -> None:
 
     check()
     assert seen["examples"] >= examples(60) * 0.9
-    assert seen["repeated"] >= 0.6 * seen["examples"]
+    assert seen["repeated"] >= 0.4 * seen["examples"]  # about 0.6 is drawn; 0.57 seen

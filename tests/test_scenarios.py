@@ -63,7 +63,7 @@ def test_scenario(case: Path) -> None:
     scheme, events = _events(case)
     ledger = kasvufee.evaluate(scheme, events, _as_of(case))
     earned = sorted([e.component, e.provider_id, e.client_id or "", e.earned_on.isoformat(),
-                     e.amount] for e in ledger.entries if e.amount != "0.00")
+                     f"{e.amount:.2f}"] for e in ledger.entries if e.amount_cents != 0)
     actual = {
         "earned": earned,
         "total": f"{ledger.total():.2f}",

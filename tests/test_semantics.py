@@ -3,6 +3,8 @@ this scheme, these euros."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 import kasvufee
@@ -182,7 +184,7 @@ def test_once_per_client_pays_the_first_to_qualify_not_the_first_event() -> None
 def test_once_per_client_holds_across_providers() -> None:
     rows = [_start("e1", "A", "2018-03-01"), _start("e2", "A", "2018-02-01", provider_id="Q")]
     ledger = run(FLAT, rows, "2018-12-31")
-    assert [(e.provider_id, e.amount) for e in ledger.entries] == [("Q", "1000.00")]
+    assert [(e.provider_id, e.amount) for e in ledger.entries] == [("Q", Decimal("1000.00"))]
     assert ledger.held[0].reason == "already earned once for this key by e2 on 2018-02-01"
 
 
@@ -227,15 +229,15 @@ def test_cap_cuts_the_crossing_entry_and_zeroes_later_ones() -> None:
             _event("e3", "training_referred", "A", "2018-01-03")]
     ledger = run(CAPPED, rows, "2018-12-31")
     assert [(e.amount, e.capped_from, e.cap) for e in ledger.entries] == [
-        ("400.00", None, None), ("100.00", "300.00", "per_client"),
-        ("0.00", "300.00", "per_client")]
+        (Decimal("400.00"), None, None), (Decimal("100.00"), Decimal("300.00"), "per_client"),
+        (Decimal("0.00"), Decimal("300.00"), "per_client")]
 
 
 def test_cap_ties_on_one_day_go_by_event_order() -> None:
     rows = [_start(f"e{i}", c, "2018-03-01") for i, c in ((3, "C"), (1, "A"), (2, "B"))]
     ledger = run(CAPPED, rows, "2018-12-31")
     assert [(e.client_id, e.amount) for e in ledger.entries] == [
-        ("A", "400.00"), ("B", "400.00"), ("C", "200.00")]
+        ("A", Decimal("400.00")), ("B", Decimal("400.00")), ("C", Decimal("200.00"))]
     assert ledger.total() == 1000
 
 
@@ -244,7 +246,8 @@ def test_contract_cap_crossed_on_one_day_by_several_providers() -> None:
             _start("e2", "B", "2018-03-01", provider_id="P2"),
             _start("e3", "C", "2018-03-01", provider_id="P1")]
     ledger = run(CAPPED, rows, "2018-12-31")
-    assert [e.amount for e in ledger.entries] == ["400.00", "400.00", "200.00"]
+    assert [e.amount for e in ledger.entries] == [Decimal("400.00"), Decimal("400.00"),
+                                                  Decimal("200.00")]
 
 
 TWO_CAPS = scheme_yaml("""\
@@ -265,8 +268,9 @@ def test_caps_apply_in_the_order_declared() -> None:
             _start("e3", "B", "2018-03-03"), _start("e4", "C", "2018-03-04")]
     ledger = run(TWO_CAPS, rows, "2018-12-31")
     assert [(e.client_id, e.amount, e.capped_from, e.cap) for e in ledger.entries] == [
-        ("A", "400.00", None, None), ("A", "100.00", "400.00", "per_client"),
-        ("B", "400.00", None, None), ("C", "100.00", "400.00", "budget")]
+        ("A", Decimal("400.00"), None, None),
+        ("A", Decimal("100.00"), Decimal("400.00"), "per_client"),
+        ("B", Decimal("400.00"), None, None), ("C", Decimal("100.00"), Decimal("400.00"), "budget")]
     assert str(ledger.total()) == "1000.00"
     # what each cap had paid out before and after each entry: per client on the
     # amounts as earned, the budget on what per_client left (400, 100, 400, 400)
@@ -290,8 +294,10 @@ def test_caps_apply_in_the_order_declared() -> None:
                                                  "amount: 500.00}\n")
     ledger = run(reversed_caps, rows, "2018-12-31")
     assert [(e.client_id, e.amount, e.capped_from, e.cap) for e in ledger.entries] == [
-        ("A", "400.00", None, None), ("A", "100.00", "400.00", "per_client"),
-        ("B", "200.00", "400.00", "budget"), ("C", "0.00", "400.00", "budget")]
+        ("A", Decimal("400.00"), None, None),
+        ("A", Decimal("100.00"), Decimal("400.00"), "per_client"),
+        ("B", Decimal("200.00"), Decimal("400.00"), "budget"),
+        ("C", Decimal("0.00"), Decimal("400.00"), "budget")]
     assert str(ledger.total()) == "700.00"
 
 
@@ -313,8 +319,8 @@ def test_a_per_client_cap_leaves_contract_level_entries_alone() -> None:
             _start("e3", "B", "2018-03-02")]
     ledger = run(CLIENT_CAP_AND_CONTRACT_FEE, rows, "2018-12-31")
     assert [(e.component, e.client_id, e.amount, e.cap) for e in ledger.entries] == [
-        ("fee", "A", "400.00", None), ("fixed", None, "1000.00", None),
-        ("fee", "A", "100.00", "per_client"), ("fee", "B", "400.00", None)]
+        ("fee", "A", Decimal("400.00"), None), ("fixed", None, Decimal("1000.00"), None),
+        ("fee", "A", Decimal("100.00"), "per_client"), ("fee", "B", Decimal("400.00"), None)]
 
 
 # --------------------------------------------------------------------------- amounts
@@ -337,7 +343,8 @@ versions:
 
 def test_percentage_shares_sum_exactly_to_the_price() -> None:
     ledger = run(SHARES, [_enrol("e1", "A", "2018-01-01")], "2018-12-31")
-    assert [e.amount for e in ledger.entries] == ["500.01", "250.00", "250.00"]
+    assert [e.amount for e in ledger.entries] == [Decimal("500.01"), Decimal("250.00"),
+                                                  Decimal("250.00")]
     assert str(ledger.total()) == "1000.01"
 
 
@@ -358,11 +365,13 @@ versions:
 def test_the_odd_cent_of_an_even_split_goes_to_the_earlier_share() -> None:
     # 50/50 of 1 000.01 is 500.005 each: a tie; the earlier share (a) takes the cent
     ledger = run(HALVES, [_enrol("e1", "A", "2018-01-01")], "2018-12-31")
-    assert [(e.component, e.amount) for e in ledger.entries] == [("a", "500.01"), ("b", "500.00")]
+    assert [(e.component, e.amount) for e in ledger.entries] == [("a", Decimal("500.01")),
+                                                                 ("b", Decimal("500.00"))]
     ledger = run(HALVES.replace("{a: 50%, b: 50%}", "{b: 50%, a: 50%}"),
                  [_enrol("e1", "A", "2018-01-01")], "2018-12-31")
     # declared b first, b takes it (the entries stay in component order: a, b)
-    assert [(e.component, e.amount) for e in ledger.entries] == [("a", "500.00"), ("b", "500.01")]
+    assert [(e.component, e.amount) for e in ledger.entries] == [("a", Decimal("500.00")),
+                                                                 ("b", Decimal("500.01"))]
 
 
 HALF_POLICY = scheme_yaml("""\
@@ -405,13 +414,13 @@ def test_formula_rounds_half_up_once() -> None:
             _event("e3", "quality_rated", None, "2018-01-03", score="3.3333333")]
     ledger = run(FORMULA.replace("ROUNDED", "score").replace("MODE", "half_up"), rows,
                  "2018-12-31")
-    assert [e.amount for e in ledger.entries] == ["0.13", "0.14", "3.33"]
+    assert [e.amount for e in ledger.entries] == [Decimal("0.13"), Decimal("0.14"), Decimal("3.33")]
     ledger = run(FORMULA.replace("ROUNDED", "3200.00 * (score - 1) / 4")
                  .replace("MODE", "half_up"), rows[2:], "2018-12-31")
-    assert [e.amount for e in ledger.entries] == ["1866.67"]
+    assert [e.amount for e in ledger.entries] == [Decimal("1866.67")]
     ledger = run(FORMULA.replace("ROUNDED", "3200.00 * (score - 1) / 4")
                  .replace("MODE", "down"), rows[2:], "2018-12-31")
-    assert [e.amount for e in ledger.entries] == ["1866.66"]
+    assert [e.amount for e in ledger.entries] == [Decimal("1866.66")]
 
 
 RUNNING = scheme_yaml("""\
@@ -481,7 +490,7 @@ def test_without_enrolment_the_date_earned_picks_the_version() -> None:
         "amount: 200.00}")
     ledger = run(text, [_start("e1", "B", "2017-11-15")], "2018-12-31")
     assert [(e.earned_on.isoformat(), e.scheme_version, e.amount) for e in ledger.entries] == [
-        ("2018-02-15", "2018", "200.00")]
+        ("2018-02-15", "2018", Decimal("200.00"))]
 
 
 def test_client_is_priced_by_the_version_in_force_on_enrolment() -> None:
@@ -493,9 +502,9 @@ def test_client_is_priced_by_the_version_in_force_on_enrolment() -> None:
             _start("e6", "D", "2016-06-01")]
     ledger = run(VERSIONS, rows, "2018-12-31")
     got = [(e.client_id or e.event_ids[0], e.scheme_version, e.amount) for e in ledger.entries]
-    assert sorted(got) == [("A", "2017", "100.00"), ("B", "2018", "200.00"),
-                           ("C", "2018", "200.00"), ("m1", "2017", "1000.00"),
-                           ("m2", "2018", "2000.00")]
+    assert sorted(got) == [("A", "2017", Decimal("100.00")), ("B", "2018", Decimal("200.00")),
+                           ("C", "2018", Decimal("200.00")), ("m1", "2017", Decimal("1000.00")),
+                           ("m2", "2018", Decimal("2000.00"))]
     (held,) = ledger.held
     assert held.reason == "no scheme version in force on 2016-06-01 (first: 2017-01-01)"
 
@@ -691,7 +700,7 @@ def test_prerequisite_must_come_on_or_before_the_trigger() -> None:
                    milestone="phase_2_option_exercised")]
     ledger = run(OPTION, rows, "2018-12-31")
     assert [(e.provider_id, e.amount, e.event_ids) for e in ledger.entries] == [
-        ("P", "24000.00", ("m1", "m2"))]
+        ("P", Decimal("24000.00"), ("m1", "m2"))]
     assert ledger.held[0].reason == (
         "requires milestone_reached (milestone phase_2_option_exercised) on or before "
         "2018-06-30; none found")
@@ -788,7 +797,7 @@ def test_formula_amount_is_bounded_by_max_amount_and_never_negative() -> None:
     rows = [_event("e1", "quality_rated", None, "2018-01-01", score="6"),
             _event("e2", "quality_rated", None, "2018-01-02", score="0")]
     ledger = run(text, rows, "2018-12-31")
-    assert [e.amount for e in ledger.entries] == ["3200.00"]
+    assert [e.amount for e in ledger.entries] == [Decimal("3200.00")]
     assert "4000.00 € limited to max_amount 3200.00 €" in ledger.entries[0].explanation
     assert ledger.held[0].reason == "the amount came out negative (-800.00 €)"
 

@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -84,7 +85,7 @@ def test_late_event_posts_in_the_current_period_and_keeps_earned_on(ledger_url: 
         table = store.entries()
         row = table.filter(pl.col("event_ids").list.contains("e0099")).row(0, named=True)
         assert (row["earned_on"], row["period"], row["amount"]) == (
-            dt.date(2018, 2, 15), "2018-05", "100.00")
+            dt.date(2018, 2, 15), "2018-05", Decimal("100.00"))
 
 
 def test_void_after_payment_is_reversed_in_the_next_period(ledger_url: str) -> None:
@@ -97,7 +98,8 @@ def test_void_after_payment_is_reversed_in_the_next_period(ledger_url: str) -> N
                             posted_at=month_end("2019-01"))
         assert (result.earned, result.reversals, result.net_cents) == (1, 1, 2_000_000 - 15_000)
         rev = store.entries().filter(pl.col("kind") == "reversal").row(0, named=True)
-        assert (rev["amount"], rev["period"], rev["client_id"]) == ("-150.00", "2019-01", "T1")
+        assert (rev["amount"], rev["period"], rev["client_id"]) == (
+            Decimal("-150.00"), "2019-01", "T1")
         assert rev["explanation"].endswith("no longer supported: event e0004 was voided by v1 "
                                            "(recruitment was registered twice).")
         original = store.entry(rev["reverses"])
@@ -117,13 +119,13 @@ def test_a_correction_that_moves_a_cap(ledger_url: str) -> None:
         assert (result.earned, result.reversals, result.net_cents) == (2, 3, 0)
         may = store.entries().filter(pl.col("period") == "2018-05").sort("chain_no")
         assert may.select("kind", "client_id", "amount").rows() == [
-            ("reversal", "R03", "-2000.00"), ("reversal", "R15", "-800.00"),
-            ("reversal", "R16", "0.00"), ("earned", "R15", "2000.00"),
-            ("earned", "R16", "800.00")]
+            ("reversal", "R03", Decimal("-2000.00")), ("reversal", "R15", Decimal("-800.00")),
+            ("reversal", "R16", Decimal("0.00")), ("earned", "R15", Decimal("2000.00")),
+            ("earned", "R16", Decimal("800.00"))]
         r16 = may.filter((pl.col("client_id") == "R16") & (pl.col("kind") == "earned")).row(
             0, named=True)
         assert (r16["capped_from"], r16["cap"], r16["entry_id"].endswith(".2")) == (
-            "2000.00", "result_budget", True)
+            Decimal("2000.00"), "result_budget", True)
         assert "the amount is now 2000.00 €, not 800.00 €" in may["explanation"][1]
 
 

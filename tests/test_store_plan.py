@@ -4,6 +4,8 @@ chunks (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import polars as pl
 import pytest
 
@@ -33,16 +35,17 @@ def test_reversals_say_why_and_follow_the_chain(ledger_url: str,
         training = "varsinais-suomi:1:training_referral:e0003:20180110"
         placement = "varsinais-suomi:1:placement:e0002:20180430"
         assert rows == [
-            ("reversal", "A1", "-100.00", f"{training}-rev",
+            ("reversal", "A1", Decimal("-100.00"), f"{training}-rev",
              f"Reverses {training} (100.00 €, training_referral, posted in 2018-05): no longer "
              "supported: already earned once for this key by e0098 on 2018-01-05."),
-            ("reversal", "A1", "-900.00", f"{placement}-rev",
+            ("reversal", "A1", Decimal("-900.00"), f"{placement}-rev",
              f"Reverses {placement} (900.00 €, placement, posted in 2018-05): no longer "
              "supported: ended on 2018-03-15 (e0099) before the 3-month mark 2018-04-30."),
-            ("earned", "A1", "100.00", "varsinais-suomi:1:training_referral:e0098:20180105",
+            ("earned", "A1", Decimal("100.00"),
+             "varsinais-suomi:1:training_referral:e0098:20180105",
              "training_referral pays 100.00 € to P1 for client A1, earned 2018-01-05: "
              "training_referred e0098 on 2018-01-05. Scheme varsinais-suomi version 1."),
-            ("earned", "A3", "450.00", "varsinais-suomi:1:placement:e0011:20180601",
+            ("earned", "A3", Decimal("450.00"), "varsinais-suomi:1:placement:e0011:20180601",
              "placement pays 450.00 € to P1 for client A3, earned 2018-06-01: "
              "employment_started e0011 on 2018-03-01; lasted 3 months to 2018-06-01; "
              "client.risk_class low → 450.00 €. Scheme varsinais-suomi version 1."),

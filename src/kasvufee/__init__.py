@@ -10,13 +10,16 @@ exactly and explained line by line.
     Decimal('2200.00')
 
 The flow is read → evaluate → ledger → export: ``load_scheme`` and
-``read_events`` read, ``evaluate`` is the pure core, ``Ledger`` holds the
-entries and held items.
+``read_events`` read, ``evaluate`` is the pure core, ``Ledger`` (the
+evaluation ledger) holds the entries and held items, money as ``Decimal``;
+``PostedLedger`` is the posted ledger in a database.  Every exception kasvufee
+raises on purpose is a ``KasvufeeError`` and importable from here.
 """
 
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 from kasvufee.engine.evaluate import evaluate
@@ -25,6 +28,9 @@ from kasvufee.errors import (
     ExpressionError,
     InputError,
     KasvufeeError,
+    LedgerBusyError,
+    LedgerError,
+    PeriodClosedError,
     Problem,
     SchemeError,
     UsageError,
@@ -36,6 +42,11 @@ from kasvufee.scheme import Scheme, load_scheme, parse_scheme, scheme_json_schem
 if TYPE_CHECKING:
     from kasvufee.store import PostedLedger, PostResult
 
+try:
+    __version__ = version("kasvufee")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
 __all__ = [
     "Entry",
     "EventsError",
@@ -44,12 +55,16 @@ __all__ = [
     "InputError",
     "KasvufeeError",
     "Ledger",
+    "LedgerBusyError",
+    "LedgerError",
+    "PeriodClosedError",
     "PostResult",
     "PostedLedger",
     "Problem",
     "Scheme",
     "SchemeError",
     "UsageError",
+    "__version__",
     "evaluate",
     "events_from_records",
     "load_scheme",

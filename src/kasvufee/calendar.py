@@ -15,7 +15,9 @@ Schedules of instalments are ``dateutil.rrule`` recurrences.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import re
 from calendar import monthrange
 from dataclasses import dataclass
 from typing import Literal
@@ -28,6 +30,26 @@ from kasvufee.errors import UsageError
 
 FREQUENCIES: dict[str, Literal[0, 1, 2, 3, 4, 5, 6]] = {
     "yearly": YEARLY, "monthly": MONTHLY, "weekly": WEEKLY, "daily": DAILY}
+
+
+def as_date(value: object, name: str) -> dt.date:
+    """``value`` as a date: a ``datetime.date``, or ISO text ``"2018-12-31"``.
+
+    Raises:
+        UsageError: anything else (a date-time, a number, ``31.12.2018``), naming ``name``.
+    """
+    if isinstance(value, dt.datetime):
+        raise UsageError(f"{name}: expected a date, got the date-time {value.isoformat()} "
+                         "(pass its date)")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        with contextlib.suppress(ValueError):
+            return dt.date.fromisoformat(value)
+    raise UsageError(f"{name}: expected a date or an ISO date like 2018-12-31, got {value!r}")
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

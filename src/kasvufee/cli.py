@@ -381,12 +381,16 @@ def post(scheme: str, events: str, ledger: str, period: str, as_of: str | None,
               help="The posted scheme whose period to close.")
 @click.option("--period", required=True, metavar="YYYY-MM",
               help="The period to close (it must have ended).")
+@click.option("--closed-on", "closed_on", metavar="DATE",
+              help="The day the period was closed (default today; not in the future).")
 @_guarded
-def close(ledger: str, scheme_id: str, period: str) -> None:
+def close(ledger: str, scheme_id: str, period: str, closed_on: str | None) -> None:
     """Close a period: later posts refuse to add entries to it."""
     _period(period)
-    with _open(ledger, create=True) as store:
-        store.close(scheme_id, period)
+    stamp = (dt.datetime.combine(_date(closed_on, "--closed-on"), dt.time(12))
+             if closed_on else None)
+    with _open(ledger) as store:  # closing creates no ledger: a typo'd path says so
+        store.close(scheme_id, period, closed_at=stamp)
     click.echo(f"{scheme_id} {period}: closed")
 
 

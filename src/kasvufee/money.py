@@ -71,6 +71,20 @@ def cents_to_text(col: pl.Expr) -> pl.Expr:
     )
 
 
+EURO_DTYPE = pl.Decimal(18, 2)
+"""Euro amounts in tables the API returns and in Parquet: decimal(18,2)."""
+
+
+def cents_to_euros(col: pl.Expr) -> pl.Expr:
+    """An Int64 column of cents as exact euros, decimal(18,2)."""
+    return cents_to_text(col).cast(EURO_DTYPE)
+
+
+def euros_to_cents(col: pl.Expr) -> pl.Expr:
+    """A decimal(18,2) column of euros as Int64 cents (exact)."""
+    return (col * 100).cast(pl.Int64)
+
+
 def euros_to_cents_half_up(col: pl.Expr) -> pl.Expr:
     """Vectorised half-up rounding of a Decimal euro column to Int64 cents.
 

@@ -35,7 +35,7 @@ from kasvufee.design.simulate import (
 from kasvufee.engine.evaluate import evaluate
 from kasvufee.errors import UsageError
 from kasvufee.ledger import Ledger
-from kasvufee.money import format_cents, parse_euros
+from kasvufee.money import euros_to_cents, format_cents
 from kasvufee.plural import count
 from kasvufee.scheme.model import Scheme
 
@@ -291,7 +291,7 @@ def replay(scheme_b: Scheme, events: pl.DataFrame, paid: Ledger | pl.DataFrame |
            as_of: dt.date) -> ReplayResult:
     """What ``scheme_b`` would have paid on ``events`` as of ``as_of``, next to ``paid``:
     a ``Ledger`` (scheme A evaluated on the same events), a frame of posted entries
-    (``PostedLedger.entries()``: amounts as euro text, or Int64 cents) or None."""
+    (``PostedLedger.entries()``: amounts as decimal euros, or Int64 cents) or None."""
     ledger = evaluate(scheme_b, events, as_of)
     replayed = ledger.frame.group_by("provider_id", "component").agg(
         pl.col("amount").sum().alias("replayed"))
@@ -302,10 +302,8 @@ def replay(scheme_b: Scheme, events: pl.DataFrame, paid: Ledger | pl.DataFrame |
     else:
         frame = paid.frame if isinstance(paid, Ledger) else paid
         source = paid.scheme_id if isinstance(paid, Ledger) else "posted ledger"
-        if frame.schema["amount"] == pl.String:
-            frame = frame.with_columns(pl.Series("amount", [parse_euros(a) for a in
-                                                            frame["amount"].to_list()],
-                                                 dtype=pl.Int64))
+        if isinstance(frame.schema["amount"], pl.Decimal):
+            frame = frame.with_columns(euros_to_cents(pl.col("amount")))
         before = frame.group_by("provider_id", "component").agg(
             pl.col("amount").sum().alias("paid"))
     table = (before.join(replayed, on=["provider_id", "component"], how="full", coalesce=True)

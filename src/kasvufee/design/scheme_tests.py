@@ -63,7 +63,7 @@ from kasvufee.engine.evaluate import evaluate
 from kasvufee.errors import EventsError, InputError, Problem
 from kasvufee.events import events_from_records
 from kasvufee.ledger import Ledger
-from kasvufee.money import format_cents, parse_euros
+from kasvufee.money import format_cents
 from kasvufee.scheme.load import load_scheme, located, parse_yaml_model, read_text_file
 from kasvufee.scheme.model import Cents, Model, Scheme
 
@@ -377,10 +377,8 @@ def compare(case: Case, ledger: Ledger) -> list[str]:
     if expect.entries is not None:
         wanted = [_Line(e.component, e.provider_id, e.client_id, e.earned_on, e.amount,
                         e.capped_from, e.cap) for e in expect.entries]
-        got = [_Line(e.component, e.provider_id, e.client_id, e.earned_on,
-                     parse_euros(e.amount),
-                     None if e.capped_from is None else parse_euros(e.capped_from), e.cap)
-               for e in ledger.entries]
+        got = [_Line(e.component, e.provider_id, e.client_id, e.earned_on, e.amount_cents,
+                     e.capped_from_cents, e.cap) for e in ledger.entries]
         out.extend(_entry_differences(wanted, got))
     for h in expect.held:
         diff = _held_difference(h, ledger)

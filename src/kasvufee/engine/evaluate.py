@@ -23,6 +23,7 @@ from typing import Any
 
 import polars as pl
 
+from kasvufee.calendar import as_date
 from kasvufee.engine.caps import apply_caps
 from kasvufee.engine.checkpoint import evaluate_checkpoint
 from kasvufee.engine.event_fee import evaluate_event_fee
@@ -50,12 +51,15 @@ KINDS: dict[type, Kind] = {
 EARNING_ORDER = ["earned_on", "stage", "ord", "component_no", "seq", "provider_id", "client_id"]
 
 
-def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date) -> Ledger:
-    """Price ``events`` under ``scheme`` as known on ``as_of``.
+def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date | str) -> Ledger:
+    """Price ``events`` under ``scheme`` as known on ``as_of`` (a date, or an ISO
+    date ``"2018-12-31"``).
 
     Returns the ``Ledger``: its entries in earning order and the held items
-    (candidates that earned nothing, each with its reason).
+    (candidates that earned nothing, each with its reason).  Raises
+    ``UsageError`` for an ``as_of`` that is neither.
     """
+    as_of = as_date(as_of, "as_of")
     p = prepare(events, as_of, scheme.attributes, event_types(scheme), event_columns(scheme),
                 scheme.trust, scheme.contract, scheme.money)
     order = {c.id: n for v in scheme.versions for n, c in enumerate(v.components)}

@@ -16,6 +16,7 @@ from typing import IO, Any
 import polars as pl
 
 from kasvufee.ledger import ENTRY_FIELDS, Ledger
+from kasvufee.money import EURO_DTYPE
 
 FORMATS = ("table", "csv", "jsonl", "xlsx", "parquet")
 BINARY = ("xlsx", "parquet")
@@ -26,26 +27,30 @@ AMOUNT_COLUMNS = ("amount", "capped_from")
 
 
 def write_frame(df: pl.DataFrame, fmt: str, out: IO[bytes], sheet: str = "ledger") -> None:
-    """Write a table of entries (euro amounts as text) as csv, jsonl, xlsx or parquet.
+    """Write a table of entries (euro amounts as two-decimal text) as csv, jsonl,
+    xlsx or parquet.
 
-    Dates become ISO text and lists ``;``-joined where the format has no such
-    types (csv, xlsx); jsonl and parquet keep lists as lists.
+    Parquet has amounts as decimal(18,2); xlsx as numbers with dates as dates;
+    csv and jsonl keep the text (``"900.00"``), with dates as ISO text.  Lists are
+    ``;``-joined where the format has none (csv, xlsx); jsonl and parquet keep them.
     """
+    amounts = [c for c in AMOUNT_COLUMNS if c in df.columns]
     if fmt == "parquet":
-        df.write_parquet(out)
+        df.with_columns(pl.col(c).cast(EURO_DTYPE) for c in amounts).write_parquet(out)
+        return
+    # decimal euros as two-decimal text (the posted ledger's entries)
+    df = df.with_columns(pl.col(c).cast(pl.String) for c in amounts)
+    lists = [c for c, t in df.schema.items() if isinstance(t, pl.List)]
+    if fmt == "xlsx":
+        _write_xlsx(df.with_columns([pl.col(c).list.join(";") for c in lists]), out, sheet)
         return
     dates = [c for c, t in df.schema.items() if t in (pl.Date, pl.Datetime)]
     df = df.with_columns([pl.col(c).dt.to_string("iso") if df.schema[c] == pl.Datetime
                           else pl.col(c).dt.strftime("%Y-%m-%d") for c in dates])
     if fmt == "jsonl":
         df.write_ndjson(out)
-        return
-    lists = [c for c, t in df.schema.items() if isinstance(t, pl.List)]
-    df = df.with_columns([pl.col(c).list.join(";") for c in lists])
-    if fmt == "csv":
-        _formula_safe(df).write_csv(out)
-    elif fmt == "xlsx":
-        _write_xlsx(df, out, sheet)
+    elif fmt == "csv":
+        _formula_safe(df.with_columns([pl.col(c).list.join(";") for c in lists])).write_csv(out)
     else:
         raise ValueError(f"unknown format {fmt!r}")
 
@@ -87,6 +92,8 @@ def _write_xlsx(df: pl.DataFrame, out: IO[bytes], sheet: str) -> None:
     ws.title = sheet
     ws.append(df.columns)
     money = {i for i, c in enumerate(df.columns, start=1) if c in AMOUNT_COLUMNS}
+    formats = {i: "yyyy-mm-dd" if t == pl.Date else "yyyy-mm-dd hh:mm:ss"
+               for i, t in enumerate(df.dtypes, start=1) if t in (pl.Date, pl.Datetime)}
     for r, row in enumerate(df.iter_rows(), start=2):
         for c, value in enumerate(row, start=1):
             cell = ws.cell(row=r, column=c)
@@ -95,10 +102,18 @@ def _write_xlsx(df: pl.DataFrame, out: IO[bytes], sheet: str) -> None:
                 cell.number_format = "#,##0.00"
             else:
                 safe_cell(cell, value)
+                if c in formats:
+                    cell.number_format = formats[c]
     for c, name in enumerate(df.columns, start=1):
         ws.column_dimensions[get_column_letter(c)].width = 60 if name == "explanation" else 16
-    ws.freeze_panes = "A2"
+    header_row(ws)
     wb.save(out)
+
+
+def header_row(ws: Any) -> None:
+    """Freeze the header row of a worksheet and put an autofilter on its table."""
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
 
 
 def _ledger_writer(fmt: str) -> Callable[[Ledger, IO[bytes]], None]:
@@ -122,7 +137,7 @@ def write_table(ledger: Ledger, out: IO[bytes]) -> None:
     for e in ledger.entries:
         cap = f"{e.cap} (from {e.capped_from})" if e.cap else ""
         table.add_row(e.component, e.provider_id, e.client_id or "—", e.earned_on.isoformat(),
-                      e.amount, cap)
+                      f"{e.amount:.2f}", cap)
     table.add_section()
     table.add_row("total", "", "", "", f"{ledger.total():.2f}", "")
     console.print(table)

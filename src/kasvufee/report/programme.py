@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kasvufee.engine.schedule import schedule_dates
 from kasvufee.errors import InputError
-from kasvufee.money import cents_to_text, format_cents
+from kasvufee.money import cents_to_text, euros_to_cents, format_cents
 from kasvufee.scheme.load import parse_yaml_model, read_text_file
 from kasvufee.scheme.model import SLUG, Cents, ScheduleFee, Scheme
 from kasvufee.scheme.prices import static_cents
@@ -141,7 +141,7 @@ def _paid(contract: Contract, store: PostedLedger) -> pl.DataFrame:
         pl.col("period").str.slice(0, 4).cast(pl.Int32).alias("year"),
         pl.col("scheme_id"), pl.col("provider_id").alias("project"),
         pl.lit(0, dtype=pl.Int64).alias("committed"),
-        (pl.col("amount").str.to_decimal(scale=2) * 100).cast(pl.Int64).alias("paid"))
+        euros_to_cents(pl.col("amount")).alias("paid"))
 
 
 def rollup_text(r: Rollup) -> str:

@@ -76,7 +76,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, get_currency_symbol
 
 from kasvufee.errors import LedgerError, UsageError
-from kasvufee.money import format_cents
+from kasvufee.money import euros_to_cents, format_cents
 from kasvufee.report.export import neutralise, safe_cell
 from kasvufee.report.reasons import finnish_reason
 from kasvufee.scheme.describe import describe_cap
@@ -331,12 +331,9 @@ def _some(known: Sequence[str], most: int = 5) -> str:
 
 
 def _with_cents(entries: pl.DataFrame) -> pl.DataFrame:
-    """The stored entries with their euro text back as integer cents (exact:
-    the ledger writes two decimals)."""
-    def cents(name: str) -> pl.Expr:
-        return pl.col(name).str.replace(".", "", literal=True).cast(pl.Int64)
-    return entries.with_columns(cents("amount").alias("amount_cents"),
-                                cents("capped_from").alias("capped_from_cents"))
+    """The stored entries with their euros as integer cents."""
+    return entries.with_columns(euros_to_cents(pl.col("amount")).alias("amount_cents"),
+                                euros_to_cents(pl.col("capped_from")).alias("capped_from_cents"))
 
 
 class _Pseudonyms:
@@ -780,6 +777,7 @@ def _write_xlsx(statement: Statement, w: _Words, out: IO[bytes]) -> None:
     ws = wb.active
     ws.title = w["title"]
     r = 1
+    table: list[int] = []  # the first lines table: its header row and its last row
 
     def put(col: int, value: Any, *, money: str | None = None, font: Any = None) -> Any:
         """A cell; ``money`` is the currency of an amount in cents."""
@@ -835,6 +833,8 @@ def _write_xlsx(statement: Statement, w: _Words, out: IO[bytes]) -> None:
         r += 1
         for col, key in enumerate(_XLSX_COLUMNS, start=1):
             put(col, w[key], font=bold).fill = head_fill
+        if not table:
+            table.append(r)
         r += 1
         if not s.lines:
             put(1, w["no_lines"])
@@ -853,6 +853,8 @@ def _write_xlsx(statement: Statement, w: _Words, out: IO[bytes]) -> None:
             put(1, f"{w['subtotal']}: {c.component}", font=bold)
             put(6, c.amount_cents, money=s.currency, font=bold)
             r += 1
+        if len(table) == 1:
+            table.append(r - 1)
         put(1, w["total"], font=bold)
         put(6, s.total_cents, money=s.currency, font=bold)
         r += 1
@@ -887,6 +889,9 @@ def _write_xlsx(statement: Statement, w: _Words, out: IO[bytes]) -> None:
         ws.column_dimensions[get_column_letter(col)].width = width
     for cell in ws["I"]:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if table:  # the lines' header stays in view, and filters the first scheme's lines
+        ws.freeze_panes = f"A{table[0] + 1}"
+        ws.auto_filter.ref = f"A{table[0]}:{get_column_letter(len(_XLSX_COLUMNS))}{table[1]}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0

@@ -51,7 +51,7 @@ from kasvufee.errors import (
     UsageError,
     VersionChangedError,
 )
-from kasvufee.money import cents_to_text, format_cents
+from kasvufee.money import cents_to_euros, format_cents
 from kasvufee.plural import count
 from kasvufee.scheme.model import Scheme
 from kasvufee.store import DEFAULT_LEDGER
@@ -299,6 +299,10 @@ class PostedLedger:
         (``LedgerStateError``)."""
         end = period_end(period)
         stamp = (closed_at or _now()).replace(tzinfo=None, microsecond=0)
+        if stamp.date() > dt.date.today():
+            raise UsageError(f"the closing day {stamp.date().isoformat()} is in the future "
+                             f"(today is {dt.date.today().isoformat()}): give today or an "
+                             "earlier day")
         if end >= stamp.date():
             raise UsageError(f"period {period} ends on {end.isoformat()}: close it once it "
                              f"has ended (today is {stamp.date().isoformat()})")
@@ -365,7 +369,7 @@ class PostedLedger:
                 provider_id: str | None = None) -> pl.DataFrame:
         """The entries as they stood at the end of ``as_posted_on`` (all when None),
         of one scheme and/or one provider when given, in posting order, with euro
-        amounts as two-decimal text."""
+        amounts as decimal(18,2)."""
         c = t.entries.c
         # the columns shown, not the derivation (the largest) or the chain's hashes
         query = select(*(c[k] for k in _STORED)).order_by(c.chain_no)
@@ -665,10 +669,10 @@ _STORED: dict[str, pl.DataType] = {
 
 
 def entries_frame(rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
-    """Stored rows as a table with the ledger's field names and euro text."""
+    """Stored rows as a table with the ledger's field names and euros as decimal(18,2)."""
     df = pl.DataFrame([{k: r[k] for k in _STORED} for r in rows], schema=_STORED, orient="row")
     return df.with_columns(
-        cents_to_text(pl.col("amount_cents")).alias("amount_cents"),
-        cents_to_text(pl.col("capped_from_cents")).alias("capped_from_cents"),
+        cents_to_euros(pl.col("amount_cents")).alias("amount_cents"),
+        cents_to_euros(pl.col("capped_from_cents")).alias("capped_from_cents"),
         pl.col("event_ids").str.json_decode(pl.List(pl.String())),
     ).rename({"amount_cents": "amount", "capped_from_cents": "capped_from"})
