@@ -168,8 +168,9 @@ def _formula(df: pl.DataFrame, f: Formula) -> pl.DataFrame:
     df = hold(df, pl.col("_euros").is_null(),
               pl.format("formula {} has a missing input", pl.lit(f.formula)))
     df = hold(df, too_large, pl.format(
-        "formula {} came out {} €, above the largest amount an entry may have ({})",
-        pl.lit(f.formula), number_text(pl.col("_euros")), _LARGEST))
+        "formula {} came out {} €, {}", pl.lit(f.formula), number_text(pl.col("_euros")),
+        pl.when(pl.col("_euros") < 0).then(pl.lit("negative")).otherwise(pl.format(
+            "above the largest amount an entry may have ({})", _LARGEST))))
     df = df.drop("_euros", "_overflow")
     inputs = sorted(ex.names(node))
     shown = pl.concat_str([pl.format("{}={}", pl.lit(n), number_text(column(df, n)))
