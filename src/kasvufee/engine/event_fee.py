@@ -110,6 +110,8 @@ def _enrolled_here(df: pl.DataFrame, p: Prepared) -> pl.DataFrame:
         return df
     unenrolled = pl.col("client_id").is_not_null() & pl.col("enrolled_id").is_null()
     if p.trust.clients == "own":
+        if p.clients().height == 0:
+            return df
         elsewhere = p.clients().get_column("client_id").unique()
         df = hold(df, unenrolled & pl.col("client_id").is_in(elsewhere.implode()),
                   pl.format("client {} is enrolled with another provider, not with {}",
