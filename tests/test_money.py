@@ -86,6 +86,15 @@ def test_cents_to_text_on_a_column_matches_format_cents() -> None:
                              None]
 
 
+@pytest.mark.parametrize(("cents", "text"), [
+    (2**31 - 1, "21474836.47"), (2**31, "21474836.48"), (-(2**31) - 1, "-21474836.49"),
+    (100_000_000_000, "1000000000.00")])
+def test_cents_to_text_of_a_plain_literal(cents: int, text: str) -> None:
+    # a cap or max_amount of 21 474 836.48 € or more is such a literal: polars
+    # panicked on it and every run of the scheme ended in exit 70
+    assert pl.select(cents_to_text(pl.lit(cents))).item() == text
+
+
 @pytest.mark.parametrize(("total", "weights", "parts"), [
     # 50/50 of 1 000.01: 50 000.5 each; the odd cent goes to the earlier share
     (100001, ["0.5", "0.5"], [50001, 50000]),

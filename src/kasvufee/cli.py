@@ -35,8 +35,9 @@ from kasvufee.money import format_cents
 from kasvufee.plural import count
 from kasvufee.report.coverage import Coverage, coverage
 from kasvufee.report.explain import explain_text
-from kasvufee.report.export import BINARY, FORMATS, WRITERS, write_frame
+from kasvufee.report.export import BINARY, FORMATS, WRITERS, formula_safe, write_frame
 from kasvufee.report.programme import (
+    PROGRAMME_AMOUNTS,
     load_programme,
     rollup,
     rollup_json,
@@ -485,7 +486,7 @@ def programme(programme_file: str, ledger: str, fmt: str, out: str) -> None:
             stream.write(json.dumps(rollup_json(result), ensure_ascii=False,
                                     indent=1).encode() + b"\n")
         elif fmt == "csv":
-            rollup_rows(result).write_csv(stream)
+            formula_safe(rollup_rows(result), PROGRAMME_AMOUNTS).write_csv(stream)
         else:
             stream.write(rollup_text(result).encode() + b"\n")
 

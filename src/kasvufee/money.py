@@ -62,6 +62,9 @@ def format_cents(cents: int) -> str:
 
 def cents_to_text(col: pl.Expr) -> pl.Expr:
     """Vectorised ``format_cents`` for an Int64 column of cents."""
+    # an untyped literal of 2**31 cents or more (a cap of 21 474 836.48 €) made
+    # polars panic in the division below ("cannot get ref Int64 from Int32")
+    col = col.cast(pl.Int64)
     a = col.abs()
     return pl.concat_str(
         pl.when(col < 0).then(pl.lit("-")).otherwise(pl.lit("")),

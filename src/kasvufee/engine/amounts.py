@@ -180,9 +180,11 @@ def _formula(df: pl.DataFrame, f: Formula, money: Currency) -> pl.DataFrame:
     df = hold(df, pl.col("_euros").is_null(),
               pl.format("formula {} has a missing input", pl.lit(f.formula)))
     df = hold(df, too_large, pl.format(
-        "formula {} came out {}, above the largest amount an entry may have ({})",
-        pl.lit(f.formula), money.expr(number_text(pl.col("_euros"))),
-        pl.lit(money.text(format_cents(MAX_CENTS)))))
+        "formula {} came out {}, {}", pl.lit(f.formula),
+        money.expr(number_text(pl.col("_euros"))),
+        pl.when(pl.col("_euros") < 0).then(pl.lit("negative")).otherwise(pl.format(
+            "above the largest amount an entry may have ({})",
+            pl.lit(money.text(format_cents(MAX_CENTS)))))))
     df = df.drop("_euros", "_overflow")
     inputs = sorted(ex.names(node))
     shown = pl.concat_str([pl.format("{}={}", pl.lit(n), number_text(column(df, n)))

@@ -113,10 +113,22 @@ def _enrolled_here(df: pl.DataFrame, p: Prepared) -> pl.DataFrame:
         return df
     unenrolled = pl.col("client_id").is_not_null() & pl.col("enrolled_id").is_null()
     if p.trust.clients == "own":
+        if p.clients().height == 0:
+            return df
         elsewhere = p.clients().get_column("client_id").unique()
-        return hold(df, unenrolled & pl.col("client_id").is_in(elsewhere.implode()),
-                    pl.format("client {} is enrolled with another provider, not with {}",
-                              pl.col("client_id"), pl.col("provider_id")))
+        df = hold(df, unenrolled & pl.col("client_id").is_in(elsewhere.implode()),
+                  pl.format("client {} is enrolled with another provider, not with {}",
+                            pl.col("client_id"), pl.col("provider_id")))
+        # nor by enrolling the client afterwards and dating the event before that
+        first = p.clients().group_by("client_id").agg(
+            pl.col("enrolled_date").min().alias("_first_enrolled"))
+        df = df.join(first, on="client_id", how="left", maintain_order="left")
+        return hold(df, (pl.col("enrolled_date") > pl.col("occurred_on"))
+                    & (pl.col("_first_enrolled") <= pl.col("occurred_on")), pl.format(
+                        "client {} was enrolled with another provider on {}, with {} only "
+                        "on {}, after the event", pl.col("client_id"),
+                        date_text(pl.col("_first_enrolled")), pl.col("provider_id"),
+                        date_text(pl.col("enrolled_date")))).drop("_first_enrolled")
     return hold(df, unenrolled, pl.format("client {} is not enrolled with {}",
                                           pl.col("client_id"), pl.col("provider_id")))
 

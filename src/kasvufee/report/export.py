@@ -50,7 +50,7 @@ def write_frame(df: pl.DataFrame, fmt: str, out: IO[bytes], sheet: str = "ledger
     if fmt == "jsonl":
         df.write_ndjson(out)
     elif fmt == "csv":
-        _formula_safe(df.with_columns([pl.col(c).list.join(";") for c in lists])).write_csv(out)
+        formula_safe(df.with_columns([pl.col(c).list.join(";") for c in lists])).write_csv(out)
     else:
         raise ValueError(f"unknown format {fmt!r}")
 
@@ -66,10 +66,10 @@ def neutralise(text: str | None) -> str:
 _FORMULA_PATTERN = "^[" + re.escape("".join(FORMULA_START)) + "]"
 
 
-def _formula_safe(df: pl.DataFrame) -> pl.DataFrame:
-    """The columnar ``neutralise`` for every text column but the amounts (a
+def formula_safe(df: pl.DataFrame, amounts: tuple[str, ...] = AMOUNT_COLUMNS) -> pl.DataFrame:
+    """The columnar ``neutralise`` for every text column but the ``amounts`` (a
     reversal's ``-900.00`` is a number to the spreadsheet, and must stay one)."""
-    text = [c for c, t in df.schema.items() if t == pl.String and c not in AMOUNT_COLUMNS]
+    text = [c for c, t in df.schema.items() if t == pl.String and c not in amounts]
     return df.with_columns([
         pl.when(pl.col(c).str.contains(_FORMULA_PATTERN))
         .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c) for c in text])

@@ -168,9 +168,12 @@ def rollup_text(r: Rollup) -> str:
     return "\n".join(lines)
 
 
+PROGRAMME_AMOUNTS = ("committed", "paid", "outstanding")
+"""The euro columns (an outstanding -1000.00 is a number, not a formula)."""
+
+
 def _euro_columns(df: pl.DataFrame) -> pl.DataFrame:
-    return df.with_columns(cents_to_text(pl.col(c)).alias(c)
-                           for c in ("committed", "paid", "outstanding"))
+    return df.with_columns(cents_to_text(pl.col(c)).alias(c) for c in PROGRAMME_AMOUNTS)
 
 
 def rollup_json(r: Rollup) -> dict[str, Any]:

@@ -312,6 +312,8 @@ def _message(err: Mapping[str, Any]) -> tuple[str, str]:
     if err["type"] == "too_short":
         return (f"at least {count(int(ctx.get('min_length', 1)), 'item')}",
                 f"{ctx.get('actual_length')}")
+    if err["type"] == "too_long":  # pydantic's text would show the items
+        return f"at most {ctx.get('max_length')} items", f"{ctx.get('actual_length')}"
     if err["type"] == "union_tag_invalid":
         return (f"{ctx.get('discriminator', 'kind')} one of {ctx.get('expected_tags')}",
                 _short(repr(ctx.get("tag"))))
