@@ -18,6 +18,7 @@ from kasvufee.engine.anchors import anchor_rows, missing_text, with_date
 from kasvufee.engine.frame import (
     DECIMAL,
     add_fact,
+    attribute_columns,
     column,
     date_text,
     empty_candidates,
@@ -45,7 +46,8 @@ def evaluate_event_fee(c: EventFee, version: Version, p: Prepared) -> pl.DataFra
     kept = [n for n in ev.columns if n in _EVENT_COLUMNS or n in names]
 
     def rows(cond: pl.Expr, stage: str) -> pl.DataFrame:
-        return ev.lazy().filter(cond).select(*kept, pl.lit(stage).alias("_stage")).collect()
+        return (ev.lazy().filter(cond).select(*kept, pl.lit(stage).alias("_stage"))
+                .rename(attribute_columns(kept)).collect())
 
     trig = rows(pl.col("type").is_in(list(c.types)) & matches(ev, c.where), FINAL)
     if c.provisional is not None:
