@@ -135,4 +135,8 @@ def describe(version: Version, c: EventFee | ScheduleFee | CheckpointFee) -> str
 
 def describe_cap(cap: Cap) -> str:
     over = ", ".join(cap.components) if cap.components else "all components"
-    return f"at most {_euros(cap.amount)} per {cap.per} over {over}"
+    amount = cap.amount
+    limit = (_euros(amount) if isinstance(amount, int) else
+             "/".join(_euros(v).removesuffix(" €") for v in amount.table.values())
+             + f" € by {amount.by} ({'/'.join(amount.table)})")
+    return f"at most {limit} per {cap.per} over {over}"

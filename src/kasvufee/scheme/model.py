@@ -155,6 +155,15 @@ class Table(Model):
     by: str = Field(description="attribute name; client.X reads the client's enrolled event")
     table: dict[str, Cents]
 
+    @field_validator("table", mode="before")
+    @classmethod
+    def _whole_number_keys(cls, v: Any) -> Any:
+        # a table by an integer attribute (round: 1, 2) is written with number keys
+        if isinstance(v, dict):
+            return {str(k) if isinstance(k, int) and not isinstance(k, bool) else k: x
+                    for k, x in v.items()}
+        return v
+
 
 class PerAnswer(Model):
     """Sum of a fee per survey answer: ``{4: 200.00, 3: 100.00}``; other answers pay 0."""
@@ -568,12 +577,28 @@ class Cap(Model):
     Entries consume a cap in earning order; the entry that crosses it is cut to
     what is left and later ones to 0.00, each keeping ``capped_from``.  Caps
     apply in the order declared, each to the amounts left by the ones before.
+    A cap per client may take its amount from a table by a client attribute
+    (``amount: {by: client.round, table: {"1": 8200.00, "2": 11700.00}}``).
     """
 
     id: str = Field(pattern=SLUG)
     per: Literal["client", "provider", "contract"]
     components: tuple[str, ...] | None = None
-    amount: Cents
+    amount: Cents | Table
+
+    @model_validator(mode="after")
+    def _table_per_client(self) -> Cap:
+        if isinstance(self.amount, Table) and (
+                self.per != "client" or not self.amount.by.startswith("client.")):
+            raise ValueError("a table by client.ATTRIBUTE only in a cap per client, got per: "
+                             f"{self.per}, by: {self.amount.by}")
+        return self
+
+    @property
+    def highest(self) -> int:
+        """The largest limit the cap can have, in cents."""
+        amount = self.amount
+        return amount if isinstance(amount, int) else max(amount.table.values(), default=0)
 
 
 class Price(Model):

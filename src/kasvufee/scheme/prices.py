@@ -119,6 +119,7 @@ def event_columns(scheme: Scheme) -> frozenset[str]:
     for version in scheme.versions:
         for c in version.components:
             names |= attribute_names(c)
+        names.update(cap.amount.by for cap in version.caps if isinstance(cap.amount, Table))
     return frozenset(n.removeprefix("client.") for n in names)
 
 
