@@ -30,9 +30,8 @@ SLUGS = ["work-programme", "work-health-programme", "jobactive", "innovation-fun
 Row = list[str]  # [component, provider_id, client_id or "", earned_on, amount]
 
 MISSING = {
-    "work-programme": "the 26-week job outcome of groups jsa_18_24 and jsa_25_plus (a duration "
-                      "by client attribute); sustainment (repeating outcomes every 4 weeks, up "
-                      "to K by group, while the employment lasts)",
+    "work-programme": "sustainment (repeating outcomes every 4 weeks after the job outcome, "
+                      "up to K by group, while the employment lasts)",
     "work-health-programme": "the pro-rata part months of the delivery fee (computed schedule "
                              "amounts); the price accelerator (volume tiers per provider and "
                              "cohort); at most one of the two outcomes per participant",
@@ -45,9 +44,7 @@ PASSING = ["innovation-fund"]
 # What each example states exactly: (component, client) of the golden entries it must
 # reproduce, and of the entries a missing construct would change (left out on both sides).
 STATED: dict[str, Callable[[Row], bool]] = {
-    # job_outcome states the 13-week groups only: C1 (jsa_18_24) waits 26 weeks
-    "work-programme": lambda r: r[0] == "attachment" or (r[0] == "job_outcome"
-                                                         and r[2] != "C1"),
+    "work-programme": lambda r: r[0] in ("attachment", "job_outcome"),
     # the part month paid on 2017-12-01 is computed pro rata; A5's is the 4th outcome of
     # the cohort, which the accelerator prices at 4 000.00
     "work-health-programme": lambda r: (r[0] == "delivery_fee" and r[3] != "2017-12-01")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from kasvufee.calendar import Duration
 from kasvufee.engine.amounts import pays_text, price, resolve_number
 from kasvufee.engine.anchors import anchor_rows, missing_text, with_date
 from kasvufee.engine.frame import (
@@ -33,7 +34,7 @@ from kasvufee.engine.frame import (
 )
 from kasvufee.engine.prepare import Prepared
 from kasvufee.scheme import expr as ex
-from kasvufee.scheme.model import EventFee, Version
+from kasvufee.scheme.model import EventFee, Lasts, Version
 from kasvufee.scheme.prices import attribute_names, full_amount, pays_cents
 
 FINAL, PROVISIONAL = "final", "provisional"
@@ -295,7 +296,8 @@ def _lasts(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
     if lasts is None:
         return df
     final = pl.col("_stage") == FINAL
-    df = df.with_columns(lasts.length.after_expr(pl.col("occurred_on")).alias("_mark"),
+    df, mark, length, adjective = _length(df, lasts)
+    df = df.with_columns(mark.alias("_mark"),
                          column(df, lasts.match_on).cast(pl.String).alias("_mid"))
     ends = p.events.filter(pl.col("type") == lasts.ended_by).select(
         "provider_id", "client_id", pl.col("occurred_on").alias("_end"),
@@ -316,19 +318,40 @@ def _lasts(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
     df = df.join(early, on="event_id", how="left")
     df = hold(df, final & pl.col("_end").is_not_null(),
               pl.format("ended on {} ({}) before the {} mark {}", date_text(pl.col("_end")),
-                        pl.col("_end_id"), pl.lit(lasts.length.mark), date_text(pl.col("_mark"))))
-    df = add_fact(df, pl.format("lasted {} to {}", pl.lit(str(lasts.length)),
-                                date_text(pl.col("_mark"))), final & pl.col("held").is_null())
+                        pl.col("_end_id"), adjective, date_text(pl.col("_mark"))))
+    df = add_fact(df, pl.format("lasted {} to {}", length, date_text(pl.col("_mark"))),
+                  final & pl.col("held").is_null())
     if lasts.until is not None:
         df, until = with_date(df, p, lasts.until)
         df = hold(df, final & until.is_null(), missing_text(lasts.until, "last date"))
         df = hold(df, final & (pl.col("_mark") > until),
-                  pl.format("the {} mark {} is after {} {}", pl.lit(lasts.length.mark),
+                  pl.format("the {} mark {} is after {} {}", adjective,
                             date_text(pl.col("_mark")), pl.lit(lasts.until), date_text(until)))
     return df.with_columns(
         pl.when(final).then(pl.max_horizontal("earned_on", "_mark"))
         .otherwise(pl.col("earned_on")).alias("earned_on"),
-    ).drop("_mark", "_mid", "_end", "_end_id")
+    ).drop("_mark", "_mid", "_end", "_end_id", *(["_units"] if "_units" in df.columns else []))
+
+
+def _length(df: pl.DataFrame, lasts: Lasts) -> tuple[pl.DataFrame, pl.Expr, pl.Expr, pl.Expr]:
+    """Each start's mark, and the duration as text (``13 weeks``) and as an
+    adjective (``13-week``); a duration by client attribute holds the starts of
+    clients without a value in its table."""
+    if lasts.table is None:
+        fixed = lasts.length
+        return (df, fixed.after_expr(pl.col("occurred_on")), pl.lit(str(fixed)),
+                pl.lit(fixed.mark))
+    unit, t = lasts.table
+    value = pl.col(t.by).cast(pl.String)
+    df = df.with_columns(value.replace_strict(dict(t.table), default=None, return_dtype=pl.Int64)
+                         .alias("_units"))
+    known = ", ".join(t.table)
+    df = hold(df, (pl.col("_stage") == FINAL) & pl.col("_units").is_null(),
+              pl.format("lasts: no duration for {} = {} (needs one of {})", pl.lit(t.by),
+                        value.fill_null("missing"), pl.lit(known)))
+    n = pl.col("_units")
+    return (df, Duration.column_after(pl.col("occurred_on"), n, unit),
+            Duration.column_text(n, unit), pl.format("{}-{}", n, pl.lit(unit[:-1])))
 
 
 def _missing_rows(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:

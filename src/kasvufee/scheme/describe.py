@@ -117,7 +117,11 @@ def describe(version: Version, c: EventFee | ScheduleFee | CheckpointFee) -> str
         if c.evidence:
             parts.append(f"with proof ({c.evidence.attribute} or {c.evidence.provided_by})")
         if c.lasts:
-            parts.append(f"lasting {c.lasts.length} (no {c.lasts.ended_by} of the same "
+            t = c.lasts.table
+            length = (f"{t[0]} by {t[1].by} ("
+                      + ", ".join(f"{k} {n}" for k, n in t[1].table.items()) + ")"
+                      if t is not None else str(c.lasts.length))
+            parts.append(f"lasting {length} (no {c.lasts.ended_by} of the same "
                          f"{c.lasts.match_on} before then)"
                          + (f" to a mark on or before {c.lasts.until}" if c.lasts.until else ""))
         if c.provisional:

@@ -31,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from kasvufee.calendar import MAX_DURATION, UNITS, Duration
+from kasvufee.calendar import MAX_DURATION, UNITS, Duration, Unit
 from kasvufee.errors import ExpressionError
 from kasvufee.events.types import NUMBER_LIMIT
 from kasvufee.money import (
@@ -143,6 +143,15 @@ class Model(BaseModel):
 # --------------------------------------------------------------------------- amounts
 
 
+def _text_keys(value: Any) -> Any:
+    """A table's keys as text: a table by an integer attribute (round: 1, 2) is
+    written with number keys."""
+    if isinstance(value, dict):
+        return {str(k) if isinstance(k, int) and not isinstance(k, bool) else k: x
+                for k, x in value.items()}
+    return value
+
+
 class ShareOf(Model):
     """This component's share of a named price (``prices`` of the version)."""
 
@@ -155,14 +164,7 @@ class Table(Model):
     by: str = Field(description="attribute name; client.X reads the client's enrolled event")
     table: dict[str, Cents]
 
-    @field_validator("table", mode="before")
-    @classmethod
-    def _whole_number_keys(cls, v: Any) -> Any:
-        # a table by an integer attribute (round: 1, 2) is written with number keys
-        if isinstance(v, dict):
-            return {str(k) if isinstance(k, int) and not isinstance(k, bool) else k: x
-                    for k, x in v.items()}
-        return v
+    _keys = field_validator("table", mode="before")(_text_keys)
 
 
 class PerAnswer(Model):
@@ -245,11 +247,28 @@ Amount = Annotated[
 Where = dict[str, Scalar | tuple[Scalar, ...]]
 
 
-def _unit_value(value: Any, info: ValidationInfo) -> int | None:
+class DurationTable(Model):
+    """A duration's number chosen by a client attribute, in ``lasts``:
+    ``weeks: {by: client.payment_group, table: {jsa_18_24: 26, esa_new: 13}}``."""
+
+    by: str = Field(pattern=r"^client\.", description="client.ATTRIBUTE")
+    table: dict[str, int] = Field(min_length=1)
+
+    _keys = field_validator("table", mode="before")(_text_keys)
+
+
+def _unit_value(value: Any, info: ValidationInfo) -> int | DurationTable | None:
     unit = info.field_name or ""
+    top = MAX_DURATION[unit]  # type: ignore[index]
     if value is None:
         return None
-    top = MAX_DURATION[unit]  # type: ignore[index]
+    if isinstance(value, (dict, DurationTable)):
+        table = DurationTable.model_validate(value)
+        bad = {k: n for k, n in table.table.items() if not 1 <= n <= top}
+        if bad:
+            raise ValueError(f"whole numbers of {unit} from 1 to {top} in the table, got "
+                             + ", ".join(f"{k}: {n}" for k, n in bad.items()))
+        return table
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
         raise ValueError(f"a whole number of {unit} from 1 to {top}, got {value!r}")
     return value
@@ -273,10 +292,13 @@ class Timed(Model):
 
     model_config = ConfigDict(json_schema_extra={"oneOf": _EACH_UNIT})
 
-    days: int | None = Field(default=None, description="a duration in days")
-    weeks: int | None = Field(default=None, description="a duration in weeks of 7 days")
-    months: int | None = Field(default=None, description="a duration in calendar months")
-    years: int | None = Field(default=None, description="a duration in calendar years")
+    days: int | DurationTable | None = Field(default=None, description="a duration in days")
+    weeks: int | DurationTable | None = Field(
+        default=None, description="a duration in weeks of 7 days")
+    months: int | DurationTable | None = Field(
+        default=None, description="a duration in calendar months")
+    years: int | DurationTable | None = Field(
+        default=None, description="a duration in calendar years")
 
     _check_units = field_validator(*UNITS, mode="before")(_unit_value)
 
@@ -298,7 +320,16 @@ class Timed(Model):
         if len(given) != 1:
             raise ValueError(f"a duration in exactly one of {', '.join(UNITS)}, got "
                              + (" and ".join(given) if given else "none"))
+        if self.table is not None and not isinstance(self, Lasts):
+            raise ValueError(f"a whole number of {given[0]} (a table by client attribute is "
+                             "for lasts only), got a table")
         return self
+
+    @property
+    def table(self) -> tuple[Unit, DurationTable] | None:
+        """The unit and table of a duration chosen by a client attribute."""
+        return next(((u, t) for u in UNITS if isinstance(t := getattr(self, u), DurationTable)),
+                    None)
 
     def _bounded(self) -> bool:
         """Whether the duration may be left out (a window with ``until``)."""
@@ -306,8 +337,9 @@ class Timed(Model):
 
     @property
     def duration(self) -> Duration | None:
-        """The duration; None only where ``_bounded`` lets it be left out."""
-        return next((Duration(n, u) for u in UNITS if (n := getattr(self, u)) is not None), None)
+        """The fixed duration; None where ``_bounded`` lets it be left out, or for a table."""
+        return next((Duration(n, u) for u in UNITS if isinstance(n := getattr(self, u), int)),
+                    None)
 
     @property
     def length(self) -> Duration:

@@ -149,6 +149,8 @@ def attribute_names(c: Component) -> frozenset[str]:
             names.update((c.evidence.attribute, "for_event"))
         if c.lasts is not None:
             names.add(c.lasts.match_on)
+            if c.lasts.table is not None:
+                names.add(c.lasts.table[1].by)
     elif isinstance(c, CheckpointFee):
         for m in c.metrics.values():
             names.update(m.where)
