@@ -34,7 +34,7 @@ from kasvufee.engine.frame import (
 )
 from kasvufee.engine.prepare import Prepared
 from kasvufee.scheme import expr as ex
-from kasvufee.scheme.model import EventFee, Lasts, Version
+from kasvufee.scheme.model import CountTable, EventFee, Lasts, Version
 from kasvufee.scheme.prices import attribute_names, full_amount, pays_cents
 
 FINAL, PROVISIONAL = "final", "provisional"
@@ -62,6 +62,7 @@ def evaluate_event_fee(c: EventFee, version: Version, p: Prepared) -> pl.DataFra
     df = _evidence(df, c, p)
     df = _accumulate(df, c)
     df = _lasts(df, c, p)
+    df = _repeat(df, c)
     df = price(df, version, c, p.money)
     if c.provisional is not None:
         df = add_fact(df, pl.format("a probable outcome pays {} now; the realised one pays the "
@@ -311,12 +312,12 @@ def _lasts(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
         ends.drop("_mid"), on=["provider_id", "client_id"])
     early = pl.concat([by_id.select("event_id", "occurred_on", "_mark", "_end", "_end_id"),
                        by_client.select("event_id", "occurred_on", "_mark", "_end", "_end_id")])
-    early = early.filter((pl.col("_end") >= pl.col("occurred_on")) & (pl.col("_end") <
-                                                                      pl.col("_mark")))
+    # the first end on or after the start: before the mark it breaks the employment
+    early = early.filter(pl.col("_end") >= pl.col("occurred_on"))
     early = early.sort("_end").group_by("event_id").agg(
         pl.col("_end").first(), pl.col("_end_id").first())
     df = df.join(early, on="event_id", how="left")
-    df = hold(df, final & pl.col("_end").is_not_null(),
+    df = hold(df, final & (pl.col("_end") < pl.col("_mark")),
               pl.format("ended on {} ({}) before the {} mark {}", date_text(pl.col("_end")),
                         pl.col("_end_id"), adjective, date_text(pl.col("_mark"))))
     df = add_fact(df, pl.format("lasted {} to {}", length, date_text(pl.col("_mark"))),
@@ -330,7 +331,49 @@ def _lasts(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
     return df.with_columns(
         pl.when(final).then(pl.max_horizontal("earned_on", "_mark"))
         .otherwise(pl.col("earned_on")).alias("earned_on"),
-    ).drop("_mark", "_mid", "_end", "_end_id", *(["_units"] if "_units" in df.columns else []))
+    ).drop("_mark", "_mid", *(["_units"] if "_units" in df.columns else []),
+           # a repeat reads the end: payments stop with the employment
+           *([] if c.repeat is not None else ["_end", "_end_id"]))
+
+
+def _repeat(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
+    """One row per payment after the mark: the k-th due on mark + k·every, held
+    when the employment (``_end`` from ``_lasts``) ended before it."""
+    r = c.repeat
+    if r is None:
+        return df
+    go = (pl.col("_stage") == FINAL) & pl.col("held").is_null()
+    times = _count(df, r.times)
+    df = df.with_columns(times.alias("_times"))
+    if isinstance(r.times, CountTable):
+        df = hold(df, go & pl.col("_times").is_null(), pl.format(
+            "repeat: no number of times for {} = {} (needs one of {})", pl.lit(r.times.by),
+            pl.col(r.times.by).cast(pl.String).fill_null("missing"),
+            pl.lit(", ".join(r.times.table))))
+    step = r.every.length
+    df = df.with_columns(pl.when(go).then(pl.int_ranges(1, pl.col("_times") + 1))
+                         .alias("_k")).explode("_k")
+    k = pl.col("_k")
+    due = Duration.column_after(pl.col("earned_on"), k * step.n, step.unit)
+    df = df.with_columns(
+        pl.when(k.is_not_null()).then(due).otherwise(pl.col("earned_on")).alias("earned_on"),
+        pl.when(k.is_not_null()).then(k).otherwise(pl.col("seq")).alias("seq"),
+        pl.when(k.is_not_null()).then(pl.format("{}|{}", pl.col("key"), k))
+        .otherwise(pl.col("key")).alias("key"))
+    df = hold(df, k.is_not_null() & (pl.col("_end") < pl.col("earned_on")), pl.format(
+        "ended on {} ({}) before payment {} of {} due on {}", date_text(pl.col("_end")),
+        pl.col("_end_id"), k, pl.col("_times"), date_text(pl.col("earned_on"))))
+    df = add_fact(df, pl.format("payment {} of {} due on {} ({} after the previous)", k,
+                                pl.col("_times"), date_text(pl.col("earned_on")),
+                                pl.lit(str(step))), k.is_not_null())
+    return df.drop("_k", "_times", "_end", "_end_id")
+
+
+def _count(df: pl.DataFrame, times: int | CountTable) -> pl.Expr:
+    if isinstance(times, int):
+        return pl.lit(times, dtype=pl.Int64)
+    return pl.col(times.by).cast(pl.String).replace_strict(
+        dict(times.table), default=None, return_dtype=pl.Int64)
 
 
 def _length(df: pl.DataFrame, lasts: Lasts) -> tuple[pl.DataFrame, pl.Expr, pl.Expr, pl.Expr]:

@@ -124,6 +124,11 @@ def describe(version: Version, c: EventFee | ScheduleFee | CheckpointFee) -> str
             parts.append(f"lasting {length} (no {c.lasts.ended_by} of the same "
                          f"{c.lasts.match_on} before then)"
                          + (f" to a mark on or before {c.lasts.until}" if c.lasts.until else ""))
+        if c.repeat:
+            times = c.repeat.times
+            shown = (str(times) if isinstance(times, int) else f"by {times.by} ("
+                     + ", ".join(f"{k} {n}" for k, n in times.table.items()) + ")")
+            parts.append(f"then every {c.repeat.every.length} while it lasts, {shown} times")
         if c.provisional:
             parts.append(f"{_euros(c.provisional.amount)} already on {c.provisional.on}, "
                          "the rest when realised")

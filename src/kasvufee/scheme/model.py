@@ -247,9 +247,10 @@ Amount = Annotated[
 Where = dict[str, Scalar | tuple[Scalar, ...]]
 
 
-class DurationTable(Model):
-    """A duration's number chosen by a client attribute, in ``lasts``:
-    ``weeks: {by: client.payment_group, table: {jsa_18_24: 26, esa_new: 13}}``."""
+class CountTable(Model):
+    """A whole number chosen by a client attribute: the weeks of a ``lasts``
+    (``weeks: {by: client.payment_group, table: {jsa_18_24: 26, esa_new: 13}}``),
+    the times of a ``repeat``."""
 
     by: str = Field(pattern=r"^client\.", description="client.ATTRIBUTE")
     table: dict[str, int] = Field(min_length=1)
@@ -257,13 +258,13 @@ class DurationTable(Model):
     _keys = field_validator("table", mode="before")(_text_keys)
 
 
-def _unit_value(value: Any, info: ValidationInfo) -> int | DurationTable | None:
+def _unit_value(value: Any, info: ValidationInfo) -> int | CountTable | None:
     unit = info.field_name or ""
     top = MAX_DURATION[unit]  # type: ignore[index]
     if value is None:
         return None
-    if isinstance(value, (dict, DurationTable)):
-        table = DurationTable.model_validate(value)
+    if isinstance(value, (dict, CountTable)):
+        table = CountTable.model_validate(value)
         bad = {k: n for k, n in table.table.items() if not 1 <= n <= top}
         if bad:
             raise ValueError(f"whole numbers of {unit} from 1 to {top} in the table, got "
@@ -292,12 +293,12 @@ class Timed(Model):
 
     model_config = ConfigDict(json_schema_extra={"oneOf": _EACH_UNIT})
 
-    days: int | DurationTable | None = Field(default=None, description="a duration in days")
-    weeks: int | DurationTable | None = Field(
+    days: int | CountTable | None = Field(default=None, description="a duration in days")
+    weeks: int | CountTable | None = Field(
         default=None, description="a duration in weeks of 7 days")
-    months: int | DurationTable | None = Field(
+    months: int | CountTable | None = Field(
         default=None, description="a duration in calendar months")
-    years: int | DurationTable | None = Field(
+    years: int | CountTable | None = Field(
         default=None, description="a duration in calendar years")
 
     _check_units = field_validator(*UNITS, mode="before")(_unit_value)
@@ -326,9 +327,9 @@ class Timed(Model):
         return self
 
     @property
-    def table(self) -> tuple[Unit, DurationTable] | None:
+    def table(self) -> tuple[Unit, CountTable] | None:
         """The unit and table of a duration chosen by a client attribute."""
-        return next(((u, t) for u in UNITS if isinstance(t := getattr(self, u), DurationTable)),
+        return next(((u, t) for u in UNITS if isinstance(t := getattr(self, u), CountTable)),
                     None)
 
     def _bounded(self) -> bool:
@@ -387,6 +388,25 @@ class Lasts(Timed):
     match_on: str = "employment_id"
     until: str | None = Field(default=None, description="the mark must fall on or before this "
                               "date (" + UNTIL_DESCRIPTION + "); a later mark earns nothing")
+
+
+class Repeat(Model):
+    """After the mark of ``lasts``, one more payment every ``every``, up to ``times``
+    (a number, or a table by a client attribute), while the employment lasts: the
+    k-th is due on mark + k·every and earned then unless the employment ended
+    before that day.  Each is its own entry (``seq`` k, once-per key ``KEY|k``)."""
+
+    every: Every
+    times: int | CountTable = Field(description="at most this many payments")
+
+    @field_validator("times")
+    @classmethod
+    def _times(cls, v: int | CountTable) -> int | CountTable:
+        counts = v.table.values() if isinstance(v, CountTable) else (v,)
+        if not all(1 <= n <= 1000 for n in counts):
+            raise ValueError("whole numbers of times from 1 to 1000, got "
+                             + ", ".join(str(n) for n in counts))
+        return v
 
 
 class Evidence(Model):
@@ -522,6 +542,7 @@ class EventFee(ComponentBase):
     accumulate: Accumulate | None = None
     evidence: Evidence | None = None
     lasts: Lasts | None = None
+    repeat: Repeat | None = None
     provisional: Provisional | None = None
     missing: Missing | None = None
 
@@ -548,6 +569,10 @@ class EventFee(ComponentBase):
         if self.missing is not None and "client" not in self.once_keys:
             raise ValueError(f"once_per: client with a missing-data policy, got once_per: "
                              f"{self.once_per}")
+        if self.repeat is not None and (self.lasts is None or self.once_keys != ("client",)):
+            raise ValueError("lasts and once_per: client with repeat (it repeats while the "
+                             "employment lasts), got " + ("no lasts" if self.lasts is None
+                                                          else f"once_per: {self.once_per}"))
         if self.accumulate is not None and not self.once_keys:
             raise ValueError("once_per with accumulate (whose running sum?), got once_per: event")
         return self

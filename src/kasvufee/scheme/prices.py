@@ -151,6 +151,8 @@ def attribute_names(c: Component) -> frozenset[str]:
             names.add(c.lasts.match_on)
             if c.lasts.table is not None:
                 names.add(c.lasts.table[1].by)
+        if c.repeat is not None and not isinstance(c.repeat.times, int):
+            names.add(c.repeat.times.by)
     elif isinstance(c, CheckpointFee):
         for m in c.metrics.values():
             names.update(m.where)
