@@ -8,6 +8,9 @@ outcome (182 days)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import kasvufee
 from tests.conftest import amounts, run, scheme_yaml
 
 SELF_EMPLOYED = scheme_yaml("""\
@@ -69,3 +72,36 @@ def test_the_report_that_reaches_the_sum_by_its_late_proof_earns_on_the_proof() 
         "outcome_self_employed pays 3500.00 € to CPA1 for client A3, earned 2018-10-01: "
         "self_employment_reported e9 on 2018-08-04; proof evidence_provided e10 on "
         "2018-10-01; days summed over 2 events = 182 ≥ 182. Scheme t version 1.")
+
+
+EARNINGS = scheme_yaml("""\
+- id: outcome_employed
+  on: earnings_reported
+  once_per: client
+  window: {anchor: enrolled, days: 637}
+  accumulate: {sum: amount, at_least: 3257.28}
+  amount: 3500.00
+- id: bonus
+  on: earnings_reported
+  amount: {formula: amount * 0.1}
+""").replace("scheme: t\n", "scheme: t\nattributes: {amount: decimal}\n")
+
+
+def test_an_attribute_named_amount_is_the_events_not_the_fee() -> None:
+    # the earnings events of abroad.md carry an `amount`, as the ledger does: the running
+    # sum and the formula read the event's (3257.27 + 0.01 = 3257.28 on 2018-07-31)
+    rows = [{"event_id": "e11", "type": "enrolled", "provider_id": "CPA1", "client_id": "A4",
+             "occurred_on": "2018-04-03"},
+            {"event_id": "e12", "type": "earnings_reported", "provider_id": "CPA1",
+             "client_id": "A4", "occurred_on": "2018-06-29", "amount": "3257.27"},
+            {"event_id": "e13", "type": "earnings_reported", "provider_id": "CPA1",
+             "client_id": "A4", "occurred_on": "2018-07-31", "amount": "0.01"}]
+    scheme = kasvufee.parse_scheme(EARNINGS)
+    events = kasvufee.events_from_records(rows, attribute_types=dict(scheme.attributes))
+    ledger = kasvufee.evaluate(scheme, events, dt.date(2018, 12, 31))
+    assert amounts(ledger) == [("bonus", "A4", "2018-06-29", "325.73"),
+                               ("bonus", "A4", "2018-07-31", "0.00"),
+                               ("outcome_employed", "A4", "2018-07-31", "3500.00")]
+    employed = next(e for e in ledger.entries if e.component == "outcome_employed")
+    assert employed.event_ids == ("e12", "e13")
+    assert "amount summed over 2 events = 3257.28 ≥ 3257.28" in employed.explanation

@@ -328,3 +328,60 @@ def test_durations_in_any_event_order_and_on_reruns(job: tuple[str, int, list[di
     assert again.entries == first.entries
     assert kasvufee.evaluate(scheme, events(rows), as_of).entries == first.entries
     assert amounts(first) == _expected(unit, n, rows, as_of)
+
+
+# --------------------------------------------------------------------------- by attribute
+
+BY_GROUP = scheme_yaml("""\
+- id: job_outcome
+  on: employment_started
+  once_per: client
+  lasts:
+    weeks:
+      by: client.payment_group
+      table: {jsa_18_24: 26, esa_ex_ib: 13}
+  amount: 1200.00
+""")
+
+
+def test_a_duration_chosen_by_a_client_attribute() -> None:
+    # Work Programme: jsa_18_24 waits 26 weeks (2011-11-07 + 182 days = 2012-05-07),
+    # esa_ex_ib 13 (2012-07-02 + 91 days = 2012-10-01); a client without a group is held
+    rows = [_row("e1", "enrolled", "2011-10-03", client="C1", payment_group="jsa_18_24"),
+            _row("e2", "employment_started", "2011-11-07", client="C1", employment_id="J1"),
+            _row("e3", "enrolled", "2012-02-06", client="C2", payment_group="esa_ex_ib"),
+            _row("e4", "employment_started", "2012-07-02", client="C2", employment_id="J2"),
+            _row("e5", "enrolled", "2012-02-06", client="C9"),
+            _row("e6", "employment_started", "2012-07-02", client="C9", employment_id="J9")]
+    ledger = run(BY_GROUP, rows, "2012-12-31")
+    assert amounts(ledger) == [("job_outcome", "C1", "2012-05-07", "1200.00"),
+                               ("job_outcome", "C2", "2012-10-01", "1200.00")]
+    assert "lasted 26 weeks to 2012-05-07" in ledger.entries[0].explanation
+    assert [h.reason for h in ledger.held] == [
+        "lasts: no duration for client.payment_group = missing (needs one of jsa_18_24, "
+        "esa_ex_ib)"]
+
+
+def test_a_26_week_group_ended_a_day_early() -> None:
+    rows = [_row("e1", "enrolled", "2011-10-03", client="C1", payment_group="jsa_18_24"),
+            _row("e2", "employment_started", "2011-11-07", client="C1", employment_id="J1"),
+            _row("e3", "employment_ended", "2012-05-06", client="C1", employment_id="J1")]
+    ledger = run(BY_GROUP, rows, "2012-12-31")
+    assert [h.reason for h in ledger.held] == [
+        "ended on 2012-05-06 (e3) before the 26-week mark 2012-05-07"]
+
+
+@pytest.mark.parametrize(("component", "message"), [
+    (BY_GROUP.split("components:\n", 1)[1].replace("26", "0"),
+     "s.yaml:11: versions.0.components.0.lasts.weeks: expected whole numbers of weeks from 1 "
+     "to 2609 in the table, got jsa_18_24: 0"),
+    ("      - id: p\n        on: employment_started\n        window:\n          weeks: {by: "
+     "client.payment_group, table: {a: 4}}\n        amount: 1.00\n",
+     "s.yaml:9: versions.0.components.0.window: expected a whole number of weeks (a table by "
+     "client attribute is for lasts only), got a table"),
+])
+def test_a_duration_table_is_checked(component: str, message: str) -> None:
+    text = scheme_yaml("").rstrip("\n") + "\n" + component
+    with pytest.raises(SchemeError) as info:
+        kasvufee.parse_scheme(text, source="s.yaml")
+    assert [str(p) for p in info.value.problems] == [message]

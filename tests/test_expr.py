@@ -195,7 +195,8 @@ def test_names() -> None:
         (
             "exec(1)",
             0,
-            "a known function (abs, coalesce, if, is_missing, max, min, round)",
+            "a known function (abs, coalesce, days_between, if, is_missing, max, min, "
+            "months_between, round, years_between)",
             "'exec'",
         ),
         ("1 + foo(2)", 4, "a known function", "'foo'"),

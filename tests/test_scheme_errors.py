@@ -95,8 +95,9 @@ def test_cap_naming_an_unknown_component() -> None:
 
 
 @pytest.mark.parametrize(("expression", "message"), [
-    ("exec('rm -rf /')", "expected a known function (abs, coalesce, if, is_missing, max, min, "
-                         "round) (column 1), got 'exec'"),
+    ("exec('rm -rf /')", "expected a known function (abs, coalesce, days_between, if, "
+                         "is_missing, max, min, months_between, round, years_between) (column "
+                         "1), got 'exec'"),
     ("__import__('os')", "got '__import__'"),
     ("client.education == ", "got end of expression"),
     ("risk_class == 'high'", "expected a known name (no names are available here) (column 1); "
@@ -181,11 +182,13 @@ def test_where_on_a_client_attribute_points_to_eligible() -> None:
                               "'client.region'"]
 
 
-def test_date_attributes_are_not_expression_values() -> None:
+def test_dates_are_for_the_date_functions_only() -> None:
     text = GOOD.replace("title: t", "title: t\nattributes: {started: date}").replace(
         "amount: 900.00", "amount: {formula: \"started + 1\"}")
-    (problem,) = problems(text)
-    assert "formula: expected a known name" in problem and "got 'started'" in problem
+    assert problems(text) == [
+        "s.yaml:10: versions.0.components.0.amount.formula: expected a number on each side of "
+        "'+' (column 1); a formula reads event attributes and client.<attribute>, got a date "
+        "(started)"]
 
 
 @pytest.mark.parametrize("slug", sorted(p.parent.name for p in

@@ -92,6 +92,17 @@ class Duration:
         """Vectorised ``after`` on a Date column."""
         return col.dt.offset_by(f"{self.n}{_OFFSET[self.unit]}")
 
+    @staticmethod
+    def column_after(col: pl.Expr, n: pl.Expr, unit: Unit) -> pl.Expr:
+        """``after`` with the number of units a column (a duration by attribute)."""
+        return col.dt.offset_by(pl.format("{}" + _OFFSET[unit], n))
+
+    @staticmethod
+    def column_text(n: pl.Expr, unit: Unit) -> pl.Expr:
+        """``str`` with the number of units a column: ``13 weeks``, ``1 week``."""
+        return pl.format("{} {}", n, pl.when(n == 1).then(pl.lit(unit[:-1]))
+                         .otherwise(pl.lit(unit)))
+
     @property
     def frequency(self) -> str:
         """The rrule frequency of a recurrence every ``n`` of this unit."""

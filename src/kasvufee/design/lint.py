@@ -404,9 +404,9 @@ def _bounds(version: Version, scheme: Scheme) -> _Bounds:
     client = {c.id: _times_amount(_times(c, "client"), each[c.id])
               for c in version.components if _level(c) == "client"}
     caps = effective_caps(scheme)
-    provider_caps = [(frozenset(cap.components) if cap.components else ids, cap.amount)
+    provider_caps = [(frozenset(cap.components) if cap.components else ids, cap.highest)
                      for cap in caps if cap.per in ("provider", "contract")]
-    client_caps = [(frozenset(cap.components) if cap.components else ids, cap.amount)
+    client_caps = [(frozenset(cap.components) if cap.components else ids, cap.highest)
                    for cap in caps if cap.per == "client"]
     return _Bounds(each, provider, client, provider_caps, client_caps)
 

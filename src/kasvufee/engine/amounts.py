@@ -12,7 +12,15 @@ from decimal import Decimal
 
 import polars as pl
 
-from kasvufee.engine.frame import DECIMAL, add_fact, column, hold, money_text, number_text
+from kasvufee.engine.frame import (
+    DECIMAL,
+    add_fact,
+    attribute_name,
+    column,
+    hold,
+    money_text,
+    number_text,
+)
 from kasvufee.errors import ExpressionError
 from kasvufee.money import (
     MAX_CENTS,
@@ -122,7 +130,8 @@ def _bands(df: pl.DataFrame, version: Version, component: str, b: MeanBands,
            money: Currency) -> pl.DataFrame:
     base = full_amount(version, component, b)
     values = column(df, b.mean_of)
-    dtype = df.schema.get(b.mean_of)
+    found = attribute_name(df, b.mean_of)
+    dtype = None if found is None else df.schema[found]
     if isinstance(dtype, pl.List):
         total = values.list.sum().cast(DECIMAL)
         count = values.list.len().cast(DECIMAL)
@@ -214,9 +223,9 @@ def _formula_by_row(df: pl.DataFrame, node: ex.Node, text: str) -> pl.DataFrame:
 
 def resolve_number(df: pl.DataFrame, name: str) -> pl.Expr:
     """A column for the expression language: numbers as Decimal(38, 10)."""
-    if name not in df.columns:
+    found = attribute_name(df, name)
+    if found is None:
         return pl.lit(None, dtype=DECIMAL)
-    dtype = df.schema[name]
-    if dtype.is_numeric():
-        return pl.col(name).cast(DECIMAL, strict=False)  # >= 10**18 cannot take part: missing
-    return pl.col(name)
+    if df.schema[found].is_numeric():
+        return pl.col(found).cast(DECIMAL, strict=False)  # >= 10**18 cannot take part: missing
+    return pl.col(found)

@@ -16,14 +16,24 @@ import polars as pl
 
 from kasvufee.engine.frame import lists, money_text
 from kasvufee.money import Currency
-from kasvufee.scheme.model import Cap
+from kasvufee.scheme.model import Cap, Table
 
 GROUP = {"client": "client_id", "provider": "provider_id"}
 
 
+def cap_limit(cap: Cap) -> pl.Expr:
+    """The cap's limit in cents (Int128): its amount, or its table looked up by the
+    client attribute (a ``client.X`` column of the entries: see ``evaluate``)."""
+    if isinstance(cap.amount, Table):
+        return pl.col(cap.amount.by).cast(pl.String).replace_strict(
+            dict(cap.amount.table), default=None, return_dtype=pl.Int128)
+    return pl.lit(cap.amount, dtype=pl.Int128)
+
+
 def apply_caps(entries: pl.DataFrame, caps: tuple[Cap, ...], money: Currency) -> pl.DataFrame:
-    """``entries`` must be sorted in earning order and carry ``amount`` cents;
-    the usage texts write amounts in ``money``."""
+    """``entries`` must be sorted in earning order and carry ``amount`` cents (and
+    the client attribute of a cap by table, with a limit for every entry inside
+    it); the usage texts write amounts in ``money``."""
     df = entries.with_columns(
         pl.lit(None, dtype=pl.Int64).alias("capped_from"),
         pl.lit(None, dtype=pl.String).alias("cap"),
@@ -44,7 +54,7 @@ def apply_caps(entries: pl.DataFrame, caps: tuple[Cap, ...], money: Currency) ->
             pl.when(inside).then(pl.lit(1)).otherwise(pl.lit(0)), *group).alias("_running"))
         running = pl.col("_running")
         before = running - counted
-        limit = pl.lit(cap.amount, dtype=pl.Int128)
+        limit = cap_limit(cap)
         left = pl.max_horizontal(limit - before, pl.lit(0, dtype=pl.Int128))
         # at most the entry's own Int64 amount, so the narrowing cast is exact
         new = pl.min_horizontal(pl.col("amount").cast(pl.Int128), left).cast(pl.Int64)
@@ -52,7 +62,7 @@ def apply_caps(entries: pl.DataFrame, caps: tuple[Cap, ...], money: Currency) ->
         cut = inside & (new < pl.col("amount"))
         # what the cap had paid out before and after this entry (see the module doc)
         usage = pl.format("cap {} ({} per {}): {} used before, {} after",
-                          pl.lit(cap.id), money_text(pl.lit(cap.amount), money), pl.lit(cap.per),
+                          pl.lit(cap.id), money_text(limit.cast(pl.Int64), money), pl.lit(cap.per),
                           money_text(pl.min_horizontal(before, limit).cast(pl.Int64), money),
                           money_text(pl.min_horizontal(running, limit).cast(pl.Int64), money))
         df = df.with_columns(

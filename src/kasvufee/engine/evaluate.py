@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from kasvufee.calendar import as_date
-from kasvufee.engine.caps import apply_caps
+from kasvufee.engine.caps import apply_caps, cap_limit
 from kasvufee.engine.checkpoint import evaluate_checkpoint
 from kasvufee.engine.event_fee import evaluate_event_fee
 from kasvufee.engine.frame import (
@@ -39,7 +39,7 @@ from kasvufee.engine.prepare import Prepared, prepare
 from kasvufee.engine.schedule import evaluate_schedule
 from kasvufee.ledger import Ledger
 from kasvufee.money import Currency, cents_to_text
-from kasvufee.scheme.model import CheckpointFee, EventFee, ScheduleFee, Scheme, Version
+from kasvufee.scheme.model import Cap, CheckpointFee, EventFee, ScheduleFee, Scheme, Table, Version
 from kasvufee.scheme.prices import effective_caps, event_columns, event_types
 
 Kind = Callable[[Any, Version, Prepared], pl.DataFrame]
@@ -74,11 +74,32 @@ def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date | str) -> Ledg
     cand = hold(cand, pl.col("earned_on") > pl.lit(as_of),
                 pl.format("pending: the condition becomes true on {}, after {}",
                           date_text(pl.col("earned_on")), pl.lit(as_of.isoformat())))
-    earned = apply_caps(cand.filter(pl.col("held").is_null()), effective_caps(scheme),
-                        scheme.money)
+    caps = effective_caps(scheme)
+    cand = _cap_limits(cand, caps, p)
+    earned = apply_caps(cand.filter(pl.col("held").is_null()), caps, scheme.money)
     held = cand.filter(pl.col("held").is_not_null())
     return Ledger(scheme.scheme, _entries(scheme, earned), _held(held), as_of, p.voided,
                   scheme.currency)
+
+
+def _cap_limits(cand: pl.DataFrame, caps: tuple[Cap, ...], p: Prepared) -> pl.DataFrame:
+    """The client attributes that caps by table read, joined onto the candidates; a
+    candidate inside such a cap whose client has no limit there is held."""
+    for cap in caps:
+        if not isinstance(cap.amount, Table):
+            continue
+        by = cap.amount.by
+        if by not in cand.columns:
+            cand = cand.join(p.clients().select("provider_id", "client_id", by),
+                             on=["provider_id", "client_id"], how="left")
+        inside = pl.col("client_id").is_not_null()
+        if cap.components is not None:
+            inside = inside & pl.col("component").is_in(list(cap.components))
+        known = ", ".join(cap.amount.table)
+        cand = hold(cand, inside & cap_limit(cap).is_null(), pl.format(
+            "cap {}: no limit for {} = {} (needs one of {})", pl.lit(cap.id), pl.lit(by),
+            pl.col(by).cast(pl.String).fill_null("missing"), pl.lit(known)))
+    return cand
 
 
 def _in_force(cand: pl.DataFrame, scheme: Scheme, index: int, component: str) -> pl.DataFrame:

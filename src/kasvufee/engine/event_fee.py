@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import polars as pl
 
+from kasvufee.calendar import Duration
 from kasvufee.engine.amounts import pays_text, price, resolve_number
 from kasvufee.engine.anchors import anchor_rows, missing_text, with_date
 from kasvufee.engine.frame import (
     DECIMAL,
     add_fact,
+    attribute_columns,
     column,
     date_text,
     empty_candidates,
@@ -32,7 +34,7 @@ from kasvufee.engine.frame import (
 )
 from kasvufee.engine.prepare import Prepared
 from kasvufee.scheme import expr as ex
-from kasvufee.scheme.model import EventFee, Version
+from kasvufee.scheme.model import CountTable, EventFee, Lasts, Version
 from kasvufee.scheme.prices import attribute_names, full_amount, pays_cents
 
 FINAL, PROVISIONAL = "final", "provisional"
@@ -45,7 +47,8 @@ def evaluate_event_fee(c: EventFee, version: Version, p: Prepared) -> pl.DataFra
     kept = [n for n in ev.columns if n in _EVENT_COLUMNS or n in names]
 
     def rows(cond: pl.Expr, stage: str) -> pl.DataFrame:
-        return ev.lazy().filter(cond).select(*kept, pl.lit(stage).alias("_stage")).collect()
+        return (ev.lazy().filter(cond).select(*kept, pl.lit(stage).alias("_stage"))
+                .rename(attribute_columns(kept)).collect())
 
     trig = rows(pl.col("type").is_in(list(c.types)) & matches(ev, c.where), FINAL)
     if c.provisional is not None:
@@ -59,6 +62,7 @@ def evaluate_event_fee(c: EventFee, version: Version, p: Prepared) -> pl.DataFra
     df = _evidence(df, c, p)
     df = _accumulate(df, c)
     df = _lasts(df, c, p)
+    df = _repeat(df, c)
     df = price(df, version, c, p.money)
     if c.provisional is not None:
         df = add_fact(df, pl.format("a probable outcome pays {} now; the realised one pays the "
@@ -347,7 +351,8 @@ def _lasts(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
     if lasts is None:
         return df
     final = pl.col("_stage") == FINAL
-    df = df.with_columns(lasts.length.after_expr(pl.col("occurred_on")).alias("_mark"),
+    df, mark, length, adjective = _length(df, lasts)
+    df = df.with_columns(mark.alias("_mark"),
                          column(df, lasts.match_on).cast(pl.String).alias("_mid"))
     ends = p.events.filter(pl.col("type") == lasts.ended_by).select(
         "provider_id", "client_id", pl.col("occurred_on").alias("_end"),
@@ -361,26 +366,89 @@ def _lasts(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
         ends.drop("_mid"), on=["provider_id", "client_id"])
     early = pl.concat([by_id.select("event_id", "occurred_on", "_mark", "_end", "_end_id"),
                        by_client.select("event_id", "occurred_on", "_mark", "_end", "_end_id")])
-    early = early.filter((pl.col("_end") >= pl.col("occurred_on")) & (pl.col("_end") <
-                                                                      pl.col("_mark")))
+    # the first end on or after the start: before the mark it breaks the employment
+    early = early.filter(pl.col("_end") >= pl.col("occurred_on"))
     early = early.sort("_end").group_by("event_id").agg(
         pl.col("_end").first(), pl.col("_end_id").first())
     df = df.join(early, on="event_id", how="left")
-    df = hold(df, final & pl.col("_end").is_not_null(),
+    df = hold(df, final & (pl.col("_end") < pl.col("_mark")),
               pl.format("ended on {} ({}) before the {} mark {}", date_text(pl.col("_end")),
-                        pl.col("_end_id"), pl.lit(lasts.length.mark), date_text(pl.col("_mark"))))
-    df = add_fact(df, pl.format("lasted {} to {}", pl.lit(str(lasts.length)),
-                                date_text(pl.col("_mark"))), final & pl.col("held").is_null())
+                        pl.col("_end_id"), adjective, date_text(pl.col("_mark"))))
+    df = add_fact(df, pl.format("lasted {} to {}", length, date_text(pl.col("_mark"))),
+                  final & pl.col("held").is_null())
     if lasts.until is not None:
         df, until = with_date(df, p, lasts.until)
         df = hold(df, final & until.is_null(), missing_text(lasts.until, "last date"))
         df = hold(df, final & (pl.col("_mark") > until),
-                  pl.format("the {} mark {} is after {} {}", pl.lit(lasts.length.mark),
+                  pl.format("the {} mark {} is after {} {}", adjective,
                             date_text(pl.col("_mark")), pl.lit(lasts.until), date_text(until)))
     return df.with_columns(
         pl.when(final).then(pl.max_horizontal("earned_on", "_mark"))
         .otherwise(pl.col("earned_on")).alias("earned_on"),
-    ).drop("_mark", "_mid", "_end", "_end_id")
+    ).drop("_mark", "_mid", *(["_units"] if "_units" in df.columns else []),
+           # a repeat reads the end: payments stop with the employment
+           *([] if c.repeat is not None else ["_end", "_end_id"]))
+
+
+def _repeat(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
+    """One row per payment after the mark: the k-th due on mark + k·every, held
+    when the employment (``_end`` from ``_lasts``) ended before it."""
+    r = c.repeat
+    if r is None:
+        return df
+    go = (pl.col("_stage") == FINAL) & pl.col("held").is_null()
+    times = _count(df, r.times)
+    df = df.with_columns(times.alias("_times"))
+    if isinstance(r.times, CountTable):
+        df = hold(df, go & pl.col("_times").is_null(), pl.format(
+            "repeat: no number of times for {} = {} (needs one of {})", pl.lit(r.times.by),
+            pl.col(r.times.by).cast(pl.String).fill_null("missing"),
+            pl.lit(", ".join(r.times.table))))
+    step = r.every.length
+    df = df.with_columns(pl.when(go).then(pl.int_ranges(1, pl.col("_times") + 1))
+                         .alias("_k")).explode("_k")
+    k = pl.col("_k")
+    due = Duration.column_after(pl.col("earned_on"), k * step.n, step.unit)
+    df = df.with_columns(
+        pl.when(k.is_not_null()).then(due).otherwise(pl.col("earned_on")).alias("earned_on"),
+        pl.when(k.is_not_null()).then(k).otherwise(pl.col("seq")).alias("seq"),
+        pl.when(k.is_not_null()).then(pl.format("{}|{}", pl.col("key"), k))
+        .otherwise(pl.col("key")).alias("key"))
+    df = hold(df, k.is_not_null() & (pl.col("_end") < pl.col("earned_on")), pl.format(
+        "ended on {} ({}) before payment {} of {} due on {}", date_text(pl.col("_end")),
+        pl.col("_end_id"), k, pl.col("_times"), date_text(pl.col("earned_on"))))
+    df = add_fact(df, pl.format("payment {} of {} due on {} ({} after the previous)", k,
+                                pl.col("_times"), date_text(pl.col("earned_on")),
+                                pl.lit(str(step))), k.is_not_null())
+    return df.drop("_k", "_times", "_end", "_end_id")
+
+
+def _count(df: pl.DataFrame, times: int | CountTable) -> pl.Expr:
+    if isinstance(times, int):
+        return pl.lit(times, dtype=pl.Int64)
+    return pl.col(times.by).cast(pl.String).replace_strict(
+        dict(times.table), default=None, return_dtype=pl.Int64)
+
+
+def _length(df: pl.DataFrame, lasts: Lasts) -> tuple[pl.DataFrame, pl.Expr, pl.Expr, pl.Expr]:
+    """Each start's mark, and the duration as text (``13 weeks``) and as an
+    adjective (``13-week``); a duration by client attribute holds the starts of
+    clients without a value in its table."""
+    if lasts.table is None:
+        fixed = lasts.length
+        return (df, fixed.after_expr(pl.col("occurred_on")), pl.lit(str(fixed)),
+                pl.lit(fixed.mark))
+    unit, t = lasts.table
+    value = pl.col(t.by).cast(pl.String)
+    df = df.with_columns(value.replace_strict(dict(t.table), default=None, return_dtype=pl.Int64)
+                         .alias("_units"))
+    known = ", ".join(t.table)
+    df = hold(df, (pl.col("_stage") == FINAL) & pl.col("_units").is_null(),
+              pl.format("lasts: no duration for {} = {} (needs one of {})", pl.lit(t.by),
+                        value.fill_null("missing"), pl.lit(known)))
+    n = pl.col("_units")
+    return (df, Duration.column_after(pl.col("occurred_on"), n, unit),
+            Duration.column_text(n, unit), pl.format("{}-{}", n, pl.lit(unit[:-1])))
 
 
 def _missing_rows(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:

@@ -144,10 +144,31 @@ def run_sum(value: pl.Expr, start: pl.Expr) -> pl.Expr:
     return running - pl.when(start).then(running - value).forward_fill()
 
 
+RESERVED = frozenset(CANDIDATE_SCHEMA) - {"provider_id", "client_id", "ord"}
+"""Candidate columns an event attribute may share its name with (the earnings
+events of abroad.md carry an ``amount``): in a candidate frame such an
+attribute travels as ``event.NAME`` (see :func:`attribute_columns`)."""
+
+
+def attribute_columns(columns: Sequence[str]) -> dict[str, str]:
+    """The renames that keep event attributes apart from the candidate columns."""
+    return {n: f"event.{n}" for n in columns if n in RESERVED}
+
+
+def attribute_name(df: pl.DataFrame, name: str) -> str | None:
+    """The column holding attribute ``name`` in ``df`` (``event.NAME`` for a
+    reserved name in a candidate frame), or None when there is none."""
+    for candidate in ((f"event.{name}", name) if name in RESERVED else (name,)):
+        if candidate in df.columns:
+            return candidate
+    return None
+
+
 def column(df: pl.DataFrame, name: str, dtype: pl.DataType | None = None) -> pl.Expr:
-    """A column by name, or a null column when the events have no such attribute."""
-    if name in df.columns:
-        return pl.col(name)
+    """An attribute's column, or a null column when the events have no such attribute."""
+    found = attribute_name(df, name)
+    if found is not None:
+        return pl.col(found)
     return pl.lit(None, dtype=dtype or pl.String())
 
 

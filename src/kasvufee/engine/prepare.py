@@ -25,6 +25,7 @@ from kasvufee.scheme.model import Trust
 CORE = ("event_id", "type", "provider_id", "client_id", "occurred_on", "recorded_at", "line")
 EVENT_ORDER = ("occurred_on", "recorded_at", "event_id")
 ENROLLED = "enrolled"
+ENROLLED_ON = "enrolled_on"  # client.enrolled_on: the enrolment's date
 VOIDED = "event_voided"
 
 
@@ -58,7 +59,8 @@ class Prepared:
         """Per (provider, client): the first event of ``event_type``.
 
         Columns: provider_id, client_id, ``{t}_date``, ``{t}_id``, ``{t}_ord``
-        and, for ``enrolled``, ``client.<attribute>`` for every attribute.
+        and, for ``enrolled``, ``client.<attribute>`` for every attribute and
+        ``client.enrolled_on``, the enrolment's date.
         """
         if event_type not in self._firsts:
             firsts = self.of_type(event_type).filter(
@@ -72,7 +74,9 @@ class Prepared:
                 pl.col("ord").alias(f"{event_type}_ord"),
             ]
             if event_type == ENROLLED:
-                cols += [pl.col(a).alias(f"client.{a}") for a in self.attributes]
+                cols += [pl.col(a).alias(f"client.{a}") for a in self.attributes
+                         if a != ENROLLED_ON]
+                cols.append(pl.col("occurred_on").alias(f"client.{ENROLLED_ON}"))
             self._firsts[event_type] = firsts.select(cols)
         return self._firsts[event_type]
 

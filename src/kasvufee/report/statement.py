@@ -425,18 +425,22 @@ def _cap_use(store: PostedLedger, scheme_id: str, period: str, cap: Cap,
     all providers' for a contract cap (summed in the database)."""
     inside = (pl.lit(True) if cap.components is None
               else pl.col("component").is_in(list(cap.components)))
-    use = CapUse(cap=cap.id, per=cap.per, components=cap.components, limit_cents=cap.amount,
+    use = CapUse(cap=cap.id, per=cap.per, components=cap.components, limit_cents=cap.highest,
                  description=describe_cap(cap))
     if cap.per == "client":
         per_client = (mine.filter(inside & pl.col("client_id").is_not_null())
-                      .group_by("client_id").agg(pl.col("amount_cents").sum()))
-        at_cap = per_client.filter(pl.col("amount_cents") >= cap.amount).height
+                      .group_by("client_id").agg(pl.col("amount_cents").sum(),
+                                                 (pl.col("cap") == cap.id).any().alias("_cut")))
+        # a limit by client attribute differs per client: at the cap is then cut by it
+        reached = (pl.col("amount_cents") >= cap.amount if isinstance(cap.amount, int)
+                   else pl.col("_cut"))
+        at_cap = per_client.filter(reached).height
         return replace(use, clients=per_client.height, clients_at_cap=at_cap)
     if cap.per == "provider":
         used = int(mine.filter(inside)["amount_cents"].sum())
     else:
         used = store.total_cents(scheme_id, period, cap.components)
-    return replace(use, used_cents=used, remaining_cents=cap.amount - used)
+    return replace(use, used_cents=used, remaining_cents=cap.highest - used)
 
 
 # --------------------------------------------------------------------------- words

@@ -32,14 +32,19 @@ from kasvufee.scheme.prices import date_refs, full_amount, highest_amount
 
 Loc = tuple[str | int, ...]
 Finding = tuple[Loc, str, str]
-ExprType = Literal["number", "string", "boolean"]
-# date and list attributes are not values the expression language compares
+ExprType = Literal["number", "string", "boolean", "date"]
+# list attributes are not values the expression language computes with
 _EXPR_TYPE: Mapping[str, ExprType] = {
     "decimal": "number", "integer": "number", "boolean": "boolean", "string": "string",
+    "date": "date",
 }
+ENROLLED_ON = "enrolled_on"
+"""``client.enrolled_on``: the date of the client's enrolment (its enrolled event)."""
 
 
 def attribute_type(scheme: Scheme, name: str) -> str:
+    if name in (ENROLLED_ON, "occurred_on"):  # the enrolment's and the event's own date
+        return "date"
     return scheme.attributes.get(name) or ATTRIBUTE_TYPES.get(name, "string")
 
 

@@ -117,9 +117,18 @@ def describe(version: Version, c: EventFee | ScheduleFee | CheckpointFee) -> str
         if c.evidence:
             parts.append(f"with proof ({c.evidence.attribute} or {c.evidence.provided_by})")
         if c.lasts:
-            parts.append(f"lasting {c.lasts.length} (no {c.lasts.ended_by} of the same "
+            t = c.lasts.table
+            length = (f"{t[0]} by {t[1].by} ("
+                      + ", ".join(f"{k} {n}" for k, n in t[1].table.items()) + ")"
+                      if t is not None else str(c.lasts.length))
+            parts.append(f"lasting {length} (no {c.lasts.ended_by} of the same "
                          f"{c.lasts.match_on} before then)"
                          + (f" to a mark on or before {c.lasts.until}" if c.lasts.until else ""))
+        if c.repeat:
+            times = c.repeat.times
+            shown = (str(times) if isinstance(times, int) else f"by {times.by} ("
+                     + ", ".join(f"{k} {n}" for k, n in times.table.items()) + ")")
+            parts.append(f"then every {c.repeat.every.length} while it lasts, {shown} times")
         if c.provisional:
             parts.append(f"{_euros(c.provisional.amount)} already on {c.provisional.on}, "
                          "the rest when realised")
@@ -135,4 +144,8 @@ def describe(version: Version, c: EventFee | ScheduleFee | CheckpointFee) -> str
 
 def describe_cap(cap: Cap) -> str:
     over = ", ".join(cap.components) if cap.components else "all components"
-    return f"at most {_euros(cap.amount)} per {cap.per} over {over}"
+    amount = cap.amount
+    limit = (_euros(amount) if isinstance(amount, int) else
+             "/".join(_euros(v).removesuffix(" €") for v in amount.table.values())
+             + f" € by {amount.by} ({'/'.join(amount.table)})")
+    return f"at most {limit} per {cap.per} over {over}"

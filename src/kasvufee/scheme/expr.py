@@ -135,6 +135,7 @@ position, what was expected there and what was found.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -143,6 +144,7 @@ from typing import Literal, TypeAlias
 
 import polars as pl
 
+from kasvufee.calendar import add_months
 from kasvufee.errors import ExpressionError, UsageError
 
 __all__ = [
@@ -193,10 +195,11 @@ _DECIMAL_DTYPE = DECIMAL_DTYPE
 _LIMIT = 10**MAX_INTEGER_DIGITS
 _CTX = Context(prec=200)
 
-ValueType: TypeAlias = Literal["number", "string", "boolean"]
-"""The kind of value an expression gives."""
+ValueType: TypeAlias = Literal["number", "string", "boolean", "date"]
+"""The kind of value an expression gives.  Dates come only from names (date
+attributes) and are used by the date functions (``years_between``, ...)."""
 
-Value: TypeAlias = Decimal | str | bool | None
+Value: TypeAlias = Decimal | str | bool | dt.date | None
 """A value of a name or of an expression; None is a missing value."""
 
 # --------------------------------------------------------------------------- AST
@@ -271,14 +274,20 @@ texts compare equal."""
 FUNCTIONS: Mapping[str, tuple[int, int | None]] = {
     "abs": (1, 1),
     "coalesce": (2, None),
+    "days_between": (2, 2),
     "if": (3, 3),
     "is_missing": (1, 1),
     "max": (2, None),
     "min": (2, None),
+    "months_between": (2, 2),
     "round": (2, 2),
+    "years_between": (2, 2),
 }
 """The functions an expression may call, with how many values each takes."""
 
+_DATE_FUNCTIONS = frozenset({"days_between", "months_between", "years_between"})
+"""From a first date to a second: whole days; the largest whole N with first + N
+calendar months (12·N for years, month ends clamped) on or before the second."""
 _FUNCTION_LIST = ", ".join(sorted(FUNCTIONS))
 _EXPECT_FUNCTION = f"a known function ({_FUNCTION_LIST})"
 _EXPECT_VALUE = (
@@ -328,6 +337,7 @@ _KIND: Mapping[ValueType, str] = {
     "number": "a number",
     "string": "a text",
     "boolean": "a true/false value",
+    "date": "a date",
 }
 
 # --------------------------------------------------------------------------- tokenizer
@@ -832,6 +842,10 @@ class _Checker:
             raise self.error(node, _EXPECT_FUNCTION, _quote(func))
         _check_arity(self.text, func, len(node.args), node.pos)
         args = node.args
+        if func in _DATE_FUNCTIONS:
+            for arg in args:
+                self.want(arg, "date", f"a date in {func}(...)")
+            return "number"
         if func in ("min", "max", "abs"):
             for arg in args:
                 self.want(arg, "number", f"a number in {func}(...)")
@@ -927,6 +941,11 @@ class _Evaluator:
 
     def boolean(self, node: Node, value: Value, what: str) -> bool | None:
         if value is None or isinstance(value, bool):
+            return value
+        raise self.error(node, what, _describe_value(value))
+
+    def date(self, node: Node, value: Value, what: str) -> dt.date | None:
+        if value is None or isinstance(value, dt.date):
             return value
         raise self.error(node, what, _describe_value(value))
 
@@ -1032,6 +1051,12 @@ class _Evaluator:
         values = [self.eval(arg) for arg in args]
         if func == "is_missing":
             return values[0] is None
+        if func in _DATE_FUNCTIONS:
+            first, second = (self.date(arg, value, f"a date in {func}(...)")
+                             for arg, value in zip(args, values, strict=True))
+            if first is None or second is None:
+                return None
+            return Decimal(_between(func, first, second))
         if func == "round":
             _check_round_places(self.text, node.args[1], node.args[1].pos, to_text(node.args[1]))
         nums = [
@@ -1059,18 +1084,34 @@ class _Evaluator:
         return self.result(node, n, d)
 
 
-def _kind_of(value: Decimal | str | bool) -> ValueType:
+def _between(func: str, first: dt.date, second: dt.date) -> int:
+    """What a date function gives for two dates (see ``_DATE_FUNCTIONS``)."""
+    if func == "days_between":
+        return (second - first).days
+    years = second.year - first.year
+    if func == "years_between":
+        whole, months = years, 12 * years
+    else:
+        whole = months = 12 * years + second.month - first.month
+    return whole - 1 if add_months(first, months) > second else whole
+
+
+def _kind_of(value: Decimal | str | bool | dt.date) -> ValueType:
     if isinstance(value, bool):
         return "boolean"
+    if isinstance(value, dt.date):
+        return "date"
     if isinstance(value, str):
         return "string"
     return "number"
 
 
-def _describe_value(value: Decimal | str | bool) -> str:
+def _describe_value(value: Decimal | str | bool | dt.date) -> str:
     kind = _kind_of(value)
     if kind == "boolean":
         shown = "true" if value else "false"
+    elif kind == "date" and isinstance(value, dt.date):
+        shown = value.isoformat()
     elif kind == "string":
         shown = str(value)
     else:
@@ -1080,7 +1121,7 @@ def _describe_value(value: Decimal | str | bool) -> str:
 
 def _input(name: str, value: object) -> Value:
     """Validate one value of the environment."""
-    if value is None or isinstance(value, bool | str):
+    if value is None or isinstance(value, bool | str | dt.date):
         return value
     if isinstance(value, int):
         return Decimal(value)
@@ -1089,7 +1130,8 @@ def _input(name: str, value: object) -> Value:
             raise UsageError(f"value of {name!r} must be a finite Decimal, got {value}")
         return value
     raise UsageError(
-        f"value of {name!r} must be a Decimal, str, bool or None, got {type(value).__name__}"
+        f"value of {name!r} must be a Decimal, str, bool, date or None, got "
+        f"{type(value).__name__}"
     )
 
 
@@ -1114,7 +1156,7 @@ def evaluate(
     Raises:
         ExpressionError: a name is not in ``env``, a value is of the wrong kind, or a
             result is too large to hold.
-        UsageError: a value in ``env`` is not a Decimal, str, bool or None.
+        UsageError: a value in ``env`` is not a Decimal, str, bool, date or None.
     """
     source = to_text(node) if text is None else text
     for part in _walk(node):
@@ -1138,6 +1180,7 @@ _DTYPES: Mapping[ValueType, pl.DataType] = {
     "number": _DECIMAL_DTYPE,
     "string": pl.String(),
     "boolean": pl.Boolean(),
+    "date": pl.Date(),
 }
 
 
@@ -1252,6 +1295,8 @@ class _Compiler:
             if cond_value is not None:
                 return self.compile(node.args[1] if cond_value else node.args[2])
         args = [self.compile(arg) for arg in node.args]
+        if func in _DATE_FUNCTIONS:
+            return _dec(_between_expr(func, args[0], args[1]))
         if func == "abs":
             return _dec(args[0].abs())
         if func == "is_missing":
@@ -1268,13 +1313,28 @@ class _Compiler:
         return _dec(ordered.list.first())
 
 
+def _between_expr(func: str, first: pl.Expr, second: pl.Expr) -> pl.Expr:
+    """``_between`` on two Date columns."""
+    if func == "days_between":
+        return (second - first).dt.total_days()
+    years = second.dt.year().cast(pl.Int64) - first.dt.year().cast(pl.Int64)
+    if func == "years_between":
+        whole, months = years, years * 12
+    else:
+        whole = months = (years * 12 + second.dt.month().cast(pl.Int64)
+                          - first.dt.month().cast(pl.Int64))
+    shifted = first.dt.offset_by(pl.format("{}mo", months))
+    return whole - (shifted > second).cast(pl.Int64)
+
+
 def to_polars(node: Node, resolve: Callable[[str], pl.Expr]) -> pl.Expr:
     """Compile the expression to a polars expression computing it for every row.
 
     Args:
         node: a tree from :func:`parse` that passed :func:`check`.
         resolve: gives the column expression for a name; numbers must be
-            ``Decimal(38, 20)``, texts ``String`` and true/false values ``Boolean``.
+            ``Decimal(38, 20)``, texts ``String``, true/false values ``Boolean``
+            and dates ``Date``.
 
     Returns:
         An expression giving, row by row, what :func:`evaluate` gives; numbers are

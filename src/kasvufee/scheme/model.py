@@ -31,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from kasvufee.calendar import MAX_DURATION, UNITS, Duration
+from kasvufee.calendar import MAX_DURATION, UNITS, Duration, Unit
 from kasvufee.errors import ExpressionError
 from kasvufee.events.types import EVENT_TYPE_PATTERN, NUMBER_LIMIT
 from kasvufee.money import (
@@ -143,6 +143,15 @@ class Model(BaseModel):
 # --------------------------------------------------------------------------- amounts
 
 
+def _text_keys(value: Any) -> Any:
+    """A table's keys as text: a table by an integer attribute (round: 1, 2) is
+    written with number keys."""
+    if isinstance(value, dict):
+        return {str(k) if isinstance(k, int) and not isinstance(k, bool) else k: x
+                for k, x in value.items()}
+    return value
+
+
 class ShareOf(Model):
     """This component's share of a named price (``prices`` of the version)."""
 
@@ -154,6 +163,8 @@ class Table(Model):
 
     by: str = Field(description="attribute name; client.X reads the client's enrolled event")
     table: dict[str, Cents]
+
+    _keys = field_validator("table", mode="before")(_text_keys)
 
 
 class Scale(Model):
@@ -256,11 +267,29 @@ Amount = Annotated[
 Where = dict[str, Scalar | tuple[Scalar, ...]]
 
 
-def _unit_value(value: Any, info: ValidationInfo) -> int | None:
+class CountTable(Model):
+    """A whole number chosen by a client attribute: the weeks of a ``lasts``
+    (``weeks: {by: client.payment_group, table: {jsa_18_24: 26, esa_new: 13}}``),
+    the times of a ``repeat``."""
+
+    by: str = Field(pattern=r"^client\.", description="client.ATTRIBUTE")
+    table: dict[str, int] = Field(min_length=1)
+
+    _keys = field_validator("table", mode="before")(_text_keys)
+
+
+def _unit_value(value: Any, info: ValidationInfo) -> int | CountTable | None:
     unit = info.field_name or ""
+    top = MAX_DURATION[unit]  # type: ignore[index]
     if value is None:
         return None
-    top = MAX_DURATION[unit]  # type: ignore[index]
+    if isinstance(value, (dict, CountTable)):
+        table = CountTable.model_validate(value)
+        bad = {k: n for k, n in table.table.items() if not 1 <= n <= top}
+        if bad:
+            raise ValueError(f"whole numbers of {unit} from 1 to {top} in the table, got "
+                             + ", ".join(f"{k}: {n}" for k, n in bad.items()))
+        return table
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
         raise ValueError(f"a whole number of {unit} from 1 to {top}, got {value!r}")
     return value
@@ -284,10 +313,13 @@ class Timed(Model):
 
     model_config = ConfigDict(json_schema_extra={"oneOf": _EACH_UNIT})
 
-    days: int | None = Field(default=None, description="a duration in days")
-    weeks: int | None = Field(default=None, description="a duration in weeks of 7 days")
-    months: int | None = Field(default=None, description="a duration in calendar months")
-    years: int | None = Field(default=None, description="a duration in calendar years")
+    days: int | CountTable | None = Field(default=None, description="a duration in days")
+    weeks: int | CountTable | None = Field(
+        default=None, description="a duration in weeks of 7 days")
+    months: int | CountTable | None = Field(
+        default=None, description="a duration in calendar months")
+    years: int | CountTable | None = Field(
+        default=None, description="a duration in calendar years")
 
     _check_units = field_validator(*UNITS, mode="before")(_unit_value)
 
@@ -309,7 +341,16 @@ class Timed(Model):
         if len(given) != 1:
             raise ValueError(f"a duration in exactly one of {', '.join(UNITS)}, got "
                              + (" and ".join(given) if given else "none"))
+        if self.table is not None and not isinstance(self, Lasts):
+            raise ValueError(f"a whole number of {given[0]} (a table by client attribute is "
+                             "for lasts only), got a table")
         return self
+
+    @property
+    def table(self) -> tuple[Unit, CountTable] | None:
+        """The unit and table of a duration chosen by a client attribute."""
+        return next(((u, t) for u in UNITS if isinstance(t := getattr(self, u), CountTable)),
+                    None)
 
     def _bounded(self) -> bool:
         """Whether the duration may be left out (a window with ``until``)."""
@@ -317,8 +358,9 @@ class Timed(Model):
 
     @property
     def duration(self) -> Duration | None:
-        """The duration; None only where ``_bounded`` lets it be left out."""
-        return next((Duration(n, u) for u in UNITS if (n := getattr(self, u)) is not None), None)
+        """The fixed duration; None where ``_bounded`` lets it be left out, or for a table."""
+        return next((Duration(n, u) for u in UNITS if isinstance(n := getattr(self, u), int)),
+                    None)
 
     @property
     def length(self) -> Duration:
@@ -366,6 +408,25 @@ class Lasts(Timed):
     match_on: str = "employment_id"
     until: str | None = Field(default=None, description="the mark must fall on or before this "
                               "date (" + UNTIL_DESCRIPTION + "); a later mark earns nothing")
+
+
+class Repeat(Model):
+    """After the mark of ``lasts``, one more payment every ``every``, up to ``times``
+    (a number, or a table by a client attribute), while the employment lasts: the
+    k-th is due on mark + k·every and earned then unless the employment ended
+    before that day.  Each is its own entry (``seq`` k, once-per key ``KEY|k``)."""
+
+    every: Every
+    times: int | CountTable = Field(description="at most this many payments")
+
+    @field_validator("times")
+    @classmethod
+    def _times(cls, v: int | CountTable) -> int | CountTable:
+        counts = v.table.values() if isinstance(v, CountTable) else (v,)
+        if not all(1 <= n <= 1000 for n in counts):
+            raise ValueError("whole numbers of times from 1 to 1000, got "
+                             + ", ".join(str(n) for n in counts))
+        return v
 
 
 class Evidence(Model):
@@ -501,6 +562,7 @@ class EventFee(ComponentBase):
     accumulate: Accumulate | None = None
     evidence: Evidence | None = None
     lasts: Lasts | None = None
+    repeat: Repeat | None = None
     provisional: Provisional | None = None
     missing: Missing | None = None
 
@@ -527,6 +589,10 @@ class EventFee(ComponentBase):
         if self.missing is not None and "client" not in self.once_keys:
             raise ValueError(f"once_per: client with a missing-data policy, got once_per: "
                              f"{self.once_per}")
+        if self.repeat is not None and (self.lasts is None or self.once_keys != ("client",)):
+            raise ValueError("lasts and once_per: client with repeat (it repeats while the "
+                             "employment lasts), got " + ("no lasts" if self.lasts is None
+                                                          else f"once_per: {self.once_per}"))
         if self.accumulate is not None and not self.once_keys:
             raise ValueError("once_per with accumulate (whose running sum?), got once_per: event")
         return self
@@ -588,12 +654,28 @@ class Cap(Model):
     Entries consume a cap in earning order; the entry that crosses it is cut to
     what is left and later ones to 0.00, each keeping ``capped_from``.  Caps
     apply in the order declared, each to the amounts left by the ones before.
+    A cap per client may take its amount from a table by a client attribute
+    (``amount: {by: client.round, table: {"1": 8200.00, "2": 11700.00}}``).
     """
 
     id: str = Field(pattern=SLUG)
     per: Literal["client", "provider", "contract"]
     components: tuple[str, ...] | None = None
-    amount: Cents
+    amount: Cents | Table
+
+    @model_validator(mode="after")
+    def _table_per_client(self) -> Cap:
+        if isinstance(self.amount, Table) and (
+                self.per != "client" or not self.amount.by.startswith("client.")):
+            raise ValueError("a table by client.ATTRIBUTE only in a cap per client, got per: "
+                             f"{self.per}, by: {self.amount.by}")
+        return self
+
+    @property
+    def highest(self) -> int:
+        """The largest limit the cap can have, in cents."""
+        amount = self.amount
+        return amount if isinstance(amount, int) else max(amount.table.values(), default=0)
 
 
 class Price(Model):

@@ -139,6 +139,7 @@ def event_columns(scheme: Scheme) -> frozenset[str]:
     for version in scheme.versions:
         for c in version.components:
             names |= attribute_names(c)
+        names.update(cap.amount.by for cap in version.caps if isinstance(cap.amount, Table))
     return frozenset(n.removeprefix("client.") for n in names)
 
 
@@ -168,6 +169,10 @@ def attribute_names(c: Component) -> frozenset[str]:
             names.update((c.evidence.attribute, "for_event"))
         if c.lasts is not None:
             names.add(c.lasts.match_on)
+            if c.lasts.table is not None:
+                names.add(c.lasts.table[1].by)
+        if c.repeat is not None and not isinstance(c.repeat.times, int):
+            names.add(c.repeat.times.by)
     elif isinstance(c, CheckpointFee):
         for m in c.metrics.values():
             names.update(m.where)

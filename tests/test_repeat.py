@@ -1,0 +1,77 @@
+"""Repeating outcomes: after the mark of ``lasts``, a payment every N weeks, up
+to K times (K by a client attribute), while the employment lasts; the k-th is
+due on mark + 28·k days and is earned then unless the employment ended before
+that day (abroad.md, "Repeating payments"; the Work Programme's sustainment).
+Dates worked out by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+import kasvufee
+from kasvufee.errors import SchemeError
+from tests.conftest import amounts, run
+from tests.test_durations import _row, scheme_yaml
+
+SUSTAINMENT = scheme_yaml("""\
+- id: sustainment
+  on: employment_started
+  once_per: client
+  lasts: {weeks: 13}
+  repeat:
+    every: {weeks: 4}
+    times: {by: client.payment_group, table: {esa_new: 3, esa_vol: 2}}
+  amount: 235.00
+""")
+
+
+def _job(end: str | None, group: str = "esa_new") -> list[dict[str, object]]:
+    rows = [_row("e1", "enrolled", "2013-01-07", payment_group=group),
+            _row("e2", "employment_started", "2013-02-04", employment_id="J1")]
+    if end:
+        rows.append(_row("e3", "employment_ended", end, employment_id="J1"))
+    return rows
+
+
+def test_payments_every_four_weeks_after_the_mark_until_the_job_ends() -> None:
+    # mark 2013-02-04 + 91 = 2013-05-06; due 06-03, 07-01, 07-29; ended 2013-07-15
+    ledger = run(SUSTAINMENT, _job("2013-07-15"), "2014-09-30")
+    assert amounts(ledger) == [("sustainment", "C", "2013-06-03", "235.00"),
+                               ("sustainment", "C", "2013-07-01", "235.00")]
+    assert [e.entry_id for e in ledger.entries] == ["t:1:sustainment:e2:20130603:1",
+                                                    "t:1:sustainment:e2:20130701:2"]
+    assert ledger.entries[1].explanation == (
+        "sustainment pays 235.00 € to P for client C, earned 2013-07-01: employment_started "
+        "e2 on 2013-02-04; lasted 13 weeks to 2013-05-06; payment 2 of 3 due on 2013-07-01 "
+        "(4 weeks after the previous). Scheme t version 1.")
+    assert [h.reason for h in ledger.held] == [
+        "ended on 2013-07-15 (e3) before payment 3 of 3 due on 2013-07-29"]
+
+
+def test_an_end_on_the_due_day_does_not_stop_that_payment() -> None:
+    ledger = run(SUSTAINMENT, _job("2013-07-01"), "2014-09-30")
+    assert [e.earned_on.isoformat() for e in ledger.entries] == ["2013-06-03", "2013-07-01"]
+
+
+def test_at_most_k_times_by_the_clients_group_and_later_ones_pending() -> None:
+    ledger = run(SUSTAINMENT, _job(None, "esa_vol"), "2013-06-30")
+    assert amounts(ledger) == [("sustainment", "C", "2013-06-03", "235.00")]
+    assert [h.reason for h in ledger.held] == [
+        "pending: the condition becomes true on 2013-07-01, after 2013-06-30"]
+    assert len(run(SUSTAINMENT, _job(None, "esa_vol"), "2019-12-31").entries) == 2
+
+
+def test_a_job_that_ends_before_the_mark_pays_nothing_once() -> None:
+    ledger = run(SUSTAINMENT, _job("2013-05-05"), "2014-09-30")
+    assert amounts(ledger) == []
+    assert [h.reason for h in ledger.held] == [
+        "ended on 2013-05-05 (e3) before the 13-week mark 2013-05-06"]
+
+
+def test_repeat_needs_lasts_and_once_per_client() -> None:
+    text = "".join(line for line in SUSTAINMENT.splitlines(keepends=True) if "lasts:" not in line)
+    with pytest.raises(SchemeError) as info:
+        kasvufee.parse_scheme(text, source="s.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        "s.yaml:7: versions.0.components.0: expected lasts and once_per: client with repeat "
+        "(it repeats while the employment lasts), got no lasts"]
