@@ -66,7 +66,7 @@ def _ledger(slug: str) -> kasvufee.Ledger:
 
 def _earned(ledger: kasvufee.Ledger) -> list[Row]:
     return sorted([e.component, e.provider_id, e.client_id or "", e.earned_on.isoformat(),
-                   e.amount] for e in ledger.entries if e.amount != "0.00")
+                   str(e.amount)] for e in ledger.entries if e.amount != 0)
 
 
 def _euros(d: dict[str, Decimal]) -> dict[str, str]:
@@ -103,7 +103,7 @@ def test_the_accelerated_outcome_is_earned_on_its_date() -> None:
     # the 4 000.00 of the cohort's 4th outcome awaits the accelerator (3 500.00 today)
     ledger = _ledger("work-health-programme")
     assert [(e.earned_on.isoformat(), e.amount) for e in ledger.entries
-            if e.client_id == "A5"] == [("2018-11-30", "3500.00")]
+            if e.client_id == "A5"] == [("2018-11-30", Decimal("3500.00"))]
 
 
 @pytest.mark.parametrize("slug", SLUGS)
@@ -132,7 +132,7 @@ def test_the_capped_participant_of_round_1() -> None:
     ledger = _ledger("innovation-fund")
     [sustained] = [e for e in ledger.entries if e.component == "sustained_employment_13w"]
     assert (sustained.amount, sustained.capped_from, sustained.cap) == (
-        "100.00", "1000.00", "participant")
+        Decimal("100.00"), Decimal("1000.00"), "participant")
     assert sustained.cap_usage == (
         "cap participant (£8200.00 per client): £8100.00 used before, £8200.00 after",
         "cap project_contract (£3400000.00 per provider): £9600.00 used before, "

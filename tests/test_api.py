@@ -88,7 +88,8 @@ def test_every_exception_and_the_version_are_importable() -> None:
     errors = {name for name, obj in vars(kasvufee.errors).items()
               if inspect.isclass(obj) and issubclass(obj, Exception)}
     assert errors == {"KasvufeeError", "InputError", "SchemeError", "EventsError",
-                      "ExpressionError", "LedgerError", "PeriodClosedError",
+                      "ExpressionError", "LedgerError", "LedgerStateError",
+                      "PeriodClosedError", "VersionChangedError", "LedgerUnavailableError",
                       "LedgerBusyError", "UsageError"}
     assert errors <= set(kasvufee.__all__)
     for name in kasvufee.__all__:
@@ -141,7 +142,7 @@ def test_xlsx_has_numbers_dates_a_frozen_header_and_a_filter(tmp_path: Path) -> 
     assert row[header.index("earned_on")] == dt.datetime(2018, 1, 1)
     assert ws.cell(row=2, column=header.index("earned_on") + 1).number_format == "yyyy-mm-dd"
     assert row[header.index("amount")] == 30000
-    assert (ws.freeze_panes, ws.auto_filter.ref) == ("A2", f"A1:N{ws.max_row}")
+    assert (ws.freeze_panes, ws.auto_filter.ref) == ("A2", f"A1:O{ws.max_row}")  # O: currency
 
 
 def test_statement_xlsx_freezes_and_filters_the_lines(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ Innovation Fund's outcome payments per participant: 8 200.00 in round 1,
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -52,7 +53,7 @@ def test_each_round_has_its_own_limit() -> None:
                                ("qual_level3", "R1", "2013-06-28", "5000.00"),
                                ("qual_level3", "R2", "2013-06-28", "5000.00")]
     cut = next(e for e in ledger.entries if e.client_id == "R1" and e.capped_from)
-    assert (cut.capped_from, cut.cap) == ("5000.00", "participant")
+    assert (cut.capped_from, cut.cap) == (Decimal("5000.00"), "participant")
     assert cut.cap_usage == ("cap participant (£8200.00 per client): £5000.00 used before, "
                              "£8200.00 after",)
 

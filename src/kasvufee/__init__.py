@@ -30,10 +30,13 @@ from kasvufee.errors import (
     KasvufeeError,
     LedgerBusyError,
     LedgerError,
+    LedgerStateError,
+    LedgerUnavailableError,
     PeriodClosedError,
     Problem,
     SchemeError,
     UsageError,
+    VersionChangedError,
 )
 from kasvufee.events import events_from_records, read_events
 from kasvufee.ledger import Entry, HeldItem, Ledger
@@ -57,6 +60,8 @@ __all__ = [
     "Ledger",
     "LedgerBusyError",
     "LedgerError",
+    "LedgerStateError",
+    "LedgerUnavailableError",
     "PeriodClosedError",
     "PostResult",
     "PostedLedger",
@@ -64,6 +69,7 @@ __all__ = [
     "Scheme",
     "SchemeError",
     "UsageError",
+    "VersionChangedError",
     "__version__",
     "evaluate",
     "events_from_records",
