@@ -124,7 +124,7 @@ def _w3_setup(t: dict[str, Any]) -> dict[str, Any]:
     events = kasvufee.read_events(t["events"], attribute_types=dict(scheme.attributes))
     done = []
     t0 = time.perf_counter()
-    with kasvufee.Ledger.open(t["ledger"]) as ledger:
+    with kasvufee.PostedLedger.open(t["ledger"]) as ledger:
         for month in range(1, 12):
             period = f"{t['year']}-{month:02d}"
             result = ledger.post(scheme, events, period,
@@ -142,7 +142,7 @@ def _w3(t: dict[str, Any]) -> dict[str, Any]:
     scheme = kasvufee.load_scheme(scheme_path(t["scheme"]))
     events = kasvufee.read_events(t["events"], attribute_types=dict(scheme.attributes))
     t1 = time.perf_counter()
-    with kasvufee.Ledger.open(t["ledger"]) as ledger:
+    with kasvufee.PostedLedger.open(t["ledger"]) as ledger:
         result = ledger.post(scheme, events, t["period"],
                              posted_at=dt.datetime(t["year"] + 1, 1, 2, 8, 0))
         t2 = time.perf_counter()

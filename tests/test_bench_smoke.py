@@ -101,7 +101,7 @@ def test_a_posted_ledger_pays_what_the_baseline_pays(files: dict[str, Path],
     scheme = kasvufee.load_scheme(EXAMPLES / "varsinais-suomi" / "scheme.yaml")
     # as W3 and `kasvufee post` read: every column (the ledger keeps the events' fields)
     events = kasvufee.read_events(files["parquet"], attribute_types=dict(scheme.attributes))
-    with kasvufee.Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+    with kasvufee.PostedLedger.open(tmp_path / "ledger.sqlite") as ledger:
         for month in (10, 11, 12):
             ledger.post(scheme, events, f"2018-{month:02d}",
                         posted_at=dt.datetime(2019 if month == 12 else 2018, month % 12 + 1, 1))

@@ -144,7 +144,7 @@ def test_closed_period_refuses_posting(ledger_url: str) -> None:
     slug = "varsinais-suomi"
     with PostedLedger.open(ledger_url) as store:
         store.post(scheme(slug), events(slug), "2018-04", posted_at=month_end("2018-04"))
-        store.close(slug, "2018-04")
+        store.close_period(slug, "2018-04")
         with pytest.raises(PeriodClosedError, match="period 2018-04 of varsinais-suomi was "
                                                     "closed on"):
             store.post(scheme(slug), events(slug), "2018-04")
@@ -267,7 +267,7 @@ def _script(tmp_path: Path, name: str, body: str) -> Path:
 
 def test_a_post_killed_midway_leaves_nothing(ledger_url: str, tmp_path: Path) -> None:
     slug = "satakunta-kokosata"
-    PostedLedger.open(ledger_url).close_connection()  # create the tables first
+    PostedLedger.open(ledger_url).close()  # create the tables first
     done = subprocess.run([sys.executable, str(_script(tmp_path, "kill.py", KILLER)), ledger_url,
                            str(EXAMPLES / slug / "scheme.yaml"),
                            str(EXAMPLES / slug / "events.csv")],
@@ -281,7 +281,7 @@ def test_a_post_killed_midway_leaves_nothing(ledger_url: str, tmp_path: Path) ->
 
 def test_concurrent_posts_never_duplicate(ledger_url: str, tmp_path: Path) -> None:
     slug = "satakunta-kokosata"
-    PostedLedger.open(ledger_url).close_connection()
+    PostedLedger.open(ledger_url).close()
     script = str(_script(tmp_path, "slow.py", SLOW))
     args = [ledger_url, str(EXAMPLES / slug / "scheme.yaml"), str(EXAMPLES / slug / "events.csv")]
     first = subprocess.Popen([sys.executable, script, *args, "2"], cwd=ROOT,
@@ -304,7 +304,7 @@ def test_ledger_busy_is_a_clear_error(tmp_path: Path) -> None:
     from kasvufee.store import posted
 
     url = str(tmp_path / "busy.sqlite")
-    PostedLedger.open(url).close_connection()
+    PostedLedger.open(url).close()
     holder = subprocess.Popen([sys.executable, str(_script(tmp_path, "slow.py", SLOW)), url,
                                str(EXAMPLES / "satakunta-kokosata" / "scheme.yaml"),
                                str(EXAMPLES / "satakunta-kokosata" / "events.csv"), "5"],
@@ -347,7 +347,7 @@ def _sealed_ledger(ledger_url: str) -> None:
     with PostedLedger.open(ledger_url) as store:
         post_year(store, "satakunta-kokosata", events("satakunta-kokosata"),
                   ["2018-02", "2018-04"])
-        store.close("satakunta-kokosata", "2018-04", closed_at=dt.datetime(2018, 5, 2, 9))
+        store.close_period("satakunta-kokosata", "2018-04", closed_at=dt.datetime(2018, 5, 2, 9))
         store.post(scheme("pirkanmaa-kasvubuusti"), events("pirkanmaa-kasvubuusti"),
                    "2018-09", posted_at=month_end("2018-09"))
         assert store.verify() == ChainReport(store.entries().height, None)
@@ -524,7 +524,7 @@ def test_the_ledger_keeps_a_synced_rollback_journal(tmp_path: Path) -> None:
     import sqlite3
 
     ledger = tmp_path / "l.sqlite"
-    PostedLedger.open(ledger).close_connection()
+    PostedLedger.open(ledger).close()
     with contextlib.closing(sqlite3.connect(ledger)) as conn:
         assert conn.execute("PRAGMA journal_mode = WAL").fetchone() == ("wal",)
     with PostedLedger.open(ledger) as store:

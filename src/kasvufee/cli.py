@@ -391,7 +391,7 @@ def close(ledger: str, scheme_id: str, period: str, closed_on: str | None) -> No
     stamp = (dt.datetime.combine(_date(closed_on, "--closed-on"), dt.time(12))
              if closed_on else None)
     with _open(ledger) as store:  # closing creates no ledger: a typo'd path says so
-        store.close(scheme_id, period, closed_at=stamp)
+        store.close_period(scheme_id, period, closed_at=stamp)
     click.echo(f"{scheme_id} {period}: closed")
 
 

@@ -12,19 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
 from kasvufee.money import cents_to_text, format_cents
 from kasvufee.plural import count
-
-if TYPE_CHECKING:
-    from kasvufee.store import PostedLedger
 
 ENTRY_FIELDS = ("entry_id", "scheme_id", "scheme_version", "component", "provider_id",
                 "client_id", "earned_on", "period", "amount", "kind", "event_ids",
@@ -138,15 +134,6 @@ class Ledger:
         self.as_of = as_of
         # the events removed by voids known on as_of: voided id -> void id
         self.voided: Mapping[str, str] = voided or {}
-
-    @staticmethod
-    def open(target: str | os.PathLike[str] | None = None) -> PostedLedger:
-        """Open a posted ledger (SQLite path or ``postgresql://`` DSN; default
-        ``kasvufee-ledger.sqlite``) to post, close, verify, explain and report:
-        see ``kasvufee.PostedLedger``."""
-        from kasvufee.store import DEFAULT_LEDGER, PostedLedger
-
-        return PostedLedger.open(DEFAULT_LEDGER if target is None else target)
 
     def __len__(self) -> int:
         return self.frame.height

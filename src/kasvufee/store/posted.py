@@ -213,18 +213,19 @@ class PostedLedger:
                 if (t.migrate(conn) or t.SCHEMA_VERSION) < 2:  # rows from before the seals
                     seal_all(conn, *ledger._lock(conn), _now())
         except KasvufeeError:
-            ledger.close_connection()
+            ledger.close()
             raise
         return ledger
 
-    def close_connection(self) -> None:
+    def close(self) -> None:
+        """Close the connection (``with PostedLedger.open(...)`` does it)."""
         self._engine.dispose()
 
     def __enter__(self) -> PostedLedger:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close_connection()
+        self.close()
 
     # ------------------------------------------------------------------ writing
 
@@ -291,7 +292,8 @@ class PostedLedger:
                               sum(int(r["amount_cents"]) for r in rows), stamp, length, prev,
                               seal_no, seal_hash)
 
-    def close(self, scheme_id: str, period: str, *, closed_at: dt.datetime | None = None) -> None:
+    def close_period(self, scheme_id: str, period: str, *,
+                     closed_at: dt.datetime | None = None) -> None:
         """Close a period of a scheme: no later post may add entries to it.
 
         Refused: a period that has not ended (``UsageError``), a scheme never
