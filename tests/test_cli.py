@@ -328,3 +328,25 @@ def test_close_on_a_given_day_and_never_in_the_future(tmp_path: Path) -> None:
     assert invoke("close", "--ledger", ledger, "--scheme", "satakunta-kokosata", "--period",
                   "2018-04", "--closed-on", "2018-05-05") == (
         0, "satakunta-kokosata 2018-04: closed\n", "")
+
+
+def test_post_reports_what_the_events_lack_and_what_no_component_reads(tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text("event_id,type,provider_id,client_id,occurred_on\n"
+                      "e1,enrolled,P1,A1,2018-01-02\n"
+                      "e2,employment_started,P1,A1,2018-01-31\n"
+                      "e3,survey_answered,P1,A1,2018-02-01\n")
+    code, out, err = invoke("post", str(EXAMPLES / "varsinais-suomi" / "scheme.yaml"),
+                            str(events), "--period", "2018-12", "--ledger",
+                            str(tmp_path / "l.sqlite"), "--receipts", str(tmp_path / "r.jsonl"))
+    assert code == 0
+    assert out.splitlines()[0] == ("varsinais-suomi 2018-12: nothing to post (the ledger already "
+                                   "matches the events known on 2018-12-31)")
+    assert err.splitlines() == [
+        "warning: no event has employment_id, which placement reads: check the events file's "
+        "columns",
+        "warning: no event has risk_class, which placement reads: check the events file's columns",
+        "1 event type no component reads:",
+        "  survey_answered: 1 event",
+        "1 component no event reaches:",
+        "  training_referral (version 1, on training_referred)"]

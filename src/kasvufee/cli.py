@@ -364,11 +364,16 @@ def post(scheme: str, events: str, ledger: str, period: str, as_of: str | None,
         raise SchemeError(warnings)
     table = read_events(events, finnish=finnish, attribute_types=dict(sch.attributes),
                         encoding=encoding)
+    unread = coverage(sch, table)
+    for line in unread.missing_lines():  # held, not lost: a later post pays them
+        _err(line)
     with PostedLedger.open(ledger, receipts=receipts or True, signing_key=key) as store:
         result = store.post(sch, table, period, as_of=day, posted_at=stamp,
                             events_source=events)
         kept = store.receipts
     click.echo(result.summary())
+    for line in unread.lines():
+        _err(line)
     if result.receipt is not None:
         click.echo(result.receipt)
         if kept is None:
