@@ -30,9 +30,8 @@ SLUGS = ["work-programme", "work-health-programme", "jobactive", "innovation-fun
 Row = list[str]  # [component, provider_id, client_id or "", earned_on, amount]
 
 MISSING = {
-    "work-health-programme": "the pro-rata part months of the delivery fee (computed schedule "
-                             "amounts); the price accelerator (volume tiers per provider and "
-                             "cohort); at most one of the two outcomes per participant",
+    "work-health-programme": "the price accelerator (volume tiers per provider and cohort); "
+                             "at most one of the two outcomes per participant",
     "jobactive": "outcome fees from a table over stream x unemployment band x outcome (date "
                  "arithmetic on unemployed_since, multi-attribute tables, factors); the income "
                  "support condition over the series of fortnightly assessments",
@@ -43,10 +42,8 @@ PASSING = ["work-programme", "innovation-fund"]
 # reproduce, and of the entries a missing construct would change (left out on both sides).
 STATED: dict[str, Callable[[Row], bool]] = {
     "work-programme": lambda r: True,
-    # the part month paid on 2017-12-01 is computed pro rata; A5's is the 4th outcome of
-    # the cohort, which the accelerator prices at 4 000.00
-    "work-health-programme": lambda r: (r[0] == "delivery_fee" and r[3] != "2017-12-01")
-    or (r[0] in ("outcome_employed", "outcome_self_employed") and r[2] != "A5"),
+    # A5's is the 4th outcome of the cohort, which the accelerator prices at 4 000.00
+    "work-health-programme": lambda r: r[2] != "A5",
     "jobactive": lambda r: r[0] == "admin_fee",
     "innovation-fund": lambda r: True,
 }

@@ -578,14 +578,32 @@ class EventFee(ComponentBase):
         return self
 
 
+class ProRata(Model):
+    """Instalments paid in arrears for the service between two contract dates: each
+    pays for the step before its date (date - every to the day before), the amount
+    times the days of that step inside the service over the days of the step."""
+
+    start: str = Field(pattern=r"^contract\.", description="contract.NAME: the first day")
+    end: str = Field(pattern=r"^contract\.", description="contract.NAME: the last day")
+
+
 class ScheduleFee(ComponentBase):
     """A fixed amount on each date of a schedule, paid to each listed provider
-    (contract level): instalments of a fixed fee, or yearly grants."""
+    (contract level): instalments of a fixed fee, or yearly grants; ``pro_rata``
+    pays part steps in part."""
 
     kind: Literal["schedule"]
     provider: str | tuple[str, ...] = Field(description="the provider paid, or a list of them")
     amount: Cents | ShareOf
     schedule: Schedule
+    pro_rata: ProRata | None = None
+
+    @model_validator(mode="after")
+    def _pro_rata_steps(self) -> ScheduleFee:
+        if self.pro_rata is not None and self.schedule.every is None:
+            raise ValueError("a schedule with every: (the step each instalment pays for) "
+                             "with pro_rata, got " + ("dates" if self.schedule.dates else "freq"))
+        return self
 
     @property
     def providers(self) -> tuple[str, ...]:

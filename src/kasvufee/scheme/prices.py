@@ -19,6 +19,7 @@ from kasvufee.scheme.model import (
     Formula,
     MeanBands,
     PerAnswer,
+    ScheduleFee,
     Scheme,
     ShareOf,
     Table,
@@ -96,6 +97,9 @@ def date_refs(c: Component) -> list[tuple[tuple[str, ...], str]]:
     and ``contract.X`` dates."""
     if isinstance(c, CheckpointFee):
         return [(("anchor",), c.anchor)]
+    if isinstance(c, ScheduleFee):
+        return ([] if c.pro_rata is None else
+                [(("pro_rata", "start"), c.pro_rata.start), (("pro_rata", "end"), c.pro_rata.end)])
     if not isinstance(c, EventFee):
         return []
     places: list[tuple[tuple[str, ...], str | None]] = []
