@@ -38,8 +38,18 @@ from kasvufee.engine.prepare import Prepared, prepare
 from kasvufee.engine.schedule import evaluate_schedule
 from kasvufee.ledger import Ledger
 from kasvufee.money import Currency, cents_to_text
-from kasvufee.scheme.model import Cap, CheckpointFee, EventFee, ScheduleFee, Scheme, Table, Version
-from kasvufee.scheme.prices import effective_caps, event_columns, event_types
+from kasvufee.scheme import expr as ex
+from kasvufee.scheme.model import (
+    Cap,
+    CheckpointFee,
+    EventFee,
+    ScheduleFee,
+    Scheme,
+    Table,
+    Tier,
+    Version,
+)
+from kasvufee.scheme.prices import effective_caps, effective_tiers, event_columns, event_types
 
 Kind = Callable[[Any, Version, Prepared], pl.DataFrame]
 KINDS: dict[type, Kind] = {
@@ -70,12 +80,44 @@ def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date) -> Ledger:
     cand = hold(cand, pl.col("earned_on") > pl.lit(as_of),
                 pl.format("pending: the condition becomes true on {}, after {}",
                           date_text(pl.col("earned_on")), pl.lit(as_of.isoformat())))
+    cand = _tiers(cand, effective_tiers(scheme), p)
     caps = effective_caps(scheme)
     cand = _cap_limits(cand, caps, p)
     earned = apply_caps(cand.filter(pl.col("held").is_null()), caps, scheme.money)
     held = cand.filter(pl.col("held").is_not_null())
     return Ledger(scheme.scheme, _entries(scheme, earned), _held(held), as_of, p.voided,
                   scheme.currency)
+
+
+def _tiers(cand: pl.DataFrame, tiers: tuple[Tier, ...], p: Prepared) -> pl.DataFrame:
+    """Volume prices: the live entries of a tier's components numbered per provider
+    and cohort in earning order (``cand`` is in earning order; held rows, also the
+    pending ones, are not counted); from ``from_number`` on they pay the tier's amount."""
+    for tier in tiers:
+        inside = pl.col("component").is_in(list(tier.components))
+        if tier.cohort_years_from is not None:
+            if "client.enrolled_on" not in cand.columns:
+                cand = cand.join(p.clients().select("provider_id", "client_id",
+                                                    "client.enrolled_on"),
+                                 on=["provider_id", "client_id"], how="left")
+            start = pl.lit(p.contract[tier.cohort_years_from.removeprefix("contract.")])
+            cohort = ex.between_years(start, pl.col("client.enrolled_on")) + 1
+            cand = hold(cand, inside & cohort.is_null(), pl.format(
+                "tier {}: no enrolment, so the cohort is unknown", pl.lit(tier.id)))
+        else:
+            cohort = pl.lit(1, dtype=pl.Int64)
+        live = inside & pl.col("held").is_null()
+        number = live.cast(pl.Int64).cum_sum().over("provider_id", cohort)
+        raised = live & (number >= tier.from_number)
+        fact = pl.format("outcome {} of {} in cohort {} of tier {}: from number {} on, {}",
+                         number, pl.col("provider_id"), cohort, pl.lit(tier.id),
+                         pl.lit(tier.from_number), money_text(pl.lit(tier.amount), p.money))
+        cand = cand.with_columns(
+            pl.when(raised).then(pl.lit(tier.amount, dtype=pl.Int64))
+            .otherwise(pl.col("amount")).alias("amount"),
+            pl.when(raised).then(pl.concat_list("facts", fact))
+            .otherwise(pl.col("facts")).alias("facts"))
+    return cand
 
 
 def _cap_limits(cand: pl.DataFrame, caps: tuple[Cap, ...], p: Prepared) -> pl.DataFrame:

@@ -676,6 +676,23 @@ class Cap(Model):
         return amount if isinstance(amount, int) else max(amount.table.values(), default=0)
 
 
+class Tier(Model):
+    """Volume pricing: the entries of ``components`` are numbered per provider (and
+    per cohort: the whole years from a contract date to the client's enrolment) in
+    earning order, counting only entries earned by the evaluation date; from the
+    ``from_number``-th on each pays ``amount`` instead.  An outcome's number never
+    changes with outcomes later in earning order."""
+
+    id: str = Field(pattern=SLUG)
+    components: tuple[str, ...] = Field(min_length=1)
+    per: Literal["provider"] = "provider"
+    cohort_years_from: str | None = Field(
+        default=None, pattern=r"^contract\.", description="contract.NAME: the cohort of a "
+        "client is the whole years from this date to its enrolment (year 1 is 0)")
+    from_number: int = Field(ge=1, le=1_000_000)
+    amount: Cents
+
+
 class Price(Model):
     """A price split into percentage shares by component id (e.g. 50/25/25).
 
@@ -700,6 +717,8 @@ class Version(Model):
     components: tuple[Annotated[Component, BeforeValidator(_default_kind)], ...] = Field(
         min_length=1, max_length=MAX_COMPONENTS)
     caps: tuple[Cap, ...] = Field(default=(), max_length=MAX_COMPONENTS)
+    tiers: tuple[Tier, ...] = Field(default=(), max_length=MAX_COMPONENTS,
+                                    description="volume prices by an outcome's number")
 
 
 class Rating(Model):

@@ -23,6 +23,7 @@ from kasvufee.scheme.model import (
     Scheme,
     ShareOf,
     Table,
+    Tier,
     Version,
 )
 
@@ -65,6 +66,11 @@ def effective_caps(scheme: Scheme) -> tuple[Cap, ...]:
         for cap in version.caps:
             by_id[cap.id] = cap
     return tuple(by_id.values())
+
+
+def effective_tiers(scheme: Scheme) -> tuple[Tier, ...]:
+    """The scheme's volume tiers by id, a later version's replacing an earlier one's."""
+    return tuple({t.id: t for version in scheme.versions for t in version.tiers}.values())
 
 
 def event_types(scheme: Scheme) -> frozenset[str]:
