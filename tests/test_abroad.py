@@ -34,8 +34,6 @@ MISSING = {
                  "arithmetic on unemployed_since, multi-attribute tables, factors); the income "
                  "support condition over the series of fortnightly assessments",
 }
-# work-health-programme's scenario has no participant with both outcomes: "at most
-# one of them" is not stated yet (docs/language.md) and not needed here
 PASSING = ["work-programme", "work-health-programme", "innovation-fund"]
 
 # What each example states exactly: (component, client) of the golden entries it must

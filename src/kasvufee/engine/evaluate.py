@@ -18,7 +18,7 @@ Nothing here reads or writes files.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import polars as pl
@@ -43,13 +43,20 @@ from kasvufee.scheme.model import (
     Cap,
     CheckpointFee,
     EventFee,
+    OneOf,
     ScheduleFee,
     Scheme,
     Table,
     Tier,
     Version,
 )
-from kasvufee.scheme.prices import effective_caps, effective_tiers, event_columns, event_types
+from kasvufee.scheme.prices import (
+    effective_caps,
+    effective_tiers,
+    event_columns,
+    event_types,
+    one_of_groups,
+)
 
 Kind = Callable[[Any, Version, Prepared], pl.DataFrame]
 KINDS: dict[type, Kind] = {
@@ -76,7 +83,7 @@ def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date) -> Ledger:
     # same place in different versions can tie: maintain_order keeps such rows
     # in the order of the versions, so the result never depends on the sort
     cand = cand.sort(EARNING_ORDER, nulls_last=True, maintain_order=True)
-    cand = _once_per(cand, scheme.money)
+    cand = _once_per(cand, scheme.money, one_of_groups(scheme))
     cand = hold(cand, pl.col("earned_on") > pl.lit(as_of),
                 pl.format("pending: the condition becomes true on {}, after {}",
                           date_text(pl.col("earned_on")), pl.lit(as_of.isoformat())))
@@ -171,8 +178,10 @@ def _in_force(cand: pl.DataFrame, scheme: Scheme, index: int, component: str) ->
     return cand.filter(mine).drop("_v")
 
 
-def _once_per(cand: pl.DataFrame, money: Currency) -> pl.DataFrame:
+def _once_per(cand: pl.DataFrame, money: Currency,
+              groups: Mapping[str, OneOf]) -> pl.DataFrame:
     """Keep the first qualifying row per (component, key); top up provisionals.
+    The components of an at-most-one group count as one (``groups``).
 
     Rows with ``seq`` 1 are provisional ("probable") payments of an
     ``EventFee`` with ``provisional``.  Per key, in earning order: the first
@@ -184,9 +193,17 @@ def _once_per(cand: pl.DataFrame, money: Currency) -> pl.DataFrame:
     go back to the candidates by position.
     """
     live_rows = pl.col("key").is_not_null() & pl.col("held").is_null()
+    group = pl.col("component")
+    label = pl.lit("already earned once for this key")
+    if groups:
+        group = group.replace_strict({c: g.id for c, g in groups.items()}, default=group)
+        label = pl.col("component").replace_strict(
+            {c: f"at most one of {', '.join(g.components)} per client: already earned"
+             for c, g in groups.items()}, default=label)
     live = cand.lazy().with_row_index("_row").filter(live_rows).select(
-        "_row", "component", "key", *EARNING_ORDER, "amount",
-        pl.col("event_ids").list.first().alias("_id")).collect()
+        "_row", group.alias("component"), "key", *EARNING_ORDER,
+        "amount", pl.col("event_ids").list.first().alias("_id"), label.alias("_label")
+    ).collect()
     provisionals = bool((live.get_column("seq") != 0).any())
     cand = spread(cand, _provisional_runs(live, money) if provisionals
                   else _first_per_key(live))
@@ -208,7 +225,7 @@ def _once_per(cand: pl.DataFrame, money: Currency) -> pl.DataFrame:
 
 
 def _lost(winner: pl.Expr, winner_on: pl.Expr) -> pl.Expr:
-    return pl.format("already earned once for this key by {} on {}", winner, date_text(winner_on))
+    return pl.format("{} by {} on {}", pl.col("_label"), winner, date_text(winner_on))
 
 
 def _first_per_key(live: pl.DataFrame) -> pl.DataFrame:

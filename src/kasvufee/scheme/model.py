@@ -693,6 +693,15 @@ class Tier(Model):
     amount: Cents
 
 
+class OneOf(Model):
+    """At most one of ``components`` per client: the one whose condition becomes
+    true first (earliest ``earned_on``, then the triggering event's order) pays; the
+    others are held.  Each must be ``once_per: client``."""
+
+    id: str = Field(pattern=SLUG)
+    components: tuple[str, ...] = Field(min_length=2)
+
+
 class Price(Model):
     """A price split into percentage shares by component id (e.g. 50/25/25).
 
@@ -719,6 +728,9 @@ class Version(Model):
     caps: tuple[Cap, ...] = Field(default=(), max_length=MAX_COMPONENTS)
     tiers: tuple[Tier, ...] = Field(default=(), max_length=MAX_COMPONENTS,
                                     description="volume prices by an outcome's number")
+    at_most_one: tuple[OneOf, ...] = Field(
+        default=(), max_length=MAX_COMPONENTS,
+        description="groups of components of which at most one pays per client")
 
 
 class Rating(Model):

@@ -18,6 +18,7 @@ from kasvufee.scheme.model import (
     EventFee,
     Formula,
     MeanBands,
+    OneOf,
     PerAnswer,
     ScheduleFee,
     Scheme,
@@ -66,6 +67,13 @@ def effective_caps(scheme: Scheme) -> tuple[Cap, ...]:
         for cap in version.caps:
             by_id[cap.id] = cap
     return tuple(by_id.values())
+
+
+def one_of_groups(scheme: Scheme) -> dict[str, OneOf]:
+    """Each component of an at-most-one group -> its group (by id, the last
+    version's definition)."""
+    groups = {g.id: g for version in scheme.versions for g in version.at_most_one}
+    return {c: g for g in groups.values() for c in g.components}
 
 
 def effective_tiers(scheme: Scheme) -> tuple[Tier, ...]:
