@@ -18,7 +18,7 @@ Nothing here reads or writes files.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import polars as pl
@@ -39,8 +39,25 @@ from kasvufee.engine.prepare import Prepared, prepare
 from kasvufee.engine.schedule import evaluate_schedule
 from kasvufee.ledger import Ledger
 from kasvufee.money import Currency, cents_to_text
-from kasvufee.scheme.model import Cap, CheckpointFee, EventFee, ScheduleFee, Scheme, Table, Version
-from kasvufee.scheme.prices import effective_caps, event_columns, event_types
+from kasvufee.scheme import expr as ex
+from kasvufee.scheme.model import (
+    Cap,
+    CheckpointFee,
+    EventFee,
+    OneOf,
+    ScheduleFee,
+    Scheme,
+    Table,
+    Tier,
+    Version,
+)
+from kasvufee.scheme.prices import (
+    effective_caps,
+    effective_tiers,
+    event_columns,
+    event_types,
+    one_of_groups,
+)
 
 Kind = Callable[[Any, Version, Prepared], pl.DataFrame]
 KINDS: dict[type, Kind] = {
@@ -70,16 +87,48 @@ def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date | str) -> Ledg
     # same place in different versions can tie: maintain_order keeps such rows
     # in the order of the versions, so the result never depends on the sort
     cand = cand.sort(EARNING_ORDER, nulls_last=True, maintain_order=True)
-    cand = _once_per(cand, scheme.money)
+    cand = _once_per(cand, scheme.money, one_of_groups(scheme))
     cand = hold(cand, pl.col("earned_on") > pl.lit(as_of),
                 pl.format("pending: the condition becomes true on {}, after {}",
                           date_text(pl.col("earned_on")), pl.lit(as_of.isoformat())))
+    cand = _tiers(cand, effective_tiers(scheme), p)
     caps = effective_caps(scheme)
     cand = _cap_limits(cand, caps, p)
     earned = apply_caps(cand.filter(pl.col("held").is_null()), caps, scheme.money)
     held = cand.filter(pl.col("held").is_not_null())
     return Ledger(scheme.scheme, _entries(scheme, earned), _held(held), as_of, p.voided,
                   scheme.currency)
+
+
+def _tiers(cand: pl.DataFrame, tiers: tuple[Tier, ...], p: Prepared) -> pl.DataFrame:
+    """Volume prices: the live entries of a tier's components numbered per provider
+    and cohort in earning order (``cand`` is in earning order; held rows, also the
+    pending ones, are not counted); from ``from_number`` on they pay the tier's amount."""
+    for tier in tiers:
+        inside = pl.col("component").is_in(list(tier.components))
+        if tier.cohort_years_from is not None:
+            if "client.enrolled_on" not in cand.columns:
+                cand = cand.join(p.clients().select("provider_id", "client_id",
+                                                    "client.enrolled_on"),
+                                 on=["provider_id", "client_id"], how="left")
+            start = pl.lit(p.contract[tier.cohort_years_from.removeprefix("contract.")])
+            cohort = ex.between_years(start, pl.col("client.enrolled_on")) + 1
+            cand = hold(cand, inside & cohort.is_null(), pl.format(
+                "tier {}: no enrolment, so the cohort is unknown", pl.lit(tier.id)))
+        else:
+            cohort = pl.lit(1, dtype=pl.Int64)
+        live = inside & pl.col("held").is_null()
+        number = live.cast(pl.Int64).cum_sum().over("provider_id", cohort)
+        raised = live & (number >= tier.from_number)
+        fact = pl.format("outcome {} of {} in cohort {} of tier {}: from number {} on, {}",
+                         number, pl.col("provider_id"), cohort, pl.lit(tier.id),
+                         pl.lit(tier.from_number), money_text(pl.lit(tier.amount), p.money))
+        cand = cand.with_columns(
+            pl.when(raised).then(pl.lit(tier.amount, dtype=pl.Int64))
+            .otherwise(pl.col("amount")).alias("amount"),
+            pl.when(raised).then(pl.concat_list("facts", fact))
+            .otherwise(pl.col("facts")).alias("facts"))
+    return cand
 
 
 def _cap_limits(cand: pl.DataFrame, caps: tuple[Cap, ...], p: Prepared) -> pl.DataFrame:
@@ -133,8 +182,10 @@ def _in_force(cand: pl.DataFrame, scheme: Scheme, index: int, component: str) ->
     return cand.filter(mine).drop("_v")
 
 
-def _once_per(cand: pl.DataFrame, money: Currency) -> pl.DataFrame:
+def _once_per(cand: pl.DataFrame, money: Currency,
+              groups: Mapping[str, OneOf]) -> pl.DataFrame:
     """Keep the first qualifying row per (component, key); top up provisionals.
+    The components of an at-most-one group count as one (``groups``).
 
     Rows with ``seq`` 1 are provisional ("probable") payments of an
     ``EventFee`` with ``provisional``.  Per key, in earning order: the first
@@ -146,9 +197,17 @@ def _once_per(cand: pl.DataFrame, money: Currency) -> pl.DataFrame:
     go back to the candidates by position.
     """
     live_rows = pl.col("key").is_not_null() & pl.col("held").is_null()
+    group = pl.col("component")
+    label = pl.lit("already earned once for this key")
+    if groups:
+        group = group.replace_strict({c: g.id for c, g in groups.items()}, default=group)
+        label = pl.col("component").replace_strict(
+            {c: f"at most one of {', '.join(g.components)} per client: already earned"
+             for c, g in groups.items()}, default=label)
     live = cand.lazy().with_row_index("_row").filter(live_rows).select(
-        "_row", "component", "key", *EARNING_ORDER, "amount",
-        pl.col("event_ids").list.first().alias("_id")).collect()
+        "_row", group.alias("component"), "key", *EARNING_ORDER,
+        "amount", pl.col("event_ids").list.first().alias("_id"), label.alias("_label")
+    ).collect()
     provisionals = bool((live.get_column("seq") != 0).any())
     cand = spread(cand, _provisional_runs(live, money) if provisionals
                   else _first_per_key(live))
@@ -170,7 +229,7 @@ def _once_per(cand: pl.DataFrame, money: Currency) -> pl.DataFrame:
 
 
 def _lost(winner: pl.Expr, winner_on: pl.Expr) -> pl.Expr:
-    return pl.format("already earned once for this key by {} on {}", winner, date_text(winner_on))
+    return pl.format("{} by {} on {}", pl.col("_label"), winner, date_text(winner_on))
 
 
 def _first_per_key(live: pl.DataFrame) -> pl.DataFrame:

@@ -104,10 +104,20 @@ def _references(version: Version, loc: Loc) -> list[Finding]:
             elif comp.id not in price.shares:
                 found.append((where, f"price {share.share_of!r} to have a share for {comp.id!r}",
                                f"shares for {', '.join(price.shares)}"))
-    for ki, cap in enumerate(version.caps):
-        for c in cap.components or ():
+    named: list[tuple[str, int, tuple[str, ...]]] = [
+        *(("caps", ki, cap.components or ()) for ki, cap in enumerate(version.caps)),
+        *(("tiers", ki, tier.components) for ki, tier in enumerate(version.tiers)),
+        *(("at_most_one", ki, g.components) for ki, g in enumerate(version.at_most_one))]
+    once = {c.id: c.once_keys for c in version.components if isinstance(c, EventFee)}
+    for ki, group in enumerate(version.at_most_one):
+        for c in group.components:
+            if c in ids and once.get(c) != ("client",):
+                found.append(((*loc, "at_most_one", ki, "components"),
+                              f"components with once_per: client ({c} is not)", repr(c)))
+    for part, ki, components in named:
+        for c in components:
             if c not in ids:
-                found.append(((*loc, "caps", ki, "components"),
+                found.append(((*loc, part, ki, "components"),
                               f"a component id ({', '.join(ids)})", repr(c)))
     return found
 

@@ -91,7 +91,9 @@ def describe(version: Version, c: EventFee | ScheduleFee | CheckpointFee) -> str
                 else f"every {s.every.length} from {s.start}" if s.every is not None
                 else f"{s.freq} every {s.interval} from {s.start}"
                 + (f", {s.count} times" if s.count else f" until {s.until}"))
-        parts.append(f"to {', '.join(c.providers)} on {when}")
+        parts.append(f"to {', '.join(c.providers)} on {when}"
+                     + (f", pro rata for the service {c.pro_rata.start} to {c.pro_rata.end}"
+                        if c.pro_rata is not None else ""))
     elif isinstance(c, CheckpointFee):
         metrics = "; ".join(_metric(name, m) for name, m in c.metrics.items())
         parts.append(f"per client when {c.condition} at {c.length} after {c.anchor}"

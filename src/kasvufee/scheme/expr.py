@@ -1313,6 +1313,11 @@ class _Compiler:
         return _dec(ordered.list.first())
 
 
+def between_years(first: pl.Expr, second: pl.Expr) -> pl.Expr:
+    """``years_between`` on two Date columns, as Int64."""
+    return _between_expr("years_between", first, second)
+
+
 def _between_expr(func: str, first: pl.Expr, second: pl.Expr) -> pl.Expr:
     """``_between`` on two Date columns."""
     if func == "days_between":

@@ -598,14 +598,32 @@ class EventFee(ComponentBase):
         return self
 
 
+class ProRata(Model):
+    """Instalments paid in arrears for the service between two contract dates: each
+    pays for the step before its date (date - every to the day before), the amount
+    times the days of that step inside the service over the days of the step."""
+
+    start: str = Field(pattern=r"^contract\.", description="contract.NAME: the first day")
+    end: str = Field(pattern=r"^contract\.", description="contract.NAME: the last day")
+
+
 class ScheduleFee(ComponentBase):
     """A fixed amount on each date of a schedule, paid to each listed provider
-    (contract level): instalments of a fixed fee, or yearly grants."""
+    (contract level): instalments of a fixed fee, or yearly grants; ``pro_rata``
+    pays part steps in part."""
 
     kind: Literal["schedule"]
     provider: str | tuple[str, ...] = Field(description="the provider paid, or a list of them")
     amount: Cents | ShareOf
     schedule: Schedule
+    pro_rata: ProRata | None = None
+
+    @model_validator(mode="after")
+    def _pro_rata_steps(self) -> ScheduleFee:
+        if self.pro_rata is not None and self.schedule.every is None:
+            raise ValueError("a schedule with every: (the step each instalment pays for) "
+                             "with pro_rata, got " + ("dates" if self.schedule.dates else "freq"))
+        return self
 
     @property
     def providers(self) -> tuple[str, ...]:
@@ -678,6 +696,32 @@ class Cap(Model):
         return amount if isinstance(amount, int) else max(amount.table.values(), default=0)
 
 
+class Tier(Model):
+    """Volume pricing: the entries of ``components`` are numbered per provider (and
+    per cohort: the whole years from a contract date to the client's enrolment) in
+    earning order, counting only entries earned by the evaluation date; from the
+    ``from_number``-th on each pays ``amount`` instead.  An outcome's number never
+    changes with outcomes later in earning order."""
+
+    id: str = Field(pattern=SLUG)
+    components: tuple[str, ...] = Field(min_length=1)
+    per: Literal["provider"] = "provider"
+    cohort_years_from: str | None = Field(
+        default=None, pattern=r"^contract\.", description="contract.NAME: the cohort of a "
+        "client is the whole years from this date to its enrolment (year 1 is 0)")
+    from_number: int = Field(ge=1, le=1_000_000)
+    amount: Cents
+
+
+class OneOf(Model):
+    """At most one of ``components`` per client: the one whose condition becomes
+    true first (earliest ``earned_on``, then the triggering event's order) pays; the
+    others are held.  Each must be ``once_per: client``."""
+
+    id: str = Field(pattern=SLUG)
+    components: tuple[str, ...] = Field(min_length=2)
+
+
 class Price(Model):
     """A price split into percentage shares by component id (e.g. 50/25/25).
 
@@ -702,6 +746,11 @@ class Version(Model):
     components: tuple[Annotated[Component, BeforeValidator(_default_kind)], ...] = Field(
         min_length=1, max_length=MAX_COMPONENTS)
     caps: tuple[Cap, ...] = Field(default=(), max_length=MAX_COMPONENTS)
+    tiers: tuple[Tier, ...] = Field(default=(), max_length=MAX_COMPONENTS,
+                                    description="volume prices by an outcome's number")
+    at_most_one: tuple[OneOf, ...] = Field(
+        default=(), max_length=MAX_COMPONENTS,
+        description="groups of components of which at most one pays per client")
 
 
 class Rating(Model):

@@ -18,10 +18,13 @@ from kasvufee.scheme.model import (
     EventFee,
     Formula,
     MeanBands,
+    OneOf,
     PerAnswer,
+    ScheduleFee,
     Scheme,
     ShareOf,
     Table,
+    Tier,
     Version,
 )
 
@@ -97,6 +100,18 @@ def type_references(scheme: Scheme) -> list[tuple[Loc, str]]:
     return refs
 
 
+def one_of_groups(scheme: Scheme) -> dict[str, OneOf]:
+    """Each component of an at-most-one group -> its group (by id, the last
+    version's definition)."""
+    groups = {g.id: g for version in scheme.versions for g in version.at_most_one}
+    return {c: g for g in groups.values() for c in g.components}
+
+
+def effective_tiers(scheme: Scheme) -> tuple[Tier, ...]:
+    """The scheme's volume tiers by id, a later version's replacing an earlier one's."""
+    return tuple({t.id: t for version in scheme.versions for t in version.tiers}.values())
+
+
 def event_types(scheme: Scheme) -> frozenset[str]:
     """Every event type the scheme can look at; the engine ignores the rest."""
     return frozenset({"enrolled", "event_voided", *(t for _, t in type_references(scheme))})
@@ -116,6 +131,9 @@ def date_refs(c: Component) -> list[tuple[tuple[str, ...], str]]:
     and ``contract.X`` dates."""
     if isinstance(c, CheckpointFee):
         return [(("anchor",), c.anchor)]
+    if isinstance(c, ScheduleFee):
+        return ([] if c.pro_rata is None else
+                [(("pro_rata", "start"), c.pro_rata.start), (("pro_rata", "end"), c.pro_rata.end)])
     if not isinstance(c, EventFee):
         return []
     places: list[tuple[tuple[str, ...], str | None]] = []
