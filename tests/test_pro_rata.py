@@ -37,7 +37,7 @@ def _ledger(text: str = SCHEME) -> kasvufee.Ledger:
 
 def test_part_months_in_part_and_exactly_the_contract_in_all() -> None:
     ledger = _ledger()
-    paid = [(e.earned_on.isoformat(), e.amount) for e in ledger.entries]
+    paid = [(e.earned_on.isoformat(), str(e.amount)) for e in ledger.entries]
     # November 2017: 20-30, 11 of 30 days: 18 333.33; November 2022: 1-19, 19 of 30: 31 666.67
     assert paid[:2] == [("2017-12-01", "18333.33"), ("2018-01-01", "50000.00")]
     assert paid[-2:] == [("2022-11-01", "50000.00"), ("2022-12-01", "31666.67")]

@@ -498,7 +498,8 @@ class Schedule(Model):
         if len(forms) != 1:
             raise ValueError("one of dates: [...], freq or every (with start and count or "
                              "until), got " + (" and ".join(forms) if forms else "none"))
-        if self.every is not None and "interval" in self.model_fields_set:
+        # interval 1 is what every: implies (and what a stored scheme says back)
+        if self.every is not None and self.interval != 1:
             raise ValueError("every without interval (every: {weeks: 4} says both), got "
                              f"interval {self.interval}")
         bounded = self.count is not None or self.until is not None

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+from pydantic import ValidationError
 from sqlalchemy import (
     Connection,
     Engine,
@@ -541,11 +542,11 @@ class PostedLedger:
 
     def _check_versions(self, conn: Connection, scheme: Scheme) -> str:
         """The scheme's body to store, once no version posted before changed."""
-        body = scheme.model_dump_json()
+        body = scheme.model_dump_json(exclude_defaults=True)
         now = {v["version"]: v for v in json.loads(body)["versions"]}
         for stored in conn.execute(select(t.schemes.c.body).where(
                 t.schemes.c.scheme_id == scheme.scheme)).scalars():
-            for old in json.loads(stored)["versions"]:
+            for old in _as_read_now(stored)["versions"]:
                 new = now.get(old["version"])
                 if new == old:
                     continue
@@ -582,6 +583,16 @@ class PostedLedger:
             conn.execute(t.schemes.insert().values(digest=digest, scheme_id=scheme_id,
                                                    body=body))
         return digest
+
+
+def _as_read_now(body: str) -> dict[str, Any]:
+    """A stored scheme as this kasvufee reads it, defaults left out: a field a
+    later release adds with its default (or a default written out by an earlier
+    one) is no change to a posted version, so an upgrade never locks a ledger."""
+    with contextlib.suppress(ValidationError):  # one this release cannot read: as stored
+        body = Scheme.model_validate_json(body).model_dump_json(exclude_defaults=True)
+    read: dict[str, Any] = json.loads(body)
+    return read
 
 
 def _now() -> dt.datetime:
