@@ -65,6 +65,20 @@ def test_the_posted_ledger_gives_decimal_euros(tmp_path: Path) -> None:
     assert table["amount"].to_list() == [Decimal("30000.00"), Decimal("30000.00")]
 
 
+def test_post_takes_a_date_or_a_datetime(tmp_path: Path) -> None:
+    scheme = kasvufee.load_scheme(SATA / "scheme.yaml")
+    events = kasvufee.read_events(SATA / "events.csv")
+    with kasvufee.PostedLedger.open(tmp_path / "l.sqlite") as store:
+        first = store.post(scheme, events, "2018-01", posted_at=dt.date(2018, 1, 31))
+        second = store.post(scheme, events, "2018-02", posted_at=dt.datetime(2018, 2, 28, 9))
+        with pytest.raises(kasvufee.UsageError) as info:
+            store.post(scheme, events, "2018-03", posted_at="2018-03-31")  # type: ignore[arg-type]
+        store.close_period("satakunta-kokosata", "2018-01", closed_at=dt.date(2018, 2, 5))
+    assert (first.posted_at, second.posted_at) == (dt.datetime(2018, 1, 31, 12),
+                                                   dt.datetime(2018, 2, 28, 9))
+    assert str(info.value) == "posted_at must be a date or a datetime, got '2018-03-31'"
+
+
 @pytest.mark.parametrize("as_of", ["2018-12-31", dt.date(2018, 12, 31)])
 def test_evaluate_takes_a_date_or_an_iso_date(as_of: object) -> None:
     assert _vs(as_of).as_of == dt.date(2018, 12, 31)

@@ -231,7 +231,7 @@ class PostedLedger:
     # ------------------------------------------------------------------ writing
 
     def post(self, scheme: Scheme, events: pl.DataFrame, period: str, *,
-             as_of: dt.date | None = None, posted_at: dt.datetime | None = None,
+             as_of: dt.date | None = None, posted_at: dt.datetime | dt.date | None = None,
              events_source: str = "<events>") -> PostResult:
         """Evaluate ``scheme`` on ``events`` as of the period's last day (or ``as_of``;
         or the posting day, for a period not yet ended) and append the difference
@@ -244,7 +244,7 @@ class PostedLedger:
         before the last one posted, a posting time before the last posting, a
         posted scheme version whose rules changed.
         """
-        stamp = (posted_at or _now()).replace(tzinfo=None, microsecond=0)
+        stamp = _stamp(posted_at, "posted_at")
         day = _posting_day(period, as_of, stamp.date())
         result = self._append(scheme, events, period, day, stamp, events_source)
         if result.posting_id is None:
@@ -294,14 +294,14 @@ class PostedLedger:
                               seal_no, seal_hash)
 
     def close_period(self, scheme_id: str, period: str, *,
-                     closed_at: dt.datetime | None = None) -> None:
+                     closed_at: dt.datetime | dt.date | None = None) -> None:
         """Close a period of a scheme: no later post may add entries to it.
 
         Refused: a period that has not ended (``UsageError``), a scheme never
         posted into this ledger (``LedgerError``), a period already closed
         (``LedgerStateError``)."""
         end = period_end(period)
-        stamp = (closed_at or _now()).replace(tzinfo=None, microsecond=0)
+        stamp = _stamp(closed_at, "closed_at")
         if stamp.date() > dt.date.today():
             raise UsageError(f"the closing day {stamp.date().isoformat()} is in the future "
                              f"(today is {dt.date.today().isoformat()}): give today or an "
@@ -593,6 +593,18 @@ def _as_read_now(body: str) -> dict[str, Any]:
         body = Scheme.model_validate_json(body).model_dump_json(exclude_defaults=True)
     read: dict[str, Any] = json.loads(body)
     return read
+
+
+def _stamp(value: object, name: str) -> dt.datetime:
+    """When a post or close is recorded: now, a datetime, or a date (at noon,
+    as the command line's --posted-on); anything else is refused."""
+    if value is None:
+        return _now()
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None, microsecond=0)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(12))
+    raise UsageError(f"{name} must be a date or a datetime, got {value!r}")
 
 
 def _now() -> dt.datetime:
