@@ -171,6 +171,14 @@ def _fi(day: object) -> str:
     ("no proof: evidence_provided e7 names evidence_ref TS-1, which already proves client A's e4",
      "ei näyttöä: evidence_provided-tapahtuma e7 viittaa tietoon evidence_ref TS-1, joka on jo "
      "asiakkaan A tapahtuman e4 näyttö"),
+    ("ended on 2013-06-10 (e3) before payment 2 of 6 due on 2013-07-01 (and so before "
+     "payments 3 to 6)",
+     "päättyi 10.6.2013 (e3) ennen 1.7.2013 erääntyvää maksua 2/6 (eikä maksuja 3\u20136)"),
+    ("ended on 2013-06-10 (e3) before payment 2 of 3 due on 2013-07-01 (and so before "
+     "payment 3)",
+     "päättyi 10.6.2013 (e3) ennen 1.7.2013 erääntyvää maksua 2/3 (eikä maksua 3)"),
+    ("ended on 2013-07-15 (e3) before payment 3 of 3 due on 2013-07-29",
+     "päättyi 15.7.2013 (e3) ennen 29.7.2013 erääntyvää maksua 3/3"),
     ("answers 1;1;99 outside the scale 1 to 5", "answers 1;1;99 asteikon 1\u20135 ulkopuolella"),
     ("a reason of the scheme's own", "a reason of the scheme's own"),
 ])

@@ -75,3 +75,18 @@ def test_repeat_needs_lasts_and_once_per_client() -> None:
     assert [str(p) for p in info.value.problems] == [
         "s.yaml:7: versions.0.components.0: expected lasts and once_per: client with repeat "
         "(it repeats while the employment lasts), got no lasts"]
+
+
+def test_an_end_holds_the_first_missed_payment_naming_the_rest() -> None:
+    """One held line for a job that ended, not one per payment that never came:
+    mark 2013-05-06, due 06-03 (paid), 07-01, 07-29, ...; ended 2013-06-10."""
+    three = run(SUSTAINMENT, _job("2013-06-10"), "2014-09-30")
+    assert amounts(three) == [("sustainment", "C", "2013-06-03", "235.00")]
+    assert [h.reason for h in three.held] == [
+        "ended on 2013-06-10 (e3) before payment 2 of 3 due on 2013-07-01 (and so before "
+        "payment 3)"]
+    six = run(SUSTAINMENT.replace("esa_new: 3", "esa_new: 6"), _job("2013-06-10"), "2014-09-30")
+    assert amounts(six) == [("sustainment", "C", "2013-06-03", "235.00")]
+    assert [h.reason for h in six.held] == [
+        "ended on 2013-06-10 (e3) before payment 2 of 6 due on 2013-07-01 (and so before "
+        "payments 3 to 6)"]

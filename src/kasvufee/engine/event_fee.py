@@ -405,8 +405,8 @@ def _repeat(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
             pl.col(r.times.by).cast(pl.String).fill_null("missing"),
             pl.lit(", ".join(r.times.table))))
     step = r.every.length
-    df = df.with_columns(pl.when(go).then(pl.int_ranges(1, pl.col("_times") + 1))
-                         .alias("_k")).explode("_k")
+    df = df.with_columns(pl.when(go).then(pl.int_ranges(1, pl.col("_times") + 1)).alias("_k"),
+                         pl.int_range(pl.len()).alias("_start")).explode("_k")
     k = pl.col("_k")
     due = Duration.column_after(pl.col("earned_on"), k * step.n, step.unit)
     df = df.with_columns(
@@ -414,13 +414,21 @@ def _repeat(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
         pl.when(k.is_not_null()).then(k).otherwise(pl.col("seq")).alias("seq"),
         pl.when(k.is_not_null()).then(pl.format("{}|{}", pl.col("key"), k))
         .otherwise(pl.col("key")).alias("key"))
-    df = hold(df, k.is_not_null() & (pl.col("_end") < pl.col("earned_on")), pl.format(
-        "ended on {} ({}) before payment {} of {} due on {}", date_text(pl.col("_end")),
-        pl.col("_end_id"), k, pl.col("_times"), date_text(pl.col("earned_on"))))
+    # the employment ended: the first payment it missed is held, naming the
+    # rest, which are left out (one line, not one per payment that never came)
+    ended = k.is_not_null() & (pl.col("_end") < pl.col("earned_on"))
+    first = pl.when(ended).then(k).min().over("_start")
+    df = df.filter(~(ended & (k > first)).fill_null(False))
+    df = hold(df, ended, pl.format(
+        "ended on {} ({}) before payment {} of {} due on {}{}", date_text(pl.col("_end")),
+        pl.col("_end_id"), k, pl.col("_times"), date_text(pl.col("earned_on")),
+        pl.when(k + 1 == pl.col("_times")).then(pl.format(" (and so before payment {})", k + 1))
+        .when(k < pl.col("_times")).then(pl.format(" (and so before payments {} to {})", k + 1,
+                                                   pl.col("_times"))).otherwise(pl.lit(""))))
     df = add_fact(df, pl.format("payment {} of {} due on {} ({} after the previous)", k,
                                 pl.col("_times"), date_text(pl.col("earned_on")),
                                 pl.lit(str(step))), k.is_not_null())
-    return df.drop("_k", "_times", "_end", "_end_id")
+    return df.drop("_k", "_start", "_times", "_end", "_end_id")
 
 
 def _count(df: pl.DataFrame, times: int | CountTable) -> pl.Expr:

@@ -69,6 +69,14 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
          "{0} {1} asteikon {2}\u2013{3} ulkopuolella"),
         (r"ended on (\S+) \((\S+)\) before the (\d+-(?:day|week|month|year)) mark (\S+)",
          "päättyi {0} ({1}) ennen {2} rajaa {3}"),
+        (r"ended on (\S+) \((\S+)\) before payment (\d+) of (\d+) due on (\S+) "
+         r"\(and so before payments (\d+) to (\d+)\)",
+         "päättyi {0} ({1}) ennen {4} erääntyvää maksua {2}/{3} (eikä maksuja {5}\u2013{6})"),
+        (r"ended on (\S+) \((\S+)\) before payment (\d+) of (\d+) due on (\S+) "
+         r"\(and so before payment (\d+)\)",
+         "päättyi {0} ({1}) ennen {4} erääntyvää maksua {2}/{3} (eikä maksua {5})"),
+        (r"ended on (\S+) \((\S+)\) before payment (\d+) of (\d+) due on (\S+)",
+         "päättyi {0} ({1}) ennen {4} erääntyvää maksua {2}/{3}"),
         (r"missing (\S+) \(needs one of (.+)\)", "puuttuu {0} (jokin arvoista {1})"),
         (r"(\S+) '(.*)' is not in the table \((.+)\)", "{0} '{1}' ei ole taulukossa ({2})"),
         (r"no answers on the event", "tapahtumalla ei ole vastauksia"),
