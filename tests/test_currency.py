@@ -20,6 +20,7 @@ from kasvufee.cli import main
 from kasvufee.errors import SchemeError
 from kasvufee.report.statement import build_statement, write_statement
 from kasvufee.store import PostedLedger
+from tests.conftest import ROOT
 
 GBP = """\
 scheme: wp
@@ -145,3 +146,14 @@ def test_a_statement_in_pounds(tmp_path: Path) -> None:
     data = json.loads(out.getvalue())
     assert (data["currency"], data["total"], data["schemes"][0]["currency"]) == (
         "GBP", "3000.00", "GBP")
+
+
+def test_a_post_says_its_net_in_the_schemes_currency(tmp_path: Path) -> None:
+    scheme = kasvufee.load_scheme(ROOT / "examples" / "abroad" / "work-programme" / "scheme.yaml")
+    events = kasvufee.read_events(ROOT / "tests" / "golden-abroad" / "work-programme" /
+                                  "events.csv", attribute_types=dict(scheme.attributes))
+    with kasvufee.PostedLedger.open(tmp_path / "l.sqlite") as store:
+        result = store.post(scheme, events, "2014-09", posted_at=dt.date(2014, 10, 3))
+    # the golden scenario: 51 entries, 21 430.00 as of 2014-09-30
+    assert result.summary() == ("work-programme 2014-09: posting #1 added 51 entries and 0 "
+                                "reversals, net 21430.00 GBP (as of 2014-09-30)")

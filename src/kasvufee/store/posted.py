@@ -95,7 +95,7 @@ class PostResult:
         posting_id: the posting's number in this ledger (None when nothing was added).
         scheme_id, period, as_of: what was posted.
         earned, reversals: how many entries of each kind were appended.
-        net_cents: the sum of the appended amounts.
+        net_cents: the sum of the appended amounts, in ``currency`` (the scheme's).
         posted_at: when the posting was recorded (None when nothing was added).
         chain_length, chain_head: the entry chain after the post (its length and
             the hash of its last entry).
@@ -116,6 +116,7 @@ class PostResult:
     seal_no: int = 0
     seal_hash: str = t.GENESIS
     receipt: str | None = None
+    currency: str = "EUR"
 
     @property
     def added(self) -> int:
@@ -130,7 +131,7 @@ class PostResult:
                     f"matches the events known on {self.as_of.isoformat()})")
         return (f"{self.scheme_id} {self.period}: posting #{self.posting_id} added "
                 f"{count(self.earned, 'entry')} and {count(self.reversals, 'reversal')}, net "
-                f"{format_cents(self.net_cents)} EUR (as of {self.as_of.isoformat()})")
+                f"{format_cents(self.net_cents)} {self.currency} (as of {self.as_of.isoformat()})")
 
 
 def _url(target: str | os.PathLike[str]) -> str:
@@ -266,7 +267,8 @@ class PostedLedger:
                                 period, lambda ids: self._stored(conn, ids))
             stars = provider_ratings(scheme, events, day).to_dicts()
             if not rows and stars == self._last_ratings(conn, scheme.scheme):
-                return PostResult(None, scheme.scheme, period, day, 0, 0, 0)
+                return PostResult(None, scheme.scheme, period, day, 0, 0, 0,
+                                  currency=scheme.currency)
             posting_id = int(conn.execute(
                 select(func.coalesce(func.max(t.postings.c.posting_id), 0))).scalar_one()) + 1
             digest = self._store_scheme(conn, scheme.scheme, body)
@@ -291,7 +293,7 @@ class PostedLedger:
             earned = sum(1 for r in rows if r["kind"] == "earned")
             return PostResult(posting_id, scheme.scheme, period, day, earned, len(rows) - earned,
                               sum(int(r["amount_cents"]) for r in rows), stamp, length, prev,
-                              seal_no, seal_hash)
+                              seal_no, seal_hash, currency=scheme.currency)
 
     def close_period(self, scheme_id: str, period: str, *,
                      closed_at: dt.datetime | dt.date | None = None) -> None:
