@@ -169,6 +169,26 @@ def enrolments(events: list[Event]) -> dict[tuple[str, str], Event]:
     return first
 
 
+def own_clients(events: list[Event]) -> list[Event]:
+    """The events without those ``trust.clients: own`` holds: of a provider that has
+    not enrolled the client while another has, or dated before its provider enrolled
+    the client when another provider had enrolled it by then."""
+    clients = enrolments(events)
+    first_on: dict[str, dt.date] = {}
+    for (_, client), e in clients.items():
+        first_on[client] = min(first_on.get(client, e["occurred_on"]), e["occurred_on"])
+
+    def foreign(e: Event) -> bool:
+        client = e["client_id"]
+        if e["type"] == "enrolled" or client not in first_on:
+            return False
+        own = clients.get((e["provider_id"], client))
+        return own is None or (own["occurred_on"] > e["occurred_on"]
+                               and first_on[client] <= e["occurred_on"])
+
+    return [e for e in events if not foreign(e)]
+
+
 def euros(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
@@ -224,6 +244,7 @@ RISK_FEES = {"high": 90_000, "medium": 65_000, "low": 45_000}
 
 
 def varsinais_suomi(events: list[Event], as_of: dt.date) -> list[Entry]:
+    events = own_clients(events)
     clients = enrolments(events)
     ends_by_id: dict[tuple[str, str], list[Event]] = defaultdict(list)
     ends_by_client: dict[tuple[str, str | None], list[Event]] = defaultdict(list)
@@ -317,6 +338,7 @@ RESULT_BUDGET = 3_000_000  # cents per provider over recruitment + training_refe
 
 def satakunta_kokosata(events: list[Event], as_of: dt.date) -> list[Entry]:
     order = {"start_fee": 0, "recruitment": 1, "training_referral": 2}
+    events = own_clients(events)
     entries = first_per_provider(events, "contract_started", "start_fee", 3_000_000, as_of)
     entries += first_per_client(events, "employment_started", "recruitment", 200_000, as_of)
     entries += first_per_client(events, "training_referred", "training_referral", 40_000, as_of,

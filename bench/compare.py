@@ -48,6 +48,13 @@ def paid(stored: pl.DataFrame) -> pl.DataFrame:
     return live_entries(stored).with_columns(euros_to_cents(pl.col("amount")))
 
 
+def in_cents(ledger: pl.DataFrame) -> pl.DataFrame:
+    """A ledger file as ``kasvufee run`` writes it (amounts in euros), in cents."""
+    from kasvufee.money import euros_to_cents
+
+    return ledger.with_columns(euros_to_cents(pl.col("amount")))
+
+
 def compare(a: pl.DataFrame, b: pl.DataFrame, samples: int = 5) -> dict[str, Any]:
     """``equal``: same lines; ``event_ids_equal``: and the same events named;
     otherwise counts and a few example lines found only on one side."""

@@ -333,23 +333,67 @@ def to_csv_frame(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+SHAPES = ("typed", "text", "unread", "held", "wide")
+WIDE = 40
+
+
+def reshape(df: pl.DataFrame, shape: str, seed: int = 2018) -> pl.DataFrame:
+    """The population as data the benchmark was not tuned on (``SHAPES``):
+
+    - ``typed``: as generated (typed Parquet columns);
+    - ``text``: every attribute column as text, as many exports are (lists
+      as ``4;4;3;4;4``, decimals as written);
+    - ``unread``: as many events again of a type no scheme reads
+      (``contact_logged``, with a client and a provider), so half are unread;
+    - ``held``: a quarter of the enrolments without ``risk_class``, so their
+      placements are held;
+    - ``wide``: 40 more attribute columns (``extra_01`` …) no scheme reads.
+    """
+    rng = np.random.default_rng(seed + 1)
+    if shape == "typed":
+        return df
+    if shape == "text":
+        return to_csv_frame(df).with_columns(pl.col(a).cast(pl.String) for a in ATTRIBUTES)
+    if shape == "unread":
+        n = df.height
+        pick = rng.integers(0, n, n)
+        extra = df.select("provider_id", "client_id", "occurred_on")[pick].with_columns(
+            pl.lit("contact_logged").alias("type"),
+            pl.concat_str(pl.lit("E"), pl.int_range(n + 1, 2 * n + 1).cast(pl.String)
+                          .str.zfill(8)).alias("event_id"))
+        return pl.concat([df, extra], how="diagonal_relaxed").select(df.columns)
+    if shape == "held":
+        drop = (pl.col("type") == "enrolled") & pl.Series(rng.random(df.height) < 0.25)
+        return df.with_columns(pl.when(drop).then(None).otherwise(pl.col("risk_class"))
+                               .alias("risk_class"))
+    if shape == "wide":
+        h = df.height
+        return df.with_columns(
+            (pl.Series(f"extra_{i:02d}", rng.integers(0, 1000, h)) if i % 2 else
+             pl.concat_str(pl.lit(f"v{i}-"), pl.Series(rng.integers(0, 50, h)).cast(pl.String))
+             .alias(f"extra_{i:02d}")) for i in range(1, WIDE + 1))
+    raise ValueError(f"unknown shape {shape!r}: one of {', '.join(SHAPES)}")
+
+
 def write(df: pl.DataFrame, folder: Path) -> tuple[Path, Path]:
     """``events.parquet`` and ``events.csv`` in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     parquet, csv = folder / "events.parquet", folder / "events.csv"
     df.write_parquet(parquet, statistics=True)
-    to_csv_frame(df).write_csv(csv, null_value="")
+    text = df if df.schema["answers"] == pl.String else to_csv_frame(df)  # "text" already is
+    text.write_csv(csv, null_value="")
     return parquet, csv
 
 
-def ensure(folder: Path, clients: int, seed: int = 2018) -> tuple[Path, Path]:
+def ensure(folder: Path, clients: int, seed: int = 2018, shape: str = "typed"
+           ) -> tuple[Path, Path]:
     """Generate into ``folder`` unless it already holds this population."""
     stamp = folder / "population.txt"
-    wanted = f"clients={clients} seed={seed} version=1\n"
+    wanted = f"clients={clients} seed={seed} shape={shape} version=2\n"
     parquet, csv = folder / "events.parquet", folder / "events.csv"
     if stamp.exists() and stamp.read_text() == wanted and parquet.exists() and csv.exists():
         return parquet, csv
-    paths = write(generate(clients, seed=seed), folder)
+    paths = write(reshape(generate(clients, seed=seed), shape, seed), folder)
     stamp.write_text(wanted)
     return paths
 
@@ -358,10 +402,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=300_000)
     ap.add_argument("--seed", type=int, default=2018)
+    ap.add_argument("--shape", choices=SHAPES, default="typed",
+                    help="data the benchmark was not tuned on (see reshape)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     t = time.perf_counter()
-    df = generate(args.clients, seed=args.seed)
+    df = reshape(generate(args.clients, seed=args.seed), args.shape, args.seed)
     parquet, csv = write(df, args.out)
     counts = df.group_by("type").len().sort("len", descending=True)
     print(counts)

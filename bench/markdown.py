@@ -50,6 +50,24 @@ def render(results: dict[str, Any]) -> str:
         out.append(_table(["scheme", "input", "kasvufee s", "read + evaluate s", "events/s",
                            "peak MB", "DuckDB s", "DuckDB ratio", "DuckDB peak MB",
                            "row-by-row s", "row-by-row ratio", "entries"], rows, 2))
+    if "command" in wl:
+        w = wl["command"]
+        out.append(f"\n**The whole command**: {w['clients']:,} clients, as of {w['as_of']}; best "
+                   f"of {repeat} (median in brackets), seconds from process start to exit. "
+                   "`kasvufee run … --format parquet --out ledger.parquet` beside the library "
+                   "call (read + evaluate, in a fresh process) and the DuckDB SQL peer as a "
+                   "process writing Parquet; ratio = DuckDB time / kasvufee run time.\n")
+        rows = []
+        for r in w["rows"]:
+            k, d, lib = r["kasvufee"], r["duckdb"], r["library"]
+            rows.append([r["shape"], r["scheme"], f"{r['events']:,}",
+                         f"{k['best_s']:.2f} ({k['median_s']:.2f})", f"{k['peak_mb']:,.0f}",
+                         f"{lib['best_s']:.2f}", f"{d['best_s']:.2f} ({d['median_s']:.2f})",
+                         f"{d['peak_mb']:,.0f}", f"{r['duckdb_ratio']:.2f}",
+                         f"{r['entries']:,}", f"{r['held']:,}", f"{r['ledger_mb']}"])
+        out.append(_table(["shape", "scheme", "events", "kasvufee run s", "peak MB",
+                           "library s", "DuckDB process s", "DuckDB peak MB", "DuckDB ratio",
+                           "entries", "held", "ledger MB"], rows, 2))
     if "scaling" in wl:
         out.append(f"\n**Scaling** (Parquet; best of {repeat}; kasvufee and DuckDB run "
                    "alternately):\n")

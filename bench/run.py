@@ -1,6 +1,7 @@
 """The benchmark runner: workloads W1, W2, W3 and the W1 scaling series.
 
-    python -m bench.run [--scale 0.01] [--workloads W1,W2,W3,scaling] [--out results.json]
+    python -m bench.run [--scale 0.01] [--workloads W1,command,W2,W3,scaling]
+        [--shapes typed,text,unread,held,wide] [--out results.json]
 
 - **W1** national payout year: ``300 000 x scale`` clients (about 10 events
   each) evaluated as of 2018-12-31 under varsinais-suomi,
@@ -11,6 +12,12 @@
   times the size.
 - **W2** scheme comparison sweep: ``1 000 x scale`` populations of 10 000
   clients, varsinais-suomi and satakunta-kokosata.
+- **command**: the whole command a user runs, ``kasvufee run SCHEME EVENTS
+  --as-of 2018-12-31 --format parquet --out ledger.parquet`` (a process from
+  start-up to the last byte written), beside the library call
+  (``read_events`` + ``evaluate``) and a whole-process DuckDB peer
+  (``python -m bench.peers.duck``, writing Parquet), on each ``--shapes``
+  data shape (``bench.generate.reshape``).
 - **W3** monthly post: December posted into a SQLite ledger that already
   holds January … November (varsinais-suomi).
 
@@ -46,7 +53,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import compare
-from bench.generate import ensure
+from bench.generate import SHAPES, ensure
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / ".data"
@@ -128,6 +135,30 @@ def measure(task: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+TIME = Path("/usr/bin/time")
+
+
+def measure_command(argv: list[str]) -> dict[str, Any]:
+    """Run a whole command; its wall time (``total_s``) and peak memory (``peak_mb``).
+
+    The peak is GNU time's ``%M`` for the command alone where ``/usr/bin/time``
+    exists (the ``ru_maxrss`` of ``wait4`` would start from this runner's peak)."""
+    with tempfile.TemporaryDirectory(prefix="kasvufee-cmd-") as tmp:
+        peak_file = Path(tmp) / "peak"
+        timed = [str(TIME), "-f", "%M", "-o", str(peak_file), *argv] if TIME.exists() else argv
+        with (Path(tmp) / "err").open("w+") as err:
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(timed, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - t0
+            proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+            if proc.returncode != 0:
+                err.seek(0)
+                raise RuntimeError(f"{' '.join(argv)} failed:\n{err.read()[-3000:]}")
+        kb = int(peak_file.read_text().split()[-1]) if TIME.exists() else usage.ru_maxrss
+    return {"total_s": round(wall, 3), "peak_mb": round(kb / 1024, 1)}
+
+
 def interleaved(tasks: dict[str, tuple[dict[str, Any], int]]) -> dict[str, dict[str, Any]]:
     """Run the tasks in rounds (A B C, A B C, …) so that each tool meets the
     same load from the rest of the machine; per task: best, median, peak.
@@ -151,11 +182,13 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "peak_mb": max(r["peak_mb"] for r in runs)}
 
 
-def dataset(clients: int, seed: int) -> tuple[Path, Path]:
-    folder = DATA / f"clients-{clients}-seed-{seed}"
+def dataset(clients: int, seed: int, shape: str = "typed") -> tuple[Path, Path]:
+    folder = DATA / (f"clients-{clients}-seed-{seed}"
+                     + ("" if shape == "typed" else f"-{shape}"))
     t0 = time.perf_counter()
-    paths = ensure(folder, clients, seed)
-    console.log(f"data: {clients} clients in {folder} ({time.perf_counter() - t0:.1f} s)")
+    paths = ensure(folder, clients, seed, shape)
+    console.log(f"data: {clients} clients ({shape}) in {folder} "
+                f"({time.perf_counter() - t0:.1f} s)")
     return paths
 
 
@@ -197,6 +230,48 @@ def w1(args: argparse.Namespace, outdir: Path, checks: list[dict[str, Any]]) -> 
                              outdir / f"w1-{clients}-{scheme}-parquet-kasvufee.parquet",
                              outdir / f"w1-{clients}-{scheme}-csv-kasvufee.parquet"))
     return {"clients": clients, "events": events, "as_of": AS_OF, "runs": runs}
+
+
+def command(args: argparse.Namespace, outdir: Path, checks: list[dict[str, Any]]
+            ) -> dict[str, Any]:
+    """The whole `kasvufee run` process beside the library call and the DuckDB process."""
+    clients = max(100, round(FULL_CLIENTS * args.scale))
+    kasvufee = Path(sys.executable).parent / "kasvufee"
+    rows = []
+    for shape in args.shapes:
+        parquet, _ = dataset(clients, args.seed, shape)
+        events = pl.scan_parquet(parquet).select(pl.len()).collect().item()
+        for scheme in args.schemes:
+            label = f"command {shape} {scheme}"
+            outs = {tool: outdir / f"command-{clients}-{shape}-{scheme}-{tool}.parquet"
+                    for tool in ("kasvufee", "duckdb", "library")}
+            argv = {"kasvufee": [str(kasvufee), "run", str(ROOT / "examples" / scheme /
+                                                           "scheme.yaml"), str(parquet),
+                                 "--as-of", AS_OF, "--format", "parquet",
+                                 "--out", str(outs["kasvufee"])],
+                    "duckdb": [sys.executable, "-m", "bench.peers.duck", scheme, str(parquet),
+                               AS_OF, str(outs["duckdb"])]}
+            runs: dict[str, list[dict[str, Any]]] = {"kasvufee": [], "duckdb": []}
+            for _ in range(args.repeat):  # alternately, as in interleaved
+                for tool, cmd in argv.items():
+                    runs[tool].append(measure_command(cmd))
+                    console.log(f"{label} {tool}: {runs[tool][-1]['total_s']:.2f} s, "
+                                f"{runs[tool][-1]['peak_mb']:.0f} MB")
+            library = interleaved({f"{label} library": (
+                {"task": "kasvufee", "scheme": scheme, "events": str(parquet), "as_of": AS_OF,
+                 "out": str(outs["library"])}, args.repeat)})[f"{label} library"]
+            written = outs["kasvufee"].with_name(outs["kasvufee"].stem + "-cents.parquet")
+            compare.write(compare.in_cents(pl.read_parquet(outs["kasvufee"])), written)
+            for tool in ("duckdb", "library"):
+                checks.append(_check(label, "kasvufee run", tool, written, outs[tool]))
+            k, d = _summary(runs["kasvufee"]), _summary(runs["duckdb"])
+            rows.append({"shape": shape, "scheme": scheme, "events": events,
+                         "entries": library["entries"], "held": library["held"],
+                         "kasvufee": k, "duckdb": d, "library": library,
+                         "events_per_s": events / k["best_s"],
+                         "duckdb_ratio": d["best_s"] / k["best_s"],
+                         "ledger_mb": round(outs["kasvufee"].stat().st_size / 1e6, 1)})
+    return {"clients": clients, "as_of": AS_OF, "rows": rows}
 
 
 def scaling(args: argparse.Namespace, outdir: Path, checks: list[dict[str, Any]]
@@ -380,6 +455,18 @@ def report(results: dict[str, Any]) -> None:
                       _s(r["rowwise"]["best_s"]), f"{r['rowwise_ratio']:.1f}x",
                       str(k["entries"]))
         out.print(t)
+    if "command" in wl:
+        t = Table(title=f"The whole command: {wl['command']['clients']} clients (best of "
+                        f"{results['args']['repeat']}; seconds, process start to exit)")
+        for col in ("shape", "scheme", "events", "kasvufee run s", "peak MB", "library s",
+                    "DuckDB process s", "DuckDB peak MB", "DuckDB/kasvufee"):
+            t.add_column(col, justify="left" if col in ("shape", "scheme") else "right")
+        for r in wl["command"]["rows"]:
+            t.add_row(r["shape"], r["scheme"], str(r["events"]), _s(r["kasvufee"]["best_s"]),
+                      f"{r['kasvufee']['peak_mb']:.0f}", _s(r["library"]["best_s"]),
+                      _s(r["duckdb"]["best_s"]), f"{r['duckdb']['peak_mb']:.0f}",
+                      f"{r['duckdb_ratio']:.2f}x")
+        out.print(t)
     if "scaling" in wl:
         t = Table(title="W1 scaling (Parquet, kasvufee, best of runs)")
         for col in ("x", "clients", "events", "scheme", "kasvufee s", "events/s", "peak MB",
@@ -443,6 +530,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                  "measured": f"{r['rowwise_ratio']:.1f}x",
                  "met": r["rowwise_ratio"] >= TARGETS["vs_rowwise"]},
             ]
+    for r in wl.get("command", {}).get("rows", []):
+        out.append({"target": f"kasvufee run {r['scheme']} ({r['shape']}) ≤ 1.0x DuckDB process",
+                    "measured": f"{1 / r['duckdb_ratio']:.2f}x DuckDB's time",
+                    "met": r["duckdb_ratio"] >= 1.0})
     if "W2" in wl:
         w = wl["W2"]["client_evaluations_per_s"]
         out.append({"target": "W2 ≥ 5 M client evaluations/s", "measured": _rate(w),
@@ -457,7 +548,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="kasvufee benchmarks (docs/performance.md)")
     ap.add_argument("--scale", type=float, default=1.0,
                     help="fraction of the full size (300 000 clients, 1 000 populations)")
-    ap.add_argument("--workloads", default="W1,scaling,W2,W3")
+    ap.add_argument("--workloads", default="W1,command,scaling,W2,W3")
     ap.add_argument("--schemes", default=",".join(SCHEMES))
     ap.add_argument("--out", type=Path, default=Path("bench-results.json"))
     ap.add_argument("--repeat", type=int, default=3, help="runs of each kasvufee/DuckDB task")
@@ -469,10 +560,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="populations of the W2 compare sweep (times --scale)")
     ap.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all)")
     ap.add_argument("--seed", type=int, default=2018)
+    ap.add_argument("--shapes", default="typed",
+                    help=f"data shapes of the command workload, of {','.join(SHAPES)}")
     args = ap.parse_args(argv)
     args.schemes = [s for s in args.schemes.split(",") if s]
+    args.shapes = [s for s in args.shapes.split(",") if s]
+    if set(args.shapes) - set(SHAPES):
+        ap.error(f"unknown shapes {sorted(set(args.shapes) - set(SHAPES))}")
     wanted = [w.strip() for w in args.workloads.split(",") if w.strip()]
-    unknown = set(wanted) - {"W1", "W2", "W3", "scaling"}
+    unknown = set(wanted) - {"W1", "W2", "W3", "scaling", "command"}
     if unknown:
         ap.error(f"unknown workloads {sorted(unknown)}")
 
@@ -483,8 +579,8 @@ def main(argv: list[str] | None = None) -> int:
                                       for k, v in vars(args).items()},
         "workloads": {}, "checks": []}
     checks: list[dict[str, Any]] = results["checks"]
-    steps = {"W1": w1, "scaling": scaling, "W2": w2, "W3": w3}
-    for name in ("W1", "scaling", "W2", "W3"):
+    steps = {"W1": w1, "command": command, "scaling": scaling, "W2": w2, "W3": w3}
+    for name in steps:
         if name in wanted:
             results["workloads"][name] = steps[name](args, outdir, checks)
     results["finished"] = dt.datetime.now().isoformat(timespec="seconds")

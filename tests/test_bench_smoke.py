@@ -4,13 +4,17 @@ A seeded population of 2 000 clients (about 20 000 events) is evaluated
 under the three W1 schemes by kasvufee, by the row-by-row Python baseline
 and by the DuckDB SQL peer, from Parquet and from CSV; every ledger must be
 the same line for line (component, provider, client, earned_on, amount,
-and the events named).  A posted ledger (W3's path) must pay the same.
+and the events named).  A posted ledger (W3's path) must pay the same.  The
+data shapes it was not tuned on (text attributes, unread events, held items,
+wide files) agree with the DuckDB peer, and the whole `kasvufee run` process
+writes the ledger the whole DuckDB process writes.
 The DuckDB comparisons are skipped where ``duckdb`` is not installed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -18,8 +22,9 @@ import pytest
 
 import kasvufee
 from bench import baseline, compare
-from bench.generate import generate, write
+from bench.generate import SHAPES, generate, reshape, write
 from bench.peers import duck
+from bench.run import measure_command
 from kasvufee.scheme.prices import event_columns
 from tests.conftest import EXAMPLES
 
@@ -107,3 +112,48 @@ def test_a_posted_ledger_pays_what_the_baseline_pays(files: dict[str, Path],
                         posted_at=dt.datetime(2019 if month == 12 else 2018, month % 12 + 1, 1))
         stored = ledger.entries(scheme_id=scheme.scheme)
     _agree(compare.paid(stored), _rowwise("varsinais-suomi", files["parquet"]))
+
+
+@pytest.fixture(scope="module")
+def shaped(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = generate(1_000, seed=11)
+    return {shape: write(reshape(base, shape, 11), tmp_path_factory.mktemp(shape))[0]
+            for shape in SHAPES}
+
+
+def test_the_shapes_are_what_they_say(shaped: dict[str, Path]) -> None:
+    typed, text = pl.read_parquet(shaped["typed"]), pl.read_parquet(shaped["text"])
+    assert typed.schema["answers"] == pl.List(pl.Int64)
+    assert set(text.select("answers", "fte", "unemployed_months", "cross_border").dtypes) \
+        == {pl.String}
+    unread = pl.read_parquet(shaped["unread"])
+    assert (unread["type"] == "contact_logged").sum() == typed.height
+    assert unread["event_id"].n_unique() == unread.height
+    assert pl.read_parquet(shaped["wide"]).width == typed.width + 40
+    held = pl.read_parquet(shaped["held"]).filter(type="enrolled")
+    assert held["risk_class"].null_count() > held.height // 5
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("scheme", ["varsinais-suomi", "yrittajasta-tyonantajaksi"])
+def test_every_shape_agrees_with_the_duckdb_peer(shaped: dict[str, Path], shape: str,
+                                                 scheme: str) -> None:
+    _agree(_kasvufee(scheme, shaped[shape]), _duckdb(scheme, shaped[shape]))
+
+
+@pytest.mark.parametrize("shape", ["typed", "text"])
+def test_the_whole_command_writes_what_the_duckdb_process_writes(
+        shaped: dict[str, Path], shape: str, tmp_path: Path) -> None:
+    """As bench.run's command workload measures them: two processes, one Parquet file each."""
+    pytest.importorskip("duckdb")
+    ours, theirs = tmp_path / "ledger.parquet", tmp_path / "duckdb.parquet"
+    kasvufee_cli = Path(sys.executable).parent / "kasvufee"
+    done = measure_command([str(kasvufee_cli), "run",
+                            str(EXAMPLES / "varsinais-suomi" / "scheme.yaml"), str(shaped[shape]),
+                            "--as-of", "2018-12-31", "--format", "parquet", "--out", str(ours)])
+    assert done["total_s"] > 0 and done["peak_mb"] > 0
+    measure_command([sys.executable, "-m", "bench.peers.duck", "varsinais-suomi",
+                     str(shaped[shape]), "2018-12-31", str(theirs)])
+    ledger = pl.read_parquet(ours)
+    assert ledger["explanation"].null_count() == 0
+    _agree(compare.in_cents(ledger), pl.read_parquet(theirs))

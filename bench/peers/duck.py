@@ -10,9 +10,12 @@ here uses kasvufee.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
+if TYPE_CHECKING:  # polars is not imported: the whole-process peer starts without it
+    import polars as pl
 
 HERE = Path(__file__).resolve().parent
 
@@ -41,14 +44,19 @@ CSV_COLUMNS = {
 }
 
 
-def source(path: Path, scheme: str) -> str:
-    """The input relation: the columns the scheme needs, lists as BIGINT[]."""
+def source(path: Path, scheme: str, text: bool = False) -> str:
+    """The input relation: the columns the scheme needs, lists as BIGINT[].
+    ``text``: a Parquet file whose attribute columns are all text."""
     columns = [*CORE, *READS[scheme][1], "voids"]
+    split = "CAST(string_split(answers, ';') AS BIGINT[]) AS answers"
     if path.suffix == ".parquet":
+        if text:
+            columns = [split if c == "answers" else
+                       f"CAST({c} AS {CSV_COLUMNS[c]}) AS {c}"
+                       if c not in CORE and CSV_COLUMNS[c] != "VARCHAR" else c for c in columns]
         return f"(SELECT {', '.join(columns)} FROM read_parquet('{path}'))"
     types = ", ".join(f"'{k}': '{v}'" for k, v in CSV_COLUMNS.items())
-    shown = [("CAST(string_split(answers, ';') AS BIGINT[]) AS answers" if c == "answers" else c)
-             for c in columns]
+    shown = [split if c == "answers" else c for c in columns]
     return (f"(SELECT {', '.join(shown)} FROM read_csv('{path}', header = true, "
             f"columns = {{{types}}}))")
 
@@ -56,17 +64,33 @@ def source(path: Path, scheme: str) -> str:
 def evaluate(scheme: str, path: Path, as_of: dt.date, threads: int | None = None
              ) -> pl.DataFrame:
     """The ledger of ``scheme`` on the events at ``path`` as known on ``as_of``."""
+    con, query = _prepare(scheme, path, as_of, threads)
+    ledger = con.sql(query).pl()
+    con.close()
+    return ledger
+
+
+def write_parquet(scheme: str, path: Path, as_of: dt.date, out: Path,
+                  threads: int | None = None) -> None:
+    """The ledger written to ``out`` as Parquet by DuckDB itself (no polars)."""
+    con, query = _prepare(scheme, path, as_of, threads)
+    con.execute(f"COPY ({query.rstrip().rstrip(';')}) TO '{out}' (FORMAT parquet)")
+    con.close()
+
+
+def _prepare(scheme: str, path: Path, as_of: dt.date, threads: int | None) -> tuple[Any, str]:
+    """A connection holding the scheme's events (``known.sql``) and the ledger's query."""
     import duckdb
 
     con = duckdb.connect()
     if threads is not None:
         con.execute(f"SET threads = {threads}")
+    text = path.suffix == ".parquet" and con.execute(
+        f"SELECT typeof(answers) FROM read_parquet('{path}') LIMIT 1").fetchone() == ("VARCHAR",)
     types = ", ".join(f"'{t}'" for t in READS[scheme][0])
-    fill = {"events": source(path, scheme), "as_of": as_of.isoformat(), "types": types}
+    fill = {"events": source(path, scheme, text), "as_of": as_of.isoformat(), "types": types}
     con.execute(_sql("known.sql", fill))
-    ledger = con.sql(_sql(f"{scheme}.sql", fill)).pl()
-    con.close()
-    return ledger
+    return con, _sql(f"{scheme}.sql", fill)
 
 
 def _sql(name: str, fill: dict[str, str]) -> str:
@@ -74,3 +98,9 @@ def _sql(name: str, fill: dict[str, str]) -> str:
     for key, value in fill.items():
         text = text.replace("{" + key + "}", value)
     return text
+
+
+if __name__ == "__main__":
+    # the whole-process peer: python -m bench.peers.duck SCHEME EVENTS AS_OF OUT.parquet
+    write_parquet(sys.argv[1], Path(sys.argv[2]), dt.date.fromisoformat(sys.argv[3]),
+                  Path(sys.argv[4]))

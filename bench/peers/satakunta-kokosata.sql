@@ -5,6 +5,7 @@ WITH firsts AS (
     SELECT * FROM ev
     WHERE client_id IS NOT NULL AND (type = 'employment_started'
                                      OR (type = 'training_referred' AND training = 'recruitment_training'))
+      AND event_id NOT IN (SELECT event_id FROM foreign_events)
     QUALIFY row_number() OVER (PARTITION BY type, client_id ORDER BY occurred_on, ord) = 1
 ),
 start_fee AS (

@@ -3,6 +3,7 @@
 WITH starts AS (
     SELECT *, CAST(occurred_on + INTERVAL 3 MONTH AS DATE) AS mark
     FROM ev WHERE type = 'employment_started' AND client_id IS NOT NULL
+      AND event_id NOT IN (SELECT event_id FROM foreign_events)
 ),
 ends AS (
     SELECT provider_id, client_id, employment_id, occurred_on AS ended_on
@@ -28,6 +29,7 @@ placement AS (
 ),
 referral AS (
     SELECT * FROM ev WHERE type = 'training_referred' AND client_id IS NOT NULL
+      AND event_id NOT IN (SELECT event_id FROM foreign_events)
     QUALIFY row_number() OVER (PARTITION BY client_id ORDER BY occurred_on, ord) = 1
 )
 SELECT 'placement' AS component, provider_id, client_id, mark AS earned_on, amount,
