@@ -356,13 +356,14 @@ class PostedLedger:
                                    damaged=True)
         head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
         length = head.get("chain_length", "0")
-        if not length.isdigit():
+        recorded = t.stored_count(length)
+        if recorded is None:
             return ChainReport(0, f"kasvufee_meta row chain_length: {length[:40]!r} is no "
                                   "number")
         marks = seal_lengths(conn) | {r.chain_length for r in receipts}
         hashes, seals = dict[int, str](), dict[int, str]()
         rows = read_rows(conn, t.entries, order="chain_no")
-        report = check_chain(_tap(rows, marks, hashes), int(length),
+        report = check_chain(_tap(rows, marks, hashes), recorded,
                              head.get("chain_head", t.GENESIS), t.GENESIS)
         if not report.ok:
             return report
@@ -497,10 +498,11 @@ class PostedLedger:
             conn.execute(select(t.meta.c.value).where(t.meta.c.key == "chain_head")
                          .with_for_update())
         head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
-        if not head.get("chain_length", "").isdigit():
+        length = t.stored_count(head.get("chain_length", ""))
+        if length is None:
             raise LedgerUnavailableError(f"{self.where}: the chain head cannot be read; nothing "
                                          "was written: run kasvufee verify")
-        return int(head["chain_length"]), head["chain_head"]
+        return length, head["chain_head"]
 
     def _last_ratings(self, conn: Connection, scheme_id: str) -> list[dict[str, Any]]:
         """The ratings stored with the scheme's latest posting that has any."""

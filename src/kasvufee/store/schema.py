@@ -115,6 +115,12 @@ seals = Table(
 GENESIS = "0" * 64  # the previous hash of the first entry and of the first seal
 
 
+def stored_count(value: str) -> int | None:
+    """A count kept as text in ``meta`` (ASCII digits only: ``str.isdigit`` also
+    takes '²', which ``int`` refuses, and '٣'), or None for anything else."""
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
 def migrate(conn: Connection) -> int | None:
     """Create the tables, or bring an older schema up to ``SCHEMA_VERSION``;
     return the version found (None for a new ledger)."""
@@ -128,7 +134,8 @@ def migrate(conn: Connection) -> int | None:
         ])
         return None
     # Migrations: version 1 had no seals; the caller seals what it holds.
-    found = int(version) if version.isdigit() else SCHEMA_VERSION + 1
+    found = stored_count(version)
+    found = SCHEMA_VERSION + 1 if found is None else found
     if found < SCHEMA_VERSION:
         conn.execute(meta.update().where(meta.c.key == "schema_version").values(
             value=str(SCHEMA_VERSION)))

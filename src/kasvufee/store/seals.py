@@ -21,7 +21,17 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Date, DateTime, String, Table, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    DateTime,
+    String,
+    Table,
+    func,
+    select,
+    type_coerce,
+)
 
 from kasvufee.store import schema as t
 from kasvufee.store.chain import CANONICAL
@@ -43,12 +53,15 @@ class Unreadable(Exception):  # a finding of verify, not an error of the library
 
 def read_rows(conn: Connection, table: Table, where: ColumnElement[bool] | None = None,
               order: str | None = None) -> Iterator[dict[str, Any]]:
-    """The rows as stored, dates read from their text on SQLite: a value that
-    is not a date raises ``Unreadable`` (instead of a type error inside the
-    database driver)."""
+    """The rows as stored, dates read from their text (on PostgreSQL from their
+    JSON form, ISO whatever the DateStyle): a value that is not a date (any text
+    on SQLite; 'infinity' or year 10000 on PostgreSQL) raises ``Unreadable``
+    instead of an error inside the database driver."""
     dated = {c.name: isinstance(c.type, DateTime) for c in table.columns
              if isinstance(c.type, (Date, DateTime))}
-    query = select(*(type_coerce(c, String()) if c.name in dated else c for c in table.columns))
+    as_text = ((lambda c: func.to_json(c).label(c.name)) if conn.dialect.name == "postgresql"
+               else (lambda c: type_coerce(c, String())))
+    query = select(*(as_text(c) if c.name in dated else c for c in table.columns))
     if where is not None:
         query = query.where(where)
     if order is not None:
@@ -58,7 +71,7 @@ def read_rows(conn: Connection, table: Table, where: ColumnElement[bool] | None 
         for name, timed in dated.items():
             value = out[name]
             if not isinstance(value, str):
-                continue  # PostgreSQL: already a date
+                continue  # no text (a number SQLite keeps): hashed as found
             try:
                 out[name] = (dt.datetime.fromisoformat(value) if timed
                              else dt.date.fromisoformat(value))
