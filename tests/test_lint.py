@@ -188,6 +188,14 @@ def test_a_tier_table_that_pays_less_for_harder_clients_is_an_error() -> None:
         "as for low")]
 
 
+def test_lint_writes_the_schemes_currency() -> None:
+    text = scheme_yaml(TIERS).replace("scheme: t\n", "scheme: t\ncurrency: GBP\n", 1)
+    assert "currency: GBP" in text
+    found = [f for f in _lint_text(text) if f.code == "KF113"]
+    assert "(high £450.00 < medium £650.00; high £450.00 < low £900.00; medium £650.00 < " \
+        "low £900.00)" in found[0].message
+
+
 def test_a_checkpoint_tier_table_is_checked_too() -> None:
     text = scheme_yaml("""\
 - id: kept

@@ -66,7 +66,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from kasvufee.engine.schedule import schedule_dates
-from kasvufee.money import format_cents
+from kasvufee.money import Currency, format_cents
 from kasvufee.scheme.model import (
     CheckpointFee,
     EventFee,
@@ -420,6 +420,7 @@ def _lint_version(v: Version, scheme: Scheme) -> Iterator[_Raw]:
     results = [c for c in v.components if not is_fixed(c)]
     fixed = [c for c in v.components if is_fixed(c)]
     b = _bounds(v, scheme)
+    money = Currency(scheme.currency)
     imprecise = {c.id for c in results if isinstance(c, EventFee) and _imprecise(c)}
 
     if results and not fixed:
@@ -439,7 +440,7 @@ def _lint_version(v: Version, scheme: Scheme) -> Iterator[_Raw]:
             continue
         if c.id in imprecise:
             yield ("KF103", c.id,
-                   f"every {_on(c)} pays {_amount_words(v, c)}, with no evidence rule, "
+                   f"every {_on(c)} pays {_amount_words(v, c, money)}, with no evidence rule, "
                    "time window, minimum duration or prerequisite. Define what counts, under "
                    "which conditions and by which evidence (evidence:, window:, lasts:, "
                    "requires:), or pay once per client")
@@ -473,7 +474,7 @@ def _lint_version(v: Version, scheme: Scheme) -> Iterator[_Raw]:
                    "never answers earns the provider nothing for quality, for reasons outside "
                    "its control. Add a missing-data policy (missing: deadline, declined_by, "
                    "pays)")
-    yield from _share(v, results, fixed, b)
+    yield from _share(v, results, fixed, b, money)
     for c in v.components:
         if isinstance(c.amount, PerAnswer | Formula) and c.max_amount is None:
             what = (f"the per-answer fee grows with the number of {c.amount.answers} on the "
@@ -486,7 +487,7 @@ def _lint_version(v: Version, scheme: Scheme) -> Iterator[_Raw]:
     for c in v.components:
         amount = c.amount
         if isinstance(amount, Table) and amount.by.split(".")[-1] == "risk_class":
-            yield from _tiers(c.id, amount)
+            yield from _tiers(c.id, amount, money)
 
 
 def _unknown(v: Version, vi: int,
@@ -530,13 +531,13 @@ def _answers(c: EventFee) -> str:
     return f"{name} on {' or '.join(c.types)}"
 
 
-def _amount_words(v: Version, c: Component) -> str:
+def _amount_words(v: Version, c: Component, money: Currency) -> str:
     top = entry_max(v, c)
-    return "an amount without limit" if top is None else f"{format_cents(top)} €"
+    return "an amount without limit" if top is None else money.text(format_cents(top))
 
 
-def _share(v: Version, results: list[Component], fixed: list[Component], b: _Bounds
-           ) -> Iterator[_Raw]:
+def _share(v: Version, results: list[Component], fixed: list[Component], b: _Bounds,
+           money: Currency) -> Iterator[_Raw]:
     if not results:
         yield ("KF109", None,
                "every component is a fixed fee (" + ", ".join(c.id for c in fixed) + "); "
@@ -570,8 +571,8 @@ def _share(v: Version, results: list[Component], fixed: list[Component], b: _Bou
     if share < RESULT_SHARE_THRESHOLD:
         pct = (share * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
         yield ("KF108", None,
-               f"result-based fees are {pct} % {basis}: {format_cents(r)} € of "
-               f"{format_cents(r + f)} € (result: {_ids(v, result_ids)}; fixed: "
+               f"result-based fees are {pct} % {basis}: {money.text(format_cents(r))} of "
+               f"{money.text(format_cents(r + f))} (result: {_ids(v, result_ids)}; fixed: "
                f"{_ids(v, fixed_ids)}); below "
                f"{int(RESULT_SHARE_THRESHOLD * 100)} % a result fee is too small to steer. "
                "Raise the result part or make the fixed part smaller")
@@ -606,12 +607,13 @@ def _caps(v: Version, b: _Bounds) -> Iterator[_Raw]:
                "(caps: per: client)")
 
 
-def _tiers(component: str, table: Table) -> Iterator[_Raw]:
+def _tiers(component: str, table: Table, money: Currency) -> Iterator[_Raw]:
     t = table.table
     pairs = [(hard, easy) for i, hard in enumerate(_TIERS) for easy in _TIERS[i + 1:]
              if hard in t and easy in t and t[hard] < t[easy]]
     if pairs:
-        worse = "; ".join(f"{hard} {format_cents(t[hard])} € < {easy} {format_cents(t[easy])} €"
+        worse = "; ".join(f"{hard} {money.text(format_cents(t[hard]))} < "
+                          f"{easy} {money.text(format_cents(t[easy]))}"
                           for hard, easy in pairs)
         yield ("KF113", component,
                f"{component} pays less for a harder client by {table.by} ({worse}), which pays "
