@@ -628,7 +628,7 @@ def _posting_day(period: str, as_of: dt.date | None, posted_on: dt.date) -> dt.d
     """The day a post evaluates as of (default: the period's end, or the posting
     day when the period has not ended); refuses what would post the future."""
     end = period_end(period)
-    today = dt.date.today()
+    today = max(dt.date.today(), _now().date())  # the later of the local and the UTC day
     if posted_on > today:
         raise UsageError(f"the posting day {posted_on.isoformat()} is in the future (today is "
                          f"{today.isoformat()}): give today or an earlier day")
