@@ -304,10 +304,9 @@ class PostedLedger:
         (``LedgerStateError``)."""
         end = period_end(period)
         stamp = _stamp(closed_at, "closed_at")
-        if stamp.date() > dt.date.today():
+        if stamp.date() > _today():
             raise UsageError(f"the closing day {stamp.date().isoformat()} is in the future "
-                             f"(today is {dt.date.today().isoformat()}): give today or an "
-                             "earlier day")
+                             f"(today is {_today().isoformat()}): give today or an earlier day")
         if end >= stamp.date():
             raise UsageError(f"period {period} ends on {end.isoformat()}: close it once it "
                              f"has ended (today is {stamp.date().isoformat()})")
@@ -611,6 +610,12 @@ def _stamp(value: object, name: str) -> dt.datetime:
     raise UsageError(f"{name} must be a date or a datetime, got {value!r}")
 
 
+def _today() -> dt.date:
+    """The later of the local and the UTC day: a default post or close is stamped
+    in UTC, which west of Greenwich in the evening is already tomorrow."""
+    return max(dt.date.today(), _now().date())
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
@@ -628,7 +633,7 @@ def _posting_day(period: str, as_of: dt.date | None, posted_on: dt.date) -> dt.d
     """The day a post evaluates as of (default: the period's end, or the posting
     day when the period has not ended); refuses what would post the future."""
     end = period_end(period)
-    today = max(dt.date.today(), _now().date())  # the later of the local and the UTC day
+    today = _today()
     if posted_on > today:
         raise UsageError(f"the posting day {posted_on.isoformat()} is in the future (today is "
                          f"{today.isoformat()}): give today or an earlier day")
