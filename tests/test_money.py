@@ -9,9 +9,13 @@ import polars as pl
 import pytest
 
 from kasvufee.money import (
+    EUR,
+    Currency,
     allocate,
     allocate_shares,
+    cents_to_euros,
     cents_to_text,
+    euros_to_cents,
     euros_to_cents_half_up,
     format_cents,
     parse_euros,
@@ -153,3 +157,37 @@ def test_allocate_shares_keeps_the_declared_order() -> None:
 ])
 def test_percent_text(fraction: str, text: str) -> None:
     assert percent_text(Decimal(fraction)) == text
+
+
+# ------------------------------------------------------------ currencies and euro columns
+
+
+@pytest.mark.parametrize(("code", "amount", "text"), [
+    ("EUR", "900.00", "900.00 €"), ("EUR", "-150.00", "-150.00 €"),
+    ("GBP", "1200.00", "£1200.00"), ("GBP", "-150.00", "-£150.00"),
+    ("AUD", "400.00", "A$400.00"), ("AUD", "-0.01", "-A$0.01"),
+])
+def test_currency_texts(code: str, amount: str, text: str) -> None:
+    money = Currency(code)
+    assert money.text(amount) == text
+    assert pl.select(money.expr(pl.lit(amount))).item() == text
+
+
+def test_currency_texts_on_a_column() -> None:
+    amounts = pl.Series(["900.00", "-150.00", "0.00"])
+    assert pl.select(Currency("GBP").expr(pl.lit(amounts))).to_series().to_list() == [
+        "£900.00", "-£150.00", "£0.00"]
+    assert pl.select(EUR.expr(pl.lit(amounts))).to_series().to_list() == [
+        "900.00 €", "-150.00 €", "0.00 €"]
+    assert (EUR.code, Currency("GBP").symbol, Currency("AUD").symbol) == ("EUR", "£", "A$")
+
+
+def test_cents_and_euro_columns_convert_exactly() -> None:
+    cents = pl.Series([90000, -15050, 1, 0], dtype=pl.Int64)
+    euros = pl.select(cents_to_euros(pl.lit(cents))).to_series()
+    assert euros.dtype == pl.Decimal(18, 2)
+    assert euros.to_list() == [Decimal("900.00"), Decimal("-150.50"), Decimal("0.01"),
+                               Decimal("0.00")]
+    back = pl.select(euros_to_cents(pl.lit(euros))).to_series()
+    assert back.dtype == pl.Int64
+    assert back.to_list() == [90000, -15050, 1, 0]
