@@ -20,7 +20,6 @@ shows later that a redraw used the same frame.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -72,12 +71,18 @@ def draw_sample(frame: pl.DataFrame, seed: str, *, share: Decimal | None = None,
         raise UsageError(f"draw_sample: share must be above 0 and at most 1, got {share}")
     if not seed.strip():
         raise UsageError("draw_sample: the seed must not be empty")
+    # per row in Python: polars has no SHA-256, and the key must be the one an
+    # auditor gets from sha256sum (a sample is thousands of entries, not millions)
     keyed = frame.with_columns(
         pl.col("entry_id").map_elements(lambda e: sample_key(seed, e), return_dtype=pl.String)
         .alias("key"))
     sizes = keyed.group_by(list(strata)).agg(pl.len().cast(pl.Int64).alias("N")).sort(list(strata))
-    sizes = sizes.with_columns(pl.col("N").map_elements(
-        lambda n: _size(n, share, count), return_dtype=pl.Int64).alias("n"))
+    big_n = pl.col("N")
+    # every stratum in the frame has at least one entry, so ceil(share * N) >= 1
+    n = (pl.min_horizontal(big_n, pl.lit(count)) if count is not None
+         else (big_n.cast(pl.Decimal(38, 9)) * pl.lit(share, pl.Decimal(38, 9))).ceil()
+         .cast(pl.Int64))
+    sizes = sizes.with_columns(n.alias("n"))
     ranked = keyed.with_columns(
         pl.col("key").rank("ordinal").over(list(strata)).cast(pl.Int64).alias("rank"))
     chosen = (ranked.join(sizes.select(*strata, "n"), on=list(strata))
@@ -86,9 +91,3 @@ def draw_sample(frame: pl.DataFrame, seed: str, *, share: Decimal | None = None,
     rule = f"count {count}" if count is not None else f"share {share}"
     return Sample(seed, frame_digest(frame), rule, sizes, chosen)
 
-
-def _size(n_frame: int, share: Decimal | None, count: int | None) -> int:
-    if count is not None:
-        return min(count, n_frame)
-    assert share is not None
-    return max(1, math.ceil(share * n_frame)) if n_frame else 0
