@@ -179,6 +179,10 @@ def _fi(day: object) -> str:
      "päättyi 10.6.2013 (e3) ennen 1.7.2013 erääntyvää maksua 2/3 (eikä maksua 3)"),
     ("ended on 2013-07-15 (e3) before payment 3 of 3 due on 2013-07-29",
      "päättyi 15.7.2013 (e3) ennen 29.7.2013 erääntyvää maksua 3/3"),
+    ("client not eligible: client.age < 25 or client.disabled is not true (client.age=30, "
+     "client.disabled=false)",
+     "asiakas ei täytä ehtoa: client.age < 25 or client.disabled ei ole tosi (client.age=30, "
+     "client.disabled=false)"),
     ("answers 1;1;99 outside the scale 1 to 5", "answers 1;1;99 asteikon 1\u20135 ulkopuolella"),
     ("a reason of the scheme's own", "a reason of the scheme's own"),
 ])

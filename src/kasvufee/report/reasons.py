@@ -45,11 +45,11 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         (r"requires (\S+) on or before (\S+); none found",
          "edellyttää tapahtumaa {0} viimeistään {1}; sellaista ei löytynyt"),
         (r"outside the window: (\S+) is not on or after (\S+) (\S+) and on or before (\S+) "
-         r"\((.+)\)",
+         r"\((?P<lengths>.+)\)",
          "aikaikkunan ulkopuolella: {0} ei ole tapahtuman {1} ({2}) jälkeen tai samana päivänä "
          "eikä viimeistään {3} ({4})"),
         (r"outside the window: (\S+) is not after (\S+) (\S+) and on or before (\S+) "
-         r"\((.+)\)",
+         r"\((?P<lengths>.+)\)",
          "aikaikkunan ulkopuolella: {0} ei ole tapahtuman {1} ({2}) jälkeen eikä viimeistään "
          "{3} ({4})"),
         (r"no (\S+) event for the client, so the window is unknown",
@@ -102,7 +102,8 @@ def finnish_reason(text: str, date: Callable[[dt.date], str]) -> str:
         m = pattern.fullmatch(text)
         if m is None:
             continue
-        parts = [_durations(_dates(part, date)) for part in m.groups()]
+        lengths = m.groupdict().get("lengths")
+        parts = [_durations(_dates(part, date), whole=part == lengths) for part in m.groups()]
         if "{0!r}" in finnish:
             return finnish.replace("{0!r}", finnish_reason(m.group(1), date))
         return finnish.format(*parts)
@@ -115,15 +116,17 @@ _UNITS_FI = {  # (genitive after "N-": the 3-month mark; after "N ": one, many)
     "month": ("kuukauden", "kuukausi", "kuukautta"), "year": ("vuoden", "vuosi", "vuotta")}
 
 
-def _durations(part: str) -> str:
+def _durations(part: str, *, whole: bool = False) -> str:
     """Durations in Finnish: ``3-month`` → ``3 kuukauden``, ``13 weeks`` → ``13
-    viikkoa``; the window's ``A or B, the earlier`` → ``A tai B, aiempi``."""
+    viikkoa``; and when the part is a window's lengths (``whole``), its ``A or B,
+    the earlier`` → ``A tai B, aiempi`` (elsewhere ``or`` may be an expression's)."""
     def one(m: re.Match[str]) -> str:
         genitive, single, many = _UNITS_FI[m.group(3)]
         n = int(m.group(1))
         return f"{n} {genitive if m.group(2) == '-' else single if n == 1 else many}"
 
-    return _DURATION.sub(one, part).replace(", the earlier", ", aiempi").replace(" or ", " tai ")
+    text = _DURATION.sub(one, part)
+    return text.replace(", the earlier", ", aiempi").replace(" or ", " tai ") if whole else text
 
 
 def _dates(part: str, date: Callable[[dt.date], str]) -> str:
