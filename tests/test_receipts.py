@@ -225,6 +225,10 @@ def test_bad_receipts_and_keys_are_invalid_input(tmp_path: Path) -> None:
     post_two(ledger, receipts)
     bad = tmp_path / "bad.jsonl"
     bad.write_text(receipts.read_text().splitlines()[0] + "\n{\"receipt\": 1}\nnot json\n")
+    missing = tmp_path / "typo.jsonl"
+    assert witness(ledger, missing) == (
+        2, "", f"{missing}: expected an existing receipts file, got no such file\n"
+               "kasvufee: 1 problem; nothing was written\n")
     expected = ("a receipt of kasvufee post (a JSON object with receipt, scheme, period, "
                 "posting_id, posted_on, chain_length, chain_head, seal_no, seal_hash)")
     assert witness(ledger, bad) == (

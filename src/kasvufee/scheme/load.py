@@ -161,12 +161,14 @@ def _short(text: str) -> str:
 M = TypeVar("M", bound=BaseModel)
 
 
-def read_text_file(path: str | os.PathLike[str], what: str, error: type[InputError]) -> str:
-    """A small UTF-8 text file (a scheme or programme), or ``error`` saying why not."""
+def read_text_file(path: str | os.PathLike[str], what: str, error: type[InputError], *,
+                   max_bytes: int | None = MAX_SCHEME_BYTES) -> str:
+    """A UTF-8 text file (a scheme or programme: at most 2 MB; a receipts file
+    grows with the ledger, ``max_bytes=None``), or ``error`` saying why not."""
     name = str(path)
     p = Path(path)
     try:
-        if p.stat().st_size > MAX_SCHEME_BYTES:
+        if max_bytes is not None and p.stat().st_size > max_bytes:
             raise error([Problem(name, None, None, f"a {what} file under 2 MB",
                                  f"{p.stat().st_size} bytes")])
         return p.read_text(encoding="utf-8")

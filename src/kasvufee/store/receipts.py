@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from kasvufee.errors import InputError, LedgerUnavailableError, Problem, UsageError
+from kasvufee.scheme.load import read_text_file
 from kasvufee.store.chain import CANONICAL
 
 if TYPE_CHECKING:
@@ -98,10 +99,7 @@ def append_receipt(path: Path, line: str) -> None:
 
 def read_receipts(path: str | Path) -> list[Receipt]:
     """The receipts of a file; every malformed line is reported (``InputError``)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"a readable receipts file, got {path}: {exc}") from None
+    text = read_text_file(path, "receipts", InputError, max_bytes=None)
     receipts, problems = [], []
     for n, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
