@@ -206,7 +206,7 @@ def test_an_inserted_row_is_detected(ledger_url: str) -> None:
                         "WHERE chain_no >= 2")
     _tamper(ledger_url, "UPDATE kasvufee_entries SET chain_no = chain_no - 999 "
                         "WHERE chain_no > 1000")
-    forged = {k: v for k, v in row.items() if k not in ("posting", "reversed_by")}
+    forged = {k: v for k, v in row.items() if k not in ("posting", "reversed_by", "assurance")}
     forged.update(entry_id="forged", chain_no=2, amount_cents=100_000_00,
                   derivation=json.dumps(forged["derivation"]),
                   event_ids=json.dumps(forged["event_ids"]))
@@ -451,6 +451,7 @@ def test_unreadable_values_are_tampering_not_errors(tmp_path: Path, sql: str,
 def test_a_ledger_from_before_the_seals_is_sealed_as_found(ledger_url: str) -> None:
     _sealed_ledger(ledger_url)
     _tamper(ledger_url, "DROP TABLE kasvufee_seals")
+    _tamper(ledger_url, "DROP TABLE kasvufee_assurance")
     _tamper(ledger_url, "UPDATE kasvufee_meta SET value = '1' WHERE key = 'schema_version'")
     assert _verified(ledger_url) is None
     engine = create_engine(_url(ledger_url))
@@ -459,10 +460,26 @@ def test_a_ledger_from_before_the_seals_is_sealed_as_found(ledger_url: str) -> N
         version = conn.execute(text("SELECT value FROM kasvufee_meta WHERE key = "
                                     "'schema_version'")).scalar_one()
     engine.dispose()
-    assert (kinds, version) == ([("migration", 33)], "2")
+    assert (kinds, version) == ([("migration", 33)], "3")
     _tamper(ledger_url, "DELETE FROM kasvufee_closed_periods")
     assert _verified(ledger_url) == ("kasvufee_closed_periods row scheme_id=satakunta-kokosata, "
                                      "period=2018-04, sealed by seal #1, was deleted")
+
+
+def test_a_ledger_from_before_the_assurance_records_gets_their_table(ledger_url: str) -> None:
+    _sealed_ledger(ledger_url)
+    _tamper(ledger_url, "DROP TABLE kasvufee_assurance")
+    _tamper(ledger_url, "UPDATE kasvufee_meta SET value = '2' WHERE key = 'schema_version'")
+    with PostedLedger.open(ledger_url) as store:
+        assert store.assurance() == []
+        assert store.verify().ok
+    engine = create_engine(_url(ledger_url))
+    with engine.connect() as conn:
+        kinds = conn.execute(text("SELECT kind FROM kasvufee_seals ORDER BY seal_no")).all()
+        version = conn.execute(text("SELECT value FROM kasvufee_meta WHERE key = "
+                                    "'schema_version'")).scalar_one()
+    engine.dispose()
+    assert ("migration",) not in kinds and version == "3"  # nothing to seal: no rows yet
 
 
 # --------------------------------------------------------------------------- SQLite durability

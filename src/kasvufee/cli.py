@@ -389,14 +389,18 @@ def post(scheme: str, events: str, ledger: str, period: str, as_of: str | None,
               help="The period to close (it must have ended).")
 @click.option("--closed-on", "closed_on", metavar="DATE",
               help="The day the period was closed (default today; not in the future).")
+@click.option("--despite-open-disputes", "despite", is_flag=True,
+              help="Close although disputes over the period are still open.")
 @_guarded
-def close(ledger: str, scheme_id: str, period: str, closed_on: str | None) -> None:
-    """Close a period: later posts refuse to add entries to it."""
+def close(ledger: str, scheme_id: str, period: str, closed_on: str | None,
+          despite: bool) -> None:
+    """Close a period: later posts refuse to add entries to it. A period with
+    an open dispute is closed only with --despite-open-disputes."""
     _period(period)
     stamp = (dt.datetime.combine(_date(closed_on, "--closed-on"), dt.time(12))
              if closed_on else None)
     with _open(ledger) as store:  # closing creates no ledger: a typo'd path says so
-        store.close_period(scheme_id, period, closed_at=stamp)
+        store.close_period(scheme_id, period, closed_at=stamp, despite_disputes=despite)
     click.echo(f"{scheme_id} {period}: closed")
 
 
@@ -529,14 +533,14 @@ def statement(ledger: str, provider_id: str, period: str, scheme_id: str | None,
         _err(f"{provider_id} {period}: statement written to {out} ({total})")
 
 
-def _period(period: str) -> None:
+def _period(period: str, option: str = "--period") -> None:
     try:
         end = period_end(period)
     except UsageError:
-        raise InputError([Problem("<command line>", None, "--period", "a period YYYY-MM",
+        raise InputError([Problem("<command line>", None, option, "a period YYYY-MM",
                                   repr(period))]) from None
     if not FIRST_DATE <= end <= LAST_DATE:
-        raise InputError([Problem("<command line>", None, "--period",
+        raise InputError([Problem("<command line>", None, option,
                                   f"a period from {FIRST_DATE:%Y-%m} to {LAST_DATE:%Y-%m}",
                                   repr(period))])
 
@@ -759,3 +763,6 @@ def schema() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+from kasvufee import cli_assurance as _assurance  # noqa: E402,F401 (registers its commands)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 def plural(word: str) -> str:
     """The plural of an English noun of the messages (``entry`` → ``entries``,
-    ``version`` → ``versions``, ``day`` → ``days``)."""
+    ``version`` → ``versions``, ``day`` → ``days``, ``stratum`` → ``strata``)."""
+    if word.endswith("stratum"):
+        return word[:-2] + "a"
     if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
         return word[:-1] + "ies"
     return word + "s"

@@ -29,6 +29,8 @@ def explain_text(entry: dict[str, Any], currency: str = "EUR") -> str:
     ]
     if entry["kind"] == "reversal":
         lines += [f"Reverses {d['reverses']}.", f"Reason: {d['reason']}"]
+    elif entry["kind"] != "earned":  # a recovery or adjustment of the assurance cycle
+        lines += [f"Reason: {d['reason']}"]
     else:
         lines += [
             f"Scheme {d['scheme']} ({d['title']}), version {d['version']}",
@@ -49,6 +51,9 @@ def explain_text(entry: dict[str, Any], currency: str = "EUR") -> str:
     if entry.get("reversed_by"):
         rb = entry["reversed_by"]
         lines += ["", f"Reversed later by {rb['entry_id']} in period {rb['period']}."]
+    if entry.get("assurance"):
+        lines += ["", "Assurance:", *(f"  - {assurance_line(r, currency)}"
+                                      for r in entry["assurance"])]
     lines += ["", f"Explanation: {entry['explanation']}",
               f"Chain: entry #{entry['chain_no']}, hash {entry['hash']}, "
               f"previous {entry['prev_hash']}"]
@@ -64,3 +69,21 @@ def _event_line(event: dict[str, Any]) -> str:
     fields = ", ".join(f"{k}={';'.join(map(str, v)) if isinstance(v, list) else v}"
                        for k, v in rest.items())
     return f"{' '.join(str(h) for h in head)}{where}: {fields}"
+
+
+def assurance_line(record: dict[str, Any], currency: str = "EUR") -> str:
+    """One assurance record in words (``kasvufee.assurance.cycle``)."""
+    b, on = record["body"], f"{record['recorded_at']:%Y-%m-%d}"
+    kind = record["kind"]
+    if kind == "draw":
+        return (f"sampled in draw {record['record_id']} on {on} (seed {b['seed']!r}, "
+                f"{b['rule']} per stratum, periods {b['first']} to {b['last']})")
+    if kind == "result":
+        return f"validation {b['outcome']} on {on}: {b['reason']} (evidence {b['evidence']})"
+    if kind == "dispute":
+        return f"{record['record_id']} opened on {on}: {b['reason']}"
+    if kind == "decision":
+        paid = ("" if b.get("amount_cents") is None else
+                f"; adjustment {format_cents(int(b['amount_cents']))} {currency}")
+        return f"{b['dispute']} {b['decision']} on {on}: {b['reason']}{paid}"
+    return f"{kind} {record['record_id']} on {on}"

@@ -23,7 +23,7 @@ BINARY = ("xlsx", "parquet")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-AMOUNT_COLUMNS = ("amount", "capped_from")
+AMOUNT_COLUMNS = ("amount", "capped_from", "sampled_amount", "failed_amount", "recovered")
 
 
 def write_frame(df: pl.DataFrame, fmt: str, out: IO[bytes], sheet: str = "ledger") -> None:

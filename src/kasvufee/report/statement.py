@@ -397,7 +397,7 @@ def _line(store: PostedLedger, row: Mapping[str, Any], posted_in: Mapping[str, s
           hide: _Pseudonyms) -> StatementLine:
     reverses = row["reverses"]
     reason = None
-    if row["kind"] == "reversal" or reverses is not None:
+    if row["kind"] != "earned" or reverses is not None:  # a reversal, recovery, adjustment
         reason = hide.text(_reversal_reason(store, row))
     return StatementLine(
         entry_id=row["entry_id"], component=row["component"],
@@ -487,6 +487,8 @@ LABELS: dict[Lang, dict[str, str]] = {
         "of_clients": "{at} / {all} asiakasta",
         "kind.earned": "palkkio",
         "kind.reversal": "oikaisu",
+        "kind.recovery": "takaisinperintä",
+        "kind.adjustment": "korjaus",
         "per.client": "asiakasta kohden",
         "per.provider": "palveluntuottajaa kohden",
         "per.contract": "koko sopimus",
@@ -542,6 +544,8 @@ LABELS: dict[Lang, dict[str, str]] = {
         "of_clients": "{at} of {all} clients",
         "kind.earned": "earned",
         "kind.reversal": "reversal",
+        "kind.recovery": "recovery",
+        "kind.adjustment": "adjustment",
         "per.client": "per client",
         "per.provider": "per provider",
         "per.contract": "whole contract",

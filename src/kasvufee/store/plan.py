@@ -42,16 +42,21 @@ def live_entries(posted: pl.DataFrame) -> pl.DataFrame:
 
 
 def plan_posting(scheme: Scheme, ledger: Ledger, events: pl.DataFrame, posted: pl.DataFrame,
-                 period: str, stored: Callable[[list[str]], Mapping[str, Mapping[str, Any]]]
-                 ) -> list[dict[str, Any]]:
+                 period: str, stored: Callable[[list[str]], Mapping[str, Mapping[str, Any]]],
+                 failed: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The rows a post must append (without chain fields), reversals first.
 
     ``posted`` has the ``POSTED`` columns of the scheme's entries in chain order;
     ``stored`` gives the stored rows of the entries to reverse, by entry id (only
-    those few are read in full).
+    those few are read in full).  ``failed`` names the basis ids whose entries
+    failed validation, with the reason (``kasvufee.assurance.cycle``): their
+    live entry is reversed, and they are not paid again while the failure stands.
     """
+    failed = failed or {}
     live = live_entries(posted)
     due = ledger.frame
+    if failed:
+        due = due.filter(~pl.col("entry_id").is_in(list(failed)))
     # a live entry is reversed when its basis is no longer due, or due with another amount
     stale = (live.join(due.select(pl.col("entry_id").alias("basis_id"), "amount", "cap"),
                        on="basis_id", how="left", maintain_order="left")
@@ -61,7 +66,9 @@ def plan_posting(scheme: Scheme, ledger: Ledger, events: pl.DataFrame, posted: p
     why: _Reasons | None = None  # built once, only when something is no longer supported
     for entry_id, amount, cap in stale.select("entry_id", "amount", "cap").iter_rows():
         old = olds[entry_id]
-        if amount is not None:
+        if old["basis_id"] in failed:
+            reason = failed[old["basis_id"]]
+        elif amount is not None:
             reason = _amount_changed(old, amount, cap)
         else:
             why = why or _Reasons(ledger, events)
@@ -100,6 +107,39 @@ def plan_posting(scheme: Scheme, ledger: Ledger, events: pl.DataFrame, posted: p
             "cap": new["cap"], "reverses": None,
             "derivation": json.dumps(derivation, ensure_ascii=False, sort_keys=True),
         })
+    return rows
+
+
+CORRECTIONS = ("recovery", "adjustment")
+
+
+def plan_corrections(due: list[dict[str, Any]], posted: pl.DataFrame, period: str,
+                     stored: Callable[[list[str]], Mapping[str, Mapping[str, Any]]]
+                     ) -> list[dict[str, Any]]:
+    """The recovery and adjustment rows a post appends: those due
+    (``kasvufee.assurance.cycle.due_corrections``) and not posted with the same
+    amount, after a reversal of each posted one no longer due as it stands."""
+    reversed_ids = posted["reverses"].drop_nulls().implode()
+    live = {basis: (entry_id, amount) for entry_id, basis, amount in posted.filter(
+        pl.col("kind").is_in(CORRECTIONS) & ~pl.col("entry_id").is_in(reversed_ids))
+        .select("entry_id", "basis_id", "amount_cents").iter_rows()}
+    wanted = {r["basis_id"]: r for r in due}
+    stale = [(entry_id, wanted.get(basis)) for basis, (entry_id, amount) in live.items()
+             if basis not in wanted or wanted[basis]["amount_cents"] != amount]
+    olds = stored([entry_id for entry_id, _ in stale])
+    rows = []
+    for entry_id, now in stale:
+        reason = ("no longer due as the validation results stand" if now is None else
+                  f"the amount is now {format_cents(now['amount_cents'])} as the validation "
+                  "results stand")
+        rows.append(_reversal(olds[entry_id], reason, period))
+    used = set(posted["entry_id"].to_list())
+    for basis, row in wanted.items():
+        if basis in live and live[basis][1] == row["amount_cents"]:
+            continue
+        entry_id = _fresh_id(basis, used)
+        used.add(entry_id)
+        rows.append({**row, "entry_id": entry_id})
     return rows
 
 

@@ -20,10 +20,11 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 from pydantic import ValidationError
@@ -39,16 +40,32 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
+from kasvufee.assurance.cycle import (
+    OUTCOMES,
+    StratumRecovery,
+    ValidationResult,
+    decisions,
+    due_corrections,
+    failure_reason,
+    open_disputes,
+    outcomes,
+    recoveries,
+    recovery_body,
+    standing_failures,
+)
+from kasvufee.assurance.sample import draw_sample, frame_digest
 from kasvufee.calendar import period_end
 from kasvufee.engine.evaluate import evaluate
 from kasvufee.engine.rating import provider_ratings
 from kasvufee.errors import (
+    InputError,
     KasvufeeError,
     LedgerBusyError,
     LedgerError,
     LedgerStateError,
     LedgerUnavailableError,
     PeriodClosedError,
+    Problem,
     UsageError,
     VersionChangedError,
 )
@@ -57,8 +74,9 @@ from kasvufee.plural import count
 from kasvufee.scheme.model import Scheme
 from kasvufee.store import DEFAULT_LEDGER
 from kasvufee.store import schema as t
+from kasvufee.store.assurance import append_records, read_records, sampling_frame
 from kasvufee.store.chain import ChainReport, check_chain, entry_hash
-from kasvufee.store.plan import POSTED, plan_posting
+from kasvufee.store.plan import POSTED, plan_corrections, plan_posting
 from kasvufee.store.receipts import (
     Receipt,
     append_receipt,
@@ -94,7 +112,8 @@ class PostResult:
     Attributes:
         posting_id: the posting's number in this ledger (None when nothing was added).
         scheme_id, period, as_of: what was posted.
-        earned, reversals: how many entries of each kind were appended.
+        earned, reversals: how many entries of each kind were appended;
+            corrections: how many recoveries and adjustments (``kasvufee.assurance``).
         net_cents: the sum of the appended amounts, in ``currency`` (the scheme's).
         posted_at: when the posting was recorded (None when nothing was added).
         chain_length, chain_head: the entry chain after the post (its length and
@@ -117,10 +136,11 @@ class PostResult:
     seal_hash: str = t.GENESIS
     receipt: str | None = None
     currency: str = "EUR"
+    corrections: int = 0
 
     @property
     def added(self) -> int:
-        return self.earned + self.reversals
+        return self.earned + self.reversals + self.corrections
 
     def summary(self) -> str:
         if not self.added and self.posting_id is not None:
@@ -129,9 +149,69 @@ class PostResult:
         if not self.added:
             return (f"{self.scheme_id} {self.period}: nothing to post (the ledger already "
                     f"matches the events known on {self.as_of.isoformat()})")
+        fixed = f", {count(self.corrections, 'correction')}" if self.corrections else ""
         return (f"{self.scheme_id} {self.period}: posting #{self.posting_id} added "
-                f"{count(self.earned, 'entry')} and {count(self.reversals, 'reversal')}, net "
+                f"{count(self.earned, 'entry')}{fixed} and {count(self.reversals, 'reversal')}, "
+                f"net "
                 f"{format_cents(self.net_cents)} {self.currency} (as of {self.as_of.isoformat()})")
+
+
+@dataclass(frozen=True, slots=True)
+class Assured:
+    """What one assurance step recorded: the records' ids (none when it was
+    already recorded), and the ledger's head, seal and receipt after it."""
+
+    scheme_id: str
+    period: str | None
+    records: tuple[str, ...]
+    posted_at: dt.datetime
+    chain_length: int = 0
+    chain_head: str = t.GENESIS
+    seal_no: int = 0
+    seal_hash: str = t.GENESIS
+    receipt: str | None = None
+    posting_id: None = None  # a receipt's field: no posting
+
+
+@dataclass(frozen=True, slots=True)
+class Drawn:
+    """A recorded draw: its record (``body`` has the seed, rule, periods,
+    strata and sample), the digest of its frame as it is now, and what
+    recording it did (``written.records`` is empty when it was drawn before)."""
+
+    record: dict[str, Any]
+    digest_now: str
+    written: Assured
+
+    @property
+    def sample(self) -> pl.DataFrame:
+        """The sampled entries, by stratum and rank, amounts in cents."""
+        return pl.DataFrame(self.record["body"]["sample"], schema={
+            "provider_id": pl.String(), "component": pl.String(), "rank": pl.Int64(),
+            "entry_id": pl.String(), "basis_id": pl.String(), "client_id": pl.String(),
+            "period": pl.String(), "amount_cents": pl.Int64(), "key": pl.String()})
+
+    @property
+    def frame_changed(self) -> bool:
+        """Whether entries of the frame were reversed or added since the draw."""
+        return bool(self.digest_now != self.record["body"]["digest"])
+
+
+def _record(found: Sequence[dict[str, Any]], record_id: str) -> dict[str, Any] | None:
+    return next((r for r in found if r["record_id"] == record_id), None)
+
+
+def _record_id(value: str, what: str) -> None:
+    if not value or value != value.strip() or len(value) > 200 or "/" in value:
+        raise UsageError(f"a {what} of 1 to 200 characters without '/' or surrounding spaces, "
+                         f"got {value!r}")
+
+
+def _plain_record(r: Mapping[str, Any]) -> dict[str, Any]:
+    """A record for explain: the draw's sample left out (its entries are listed elsewhere)."""
+    body = {k: v for k, v in r["body"].items() if k not in ("sample", "strata")}
+    return {"kind": r["kind"], "record_id": r["record_id"], "recorded_at": r["recorded_at"],
+            "body": body}
 
 
 def _url(target: str | os.PathLike[str]) -> str:
@@ -263,8 +343,14 @@ class PostedLedger:
             head_len, head_hash = self._lock(conn)
             self._check_period(conn, scheme.scheme, period, stamp)
             body = self._check_versions(conn, scheme)
-            rows = plan_posting(scheme, ledger, events, self._posted(conn, scheme.scheme),
-                                period, lambda ids: self._stored(conn, ids))
+            posted = self._posted(conn, scheme.scheme)
+            assured = read_records(conn, scheme.scheme)
+            failed = {r["body"]["basis_id"]: failure_reason(r)
+                      for r in standing_failures(assured).values()}
+            rows = plan_posting(scheme, ledger, events, posted, period,
+                                lambda ids: self._stored(conn, ids), failed)
+            rows += plan_corrections(due_corrections(assured, scheme.scheme, period), posted,
+                                     period, lambda ids: self._stored(conn, ids))
             stars = provider_ratings(scheme, events, day).to_dicts()
             if not rows and stars == self._last_ratings(conn, scheme.scheme):
                 return PostResult(None, scheme.scheme, period, day, 0, 0, 0,
@@ -290,17 +376,21 @@ class PostedLedger:
                       + sealed_rows(conn, (t.postings.name, t.ratings.name), posting_id))
             seal_no, seal_hash = add_seal(conn, "posting", sealed, length, prev, stamp)
             self._set_head(conn, length, prev)
-            earned = sum(1 for r in rows if r["kind"] == "earned")
-            return PostResult(posting_id, scheme.scheme, period, day, earned, len(rows) - earned,
+            kinds = [r["kind"] for r in rows]
+            earned, reversals = kinds.count("earned"), kinds.count("reversal")
+            return PostResult(posting_id, scheme.scheme, period, day, earned, reversals,
                               sum(int(r["amount_cents"]) for r in rows), stamp, length, prev,
-                              seal_no, seal_hash, currency=scheme.currency)
+                              seal_no, seal_hash, currency=scheme.currency,
+                              corrections=len(rows) - earned - reversals)
 
     def close_period(self, scheme_id: str, period: str, *,
-                     closed_at: dt.datetime | dt.date | None = None) -> None:
+                     closed_at: dt.datetime | dt.date | None = None,
+                     despite_disputes: bool = False) -> None:
         """Close a period of a scheme: no later post may add entries to it.
 
         Refused: a period that has not ended (``UsageError``), a scheme never
-        posted into this ledger (``LedgerError``), a period already closed
+        posted into this ledger (``LedgerError``), a period already closed, or
+        one with a dispute still open, unless ``despite_disputes``
         (``LedgerStateError``)."""
         end = period_end(period)
         stamp = _stamp(closed_at, "closed_at")
@@ -323,12 +413,314 @@ class PostedLedger:
             if already is not None:
                 raise LedgerStateError(f"period {period} of {scheme_id} was already closed on "
                                        f"{already:%Y-%m-%d}; nothing changed")
+            still = [d for d in open_disputes(read_records(conn, scheme_id))
+                     if d["period"] == period]
+            if still and not despite_disputes:
+                raise LedgerStateError(
+                    f"period {period} of {scheme_id} has {count(len(still), 'open dispute')} "
+                    f"({_listed([d['record_id'] for d in still])}): decide "
+                    f"{'it' if len(still) == 1 else 'them'} first (kasvufee dispute decide), or "
+                    "close despite them (--despite-open-disputes); nothing changed")
             conn.execute(t.closed_periods.insert().values(
                 scheme_id=scheme_id, period=period, closed_at=stamp))
             closed = records(conn, t.closed_periods.name,
                              (t.closed_periods.c.scheme_id == scheme_id)
                              & (t.closed_periods.c.period == period))
             add_seal(conn, "close", closed, head_len, head_hash, stamp)
+
+    # ------------------------------------------------------------------ assurance
+
+    def draw(self, scheme_id: str, draw_id: str, seed: str, *, first: str, last: str,
+             count: int | None = None, share: Decimal | None = None,
+             drawn_at: dt.datetime | dt.date | None = None) -> Drawn:
+        """Draw and record a validation sample of ``scheme_id``'s live earned
+        entries posted in periods ``first`` to ``last`` (``kasvufee.assurance.
+        sample``); drawn again under the same ``draw_id`` with the same seed,
+        rule and periods, the recorded draw is returned and nothing is written
+        (other parameters under a recorded id are refused)."""
+        _record_id(draw_id, "draw id")
+        if first > last:
+            raise UsageError(f"the periods run from {first} to {last}: give the earlier first")
+        rule = f"count {count}" if count is not None else f"share {share}"
+
+        def build(conn: Connection) -> list[dict[str, Any]]:
+            self._known_scheme(conn, scheme_id)
+            frame = sampling_frame(conn, scheme_id, first, last)
+            old = _record(read_records(conn, scheme_id), draw_id)
+            if old is not None:
+                b = old["body"]
+                if (b["seed"], b["rule"], b["first"], b["last"]) != (seed, rule, first, last):
+                    raise LedgerStateError(
+                        f"draw {draw_id} was recorded on {old['recorded_at']:%Y-%m-%d} with seed "
+                        f"{b['seed']!r}, {b['rule']} per stratum, periods {b['first']} to "
+                        f"{b['last']}: a draw is never redrawn otherwise; give a new draw id")
+                return []
+            if self._any_record(conn, draw_id):
+                raise LedgerStateError(f"{draw_id!r} already names an assurance record: give "
+                                       "a new draw id")
+            if frame.is_empty():
+                raise LedgerStateError(f"no live earned entries of {scheme_id} posted in "
+                                       f"periods {first} to {last}: nothing to sample")
+            sample = draw_sample(frame, seed, count=count, share=share)
+            totals = frame.group_by("provider_id", "component").agg(
+                pl.col("amount_cents").sum().alias("total_cents"))
+            strata = sample.strata.join(totals, on=["provider_id", "component"]).sort(
+                "provider_id", "component")
+            body = {"seed": seed, "rule": rule, "first": first, "last": last,
+                    "digest": sample.digest, "strata": strata.to_dicts(),
+                    "sample": sample.entries.select(
+                        "provider_id", "component", "rank", "entry_id", "basis_id",
+                        "client_id", "period", "amount_cents", "key").to_dicts()}
+            return [{"kind": "draw", "record_id": draw_id, "scheme_id": scheme_id,
+                     "provider_id": None, "entry_id": None, "period": last, "body": body}]
+
+        done = self._assure(scheme_id, last, build, _stamp(drawn_at, "drawn_at"))
+        with self._reading() as conn:
+            rec = _record(read_records(conn, scheme_id), draw_id)
+            now = frame_digest(sampling_frame(conn, scheme_id, first, last))
+        assert rec is not None
+        return Drawn(rec, now, done)
+
+    def record_results(self, draw_id: str, results: Sequence[ValidationResult], *,
+                       recorded_at: dt.datetime | dt.date | None = None) -> Assured:
+        """Record the validation of sampled entries of draw ``draw_id``, all or
+        nothing: every problem (an entry not in the sample, an outcome other
+        than passed or failed, no reason or evidence, a result already recorded
+        otherwise) is reported at once (``InputError``).  A result recorded
+        again as it was is no change.  A failure stands until a dispute over it
+        is accepted: the scheme's next post reverses the entry."""
+
+        def build(conn: Connection) -> list[dict[str, Any]]:
+            draw = self._draw(conn, draw_id)
+            sample = {s["entry_id"]: s for s in draw["body"]["sample"]}
+            done = {r["entry_id"]: r for r in read_records(conn, draw["scheme_id"])
+                    if r["kind"] == "result" and r["body"]["draw"] == draw_id}
+            problems, rows, seen = [], [], set[str]()
+            for r in results:
+                def bad(field: str, expected: str, found: str, r: ValidationResult = r) -> None:
+                    problems.append(Problem(r.source, r.line, field, expected, found))
+                if r.entry_id not in sample:
+                    bad("entry_id", f"an entry of draw {draw_id}'s sample", repr(r.entry_id))
+                    continue
+                if r.entry_id in seen:
+                    bad("entry_id", "each entry once", f"{r.entry_id} again")
+                    continue
+                seen.add(r.entry_id)
+                if r.outcome not in OUTCOMES:
+                    bad("outcome", "passed or failed", repr(r.outcome))
+                if not r.reason.strip():
+                    bad("reason", "the reason for the finding", "nothing")
+                if not r.evidence.strip():
+                    bad("evidence", "a reference to the evidence examined", "nothing")
+                old = done.get(r.entry_id)
+                if old is not None:
+                    b = old["body"]
+                    if (b["outcome"], b["reason"], b["evidence"]) != (r.outcome, r.reason,
+                                                                      r.evidence):
+                        bad("outcome", f"the result recorded on {old['recorded_at']:%Y-%m-%d} "
+                            f"({b['outcome']}: {b['reason']}); a result is final, a dispute "
+                            "overturns a failure", f"{r.outcome}: {r.reason}")
+                    continue
+                s = sample[r.entry_id]
+                rows.append({"kind": "result", "record_id": f"{draw_id}/{r.entry_id}",
+                             "scheme_id": draw["scheme_id"], "provider_id": s["provider_id"],
+                             "entry_id": r.entry_id, "period": s["period"],
+                             "body": {"draw": draw_id, "outcome": r.outcome,
+                                      "reason": r.reason.strip(),
+                                      "evidence": r.evidence.strip(),
+                                      "basis_id": s["basis_id"],
+                                      "amount_cents": s["amount_cents"]}})
+            if problems:
+                raise InputError(problems)
+            return rows
+
+        with self._reading() as conn:
+            scheme_id = self._draw(conn, draw_id)["scheme_id"]
+        return self._assure(scheme_id, None, build, _stamp(recorded_at, "recorded_at"))
+
+    def recoveries(self, draw_id: str, *, basis: Literal["lower", "point"] = "lower"
+                   ) -> list[StratumRecovery]:
+        """Each stratum's extrapolated recovery from draw ``draw_id``'s results
+        (``kasvufee.assurance.recovery``); nothing is recorded."""
+        with self._reading() as conn:
+            draw = self._draw(conn, draw_id)
+            return recoveries(draw, outcomes(read_records(conn), draw_id), basis)
+
+    def confirm_recovery(self, draw_id: str, *, basis: Literal["lower", "point"] = "lower",
+                         confirmed_at: dt.datetime | dt.date | None = None) -> Assured:
+        """Record the buyer's confirmation of draw ``draw_id``'s recovery: the
+        scheme's next post appends one recovery entry per stratum that owes."""
+
+        def build(conn: Connection) -> list[dict[str, Any]]:
+            draw = self._draw(conn, draw_id)
+            record_id = f"recovery-{draw_id}"
+            old = self._any_record(conn, record_id)
+            if old is not None:
+                raise LedgerStateError(f"the recovery of draw {draw_id} was confirmed on "
+                                       f"{old['recorded_at']:%Y-%m-%d}; nothing changed")
+            strata = recoveries(draw, outcomes(read_records(conn), draw_id), basis)
+            return [{"kind": "recovery", "record_id": record_id,
+                     "scheme_id": draw["scheme_id"], "provider_id": None, "entry_id": None,
+                     "period": None, "body": recovery_body(draw_id, basis, strata)}]
+
+        with self._reading() as conn:
+            scheme_id = self._draw(conn, draw_id)["scheme_id"]
+        return self._assure(scheme_id, None, build, _stamp(confirmed_at, "confirmed_at"))
+
+    def open_dispute(self, reason: str, *, entry_id: str | None = None,
+                     scheme_id: str | None = None, provider_id: str | None = None,
+                     component: str | None = None, client_id: str | None = None,
+                     period: str | None = None,
+                     opened_at: dt.datetime | dt.date | None = None) -> Assured:
+        """Record a provider's dispute over a posted entry (``entry_id``: an
+        earned entry, a reversal, a recovery) or over a payment it believes it
+        is owed (``scheme_id``, ``provider_id``, ``component``, ``client_id``,
+        and ``period``, by default the scheme's last posted); its period cannot
+        be closed while it is open.  The record id is ``dispute-N``."""
+        if not reason.strip():
+            raise UsageError("a dispute needs the provider's reason")
+        if entry_id is None and None in (scheme_id, provider_id, component):
+            raise UsageError("a dispute is over an entry (entry_id) or over a payment "
+                             "claimed: give scheme_id, provider_id and component (and client_id)")
+
+        def build(conn: Connection) -> list[dict[str, Any]]:
+            if entry_id is not None:
+                row = self._entry_row(conn, entry_id)
+                sid, pid = row["scheme_id"], row["provider_id"]
+                assured = read_records(conn, sid)
+                failed = standing_failures(assured)
+                target = row["reverses"] if row["reverses"] in failed else entry_id
+                body = {"subject": "entry", "entry_kind": row["kind"], "reason": reason.strip(),
+                        "component": row["component"], "client_id": row["client_id"],
+                        "overturns": target if target in failed else None}
+                subject: dict[str, str | None] = {"entry_id": entry_id}
+                at = row["period"]
+            else:
+                assert scheme_id is not None and provider_id is not None
+                sid, pid = scheme_id, provider_id
+                self._known_scheme(conn, sid)
+                assured = read_records(conn, sid)
+                at = period or self._last_period(conn, sid)
+                body = {"subject": "claim", "reason": reason.strip(), "component": component,
+                        "client_id": client_id}
+                subject = {"component": component, "client_id": client_id}
+            what = "entry" if entry_id is not None else "payment"
+            for d in open_disputes(assured):
+                same = ({"entry_id": d["entry_id"]} if d["body"]["subject"] == "entry" else
+                        {"component": d["body"]["component"], "client_id": d["body"]["client_id"]})
+                if same == subject and d["provider_id"] == pid:
+                    raise LedgerStateError(f"{d['record_id']} over the same {what} is open since "
+                                           f"{d['recorded_at']:%Y-%m-%d}: decide it first")
+            number = 1 + sum(1 for r in read_records(conn) if r["kind"] == "dispute")
+            return [{"kind": "dispute", "record_id": f"dispute-{number}", "scheme_id": sid,
+                     "provider_id": pid, "entry_id": entry_id, "period": at, "body": body}]
+
+        with self._reading() as conn:
+            sid = self._entry_row(conn, entry_id)["scheme_id"] if entry_id else scheme_id
+        assert sid is not None
+        return self._assure(sid, None, build, _stamp(opened_at, "opened_at"))
+
+    def decide_dispute(self, dispute_id: str, *, accept: bool, reason: str,
+                       amount_cents: int | None = None,
+                       decided_at: dt.datetime | dt.date | None = None) -> Assured:
+        """Record the buyer's decision on a dispute.  Accepted, the correction is
+        posted by the scheme's next post: an overturned validation failure pays
+        its entry again; otherwise ``amount_cents`` (negative takes back) is
+        posted as an adjustment.  Rejected, nothing is posted."""
+        if not reason.strip():
+            raise UsageError("a decision needs its reason")
+        if not accept and amount_cents is not None:
+            raise UsageError("a rejected dispute posts nothing: give no amount")
+
+        def build(conn: Connection) -> list[dict[str, Any]]:
+            dispute = self._any_record(conn, dispute_id)
+            if dispute is None or dispute["kind"] != "dispute":
+                known = [r["record_id"] for r in read_records(conn) if r["kind"] == "dispute"]
+                raise LedgerError(f"no dispute {dispute_id!r} in {self.where} "
+                                  f"({_listed(known)})")
+            done = decisions(read_records(conn, dispute["scheme_id"])).get(dispute_id)
+            if done is not None:
+                raise LedgerStateError(f"{dispute_id} was {done['body']['decision']} on "
+                                       f"{done['recorded_at']:%Y-%m-%d}; nothing changed")
+            if accept and amount_cents is None and not dispute["body"].get("overturns"):
+                raise UsageError(f"{dispute_id} is over no validation failure: accepting it "
+                                 "needs the amount of the correction to post")
+            if amount_cents == 0:
+                raise UsageError("an adjustment of 0.00 changes nothing: give the amount")
+            body = {"dispute": dispute_id, "decision": "accepted" if accept else "rejected",
+                    "reason": reason.strip(), "amount_cents": amount_cents}
+            return [{"kind": "decision", "record_id": f"{dispute_id}/decision",
+                     "scheme_id": dispute["scheme_id"], "provider_id": dispute["provider_id"],
+                     "entry_id": dispute["entry_id"], "period": dispute["period"],
+                     "body": body}]
+
+        with self._reading() as conn:
+            found = self._any_record(conn, dispute_id)
+        scheme_id = found["scheme_id"] if found else ""
+        return self._assure(scheme_id, None, build, _stamp(decided_at, "decided_at"))
+
+    def assurance(self, scheme_id: str | None = None, *,
+                  as_of: dt.date | None = None) -> list[dict[str, Any]]:
+        """The assurance records (of one scheme), as they stood at the end of ``as_of``."""
+        until = None if as_of is None else dt.datetime.combine(as_of, dt.time.max)
+        with self._reading() as conn:
+            return read_records(conn, scheme_id, until)
+
+    def _assure(self, scheme_id: str, period: str | None,
+                build: Callable[[Connection], list[dict[str, Any]]],
+                stamp: dt.datetime) -> Assured:
+        """One assurance transaction: the records ``build`` makes, sealed, with a receipt."""
+        if stamp.date() > _today():
+            raise UsageError(f"the recording day {stamp.date().isoformat()} is in the future "
+                             f"(today is {_today().isoformat()}): give today or an earlier day")
+        with self._transaction() as conn:
+            head_len, head_hash = self._lock(conn)
+            latest = conn.execute(select(func.max(t.seals.c.sealed_at))).scalar()
+            if latest is not None and stamp < latest:
+                raise LedgerStateError(f"the recording time {stamp:%Y-%m-%d %H:%M:%S} is before "
+                                       f"the ledger's last record ({latest:%Y-%m-%d %H:%M:%S}): "
+                                       "record on or after it")
+            rows = build(conn)
+            if not rows:
+                return Assured(scheme_id, period, (), stamp)
+            sealed = append_records(conn, rows, stamp)
+            seal_no, seal_hash = add_seal(conn, "assurance", sealed, head_len, head_hash, stamp)
+        result = Assured(scheme_id, period or rows[-1]["period"] or "-",
+                         tuple(r["record_id"] for r in rows), stamp, head_len, head_hash,
+                         seal_no, seal_hash)
+        line = receipt_line(result, self.signing_key)
+        if self.receipts is not None:
+            append_receipt(self.receipts, line)
+        return dataclasses.replace(result, receipt=line)
+
+    def _known_scheme(self, conn: Connection, scheme_id: str) -> None:
+        known = list(conn.execute(select(t.postings.c.scheme_id).distinct()
+                                  .order_by(t.postings.c.scheme_id)).scalars())
+        if scheme_id not in known:
+            raise LedgerError(f"no posting of scheme {scheme_id!r} in {self.where} "
+                              f"({_listed(known)})")
+
+    def _last_period(self, conn: Connection, scheme_id: str) -> str:
+        return str(conn.execute(select(func.max(t.postings.c.period)).where(
+            t.postings.c.scheme_id == scheme_id)).scalar_one())
+
+    def _any_record(self, conn: Connection, record_id: str) -> dict[str, Any] | None:
+        return _record(read_records(conn), record_id)
+
+    def _draw(self, conn: Connection, draw_id: str) -> dict[str, Any]:
+        found = read_records(conn)
+        draw = _record(found, draw_id)
+        if draw is None or draw["kind"] != "draw":
+            known = [r["record_id"] for r in found if r["kind"] == "draw"]
+            raise LedgerError(f"no draw {draw_id!r} in {self.where} ({_listed(known)})")
+        return draw
+
+    def _entry_row(self, conn: Connection, entry_id: str) -> dict[str, Any]:
+        row = conn.execute(select(t.entries).where(t.entries.c.entry_id == entry_id)
+                           ).mappings().first()
+        if row is None:
+            raise LedgerError(f"no entry {entry_id!r} in {self.where}")
+        return dict(row)
 
     # ------------------------------------------------------------------ reading
 
@@ -421,12 +813,17 @@ class PostedLedger:
                 t.postings.c.posting_id == row["posting_id"])).mappings().one()
             reversed_by = conn.execute(select(t.entries.c.entry_id, t.entries.c.period).where(
                 t.entries.c.reverses == entry_id)).first()
+            assured = read_records(conn, row["scheme_id"])
         out = dict(row)
         out["derivation"] = json.loads(row["derivation"])
         out["event_ids"] = json.loads(row["event_ids"])
         out["posting"] = dict(posting)
         out["reversed_by"] = None if reversed_by is None else {
             "entry_id": reversed_by[0], "period": reversed_by[1]}
+        out["assurance"] = [_plain_record(r) for r in assured
+                            if r["entry_id"] in (entry_id, f"{entry_id}-rev")
+                            or (r["kind"] == "draw" and any(
+                                s["entry_id"] == entry_id for s in r["body"]["sample"]))]
         return out
 
     def rating(self, scheme_id: str, provider_id: str, period: str) -> tuple[str, int] | None:

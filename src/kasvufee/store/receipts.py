@@ -23,7 +23,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -34,7 +34,28 @@ from kasvufee.scheme.load import read_text_file
 from kasvufee.store.chain import CANONICAL
 
 if TYPE_CHECKING:
-    from kasvufee.store.posted import PostResult
+    import datetime as dt
+
+
+class Written(Protocol):
+    """What a receipt records of a post or an assurance step."""
+
+    @property
+    def scheme_id(self) -> str: ...
+    @property
+    def period(self) -> str | None: ...
+    @property
+    def posting_id(self) -> int | None: ...
+    @property
+    def posted_at(self) -> dt.datetime | None: ...
+    @property
+    def chain_length(self) -> int: ...
+    @property
+    def chain_head(self) -> str: ...
+    @property
+    def seal_no(self) -> int: ...
+    @property
+    def seal_hash(self) -> str: ...
 
 RECEIPT_FIELDS = ("receipt", "scheme", "period", "posting_id", "posted_on", "chain_length",
                   "chain_head", "seal_no", "seal_hash")
@@ -69,8 +90,9 @@ def default_receipts(ledger: str) -> Path | None:
     return Path(f"{ledger}.receipts.jsonl")
 
 
-def receipt_line(result: PostResult, key: Ed25519PrivateKey | None = None) -> str:
-    """A posting's receipt as one line of JSON, signed when ``key`` is given."""
+def receipt_line(result: Written, key: Ed25519PrivateKey | None = None) -> str:
+    """A posting's (or an assurance step's) receipt as one line of JSON, signed
+    when ``key`` is given."""
     assert result.posted_at is not None  # only a posting that wrote has a receipt
     fields: dict[str, Any] = {
         "receipt": 1, "scheme": result.scheme_id, "period": result.period,
@@ -136,8 +158,9 @@ def witness_problem(receipts: Sequence[Receipt], entries: int, hashes: Mapping[i
             if unsigned:
                 return unsigned
         f, n, seal = receipt.fields, receipt.chain_length, receipt.seal_no
-        what = (f"the ledger no longer extends receipt {receipt.where} (posting "
-                f"#{f['posting_id']} of {f['scheme']} {f['period']}, {n} entries)")
+        step = (f"posting #{f['posting_id']} of {f['scheme']} {f['period']}"
+                if f["posting_id"] is not None else f"an assurance record of {f['scheme']}")
+        what = f"the ledger no longer extends receipt {receipt.where} ({step}, {n} entries)"
         if n > entries:
             return f"{what}: it holds {entries} entries: entries were removed"
         if n and hashes.get(n) != f["chain_head"]:

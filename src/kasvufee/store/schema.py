@@ -26,7 +26,7 @@ from sqlalchemy import (
     select,
 )
 
-SCHEMA_VERSION = 2  # 2: the seals
+SCHEMA_VERSION = 3  # 2: the seals; 3: the assurance records
 
 metadata = MetaData()
 
@@ -112,6 +112,20 @@ seals = Table(
     Column("hash", String(64), nullable=False),
 )
 
+assurance = Table(
+    "kasvufee_assurance", metadata,
+    Column("record_no", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(20), nullable=False),  # draw, result, recovery, dispute, decision
+    Column("record_id", String(255), nullable=False, unique=True),
+    Column("scheme_id", String(200), nullable=False),
+    Column("provider_id", String(200), nullable=True),
+    Column("entry_id", String(255), nullable=True),  # the entry a result or dispute is about
+    Column("period", String(7), nullable=True),  # a dispute's period (close waits for it)
+    Column("recorded_at", DateTime(timezone=False), nullable=False),
+    Column("body", Text, nullable=False),  # JSON: what was drawn, found, claimed or decided
+)
+Index("kasvufee_assurance_entry", assurance.c.entry_id)
+
 GENESIS = "0" * 64  # the previous hash of the first entry and of the first seal
 
 
@@ -133,7 +147,8 @@ def migrate(conn: Connection) -> int | None:
             {"key": "chain_head", "value": GENESIS},
         ])
         return None
-    # Migrations: version 1 had no seals; the caller seals what it holds.
+    # Migrations: version 1 had no seals (the caller seals what it holds);
+    # version 2 had no assurance records (create_all made their empty table).
     found = stored_count(version)
     found = SCHEMA_VERSION + 1 if found is None else found
     if found < SCHEMA_VERSION:

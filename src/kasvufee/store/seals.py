@@ -2,12 +2,14 @@
 
 The entries are one hash chain (``kasvufee.store.chain``).  What else changes
 a payment or a statement lives beside them: the scheme as posted (its caps
-and rules), the postings, the star ratings, the closed periods.  Each post and
-each close appends one **seal**: the hash of every row it wrote (table, key,
-hash of all its columns), the entry chain's length and head after it, and the
-hash of the previous seal.  ``check_seals`` recomputes every seal and every
-row: a row changed, deleted or inserted behind the library's back is named
-with its table and key, and so is a seal changed, removed or inserted.
+and rules), the postings, the star ratings, the closed periods, the assurance
+records (samples drawn, validation results, recoveries, disputes).  Each post,
+each close and each assurance step appends one **seal**: the hash of every
+row it wrote (table, key, hash of all its columns), the entry chain's length
+and head after it, and the hash of the previous seal.  ``check_seals``
+recomputes every seal and every row: a row changed, deleted or inserted
+behind the library's back is named with its table and key, and so is a seal
+changed, removed or inserted.
 
 A ledger of schema version 1 had no seals: its rows are sealed as found, in
 one ``migration`` seal, when it is first opened by this version.
@@ -42,6 +44,7 @@ SEALED: dict[str, tuple[Table, tuple[str, ...]]] = {
     t.postings.name: (t.postings, ("posting_id",)),
     t.ratings.name: (t.ratings, ("posting_id", "provider_id")),
     t.closed_periods.name: (t.closed_periods, ("scheme_id", "period")),
+    t.assurance.name: (t.assurance, ("record_no",)),
 }
 
 SEAL_FIELDS = ("seal_no", "kind", "sealed_at", "chain_length", "chain_head", "records")
