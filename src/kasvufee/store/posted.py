@@ -820,8 +820,9 @@ class PostedLedger:
         out["posting"] = dict(posting)
         out["reversed_by"] = None if reversed_by is None else {
             "entry_id": reversed_by[0], "period": reversed_by[1]}
+        about = {entry_id, f"{entry_id}-rev", row["reverses"]}  # a reversal: its entry's too
         out["assurance"] = [_plain_record(r) for r in assured
-                            if r["entry_id"] in (entry_id, f"{entry_id}-rev")
+                            if r["entry_id"] in about
                             or (r["kind"] == "draw" and any(
                                 s["entry_id"] == entry_id for s in r["body"]["sample"]))]
         return out
