@@ -149,7 +149,7 @@ def _correction(entry_id: str, kind: str, scheme_id: str, provider_id: str, comp
         "entry_id": entry_id, "basis_id": entry_id, "scheme_id": scheme_id,
         "scheme_version": "-", "component": component, "provider_id": provider_id,
         "client_id": client_id, "earned_on": on, "period": period, "amount_cents": amount,
-        "kind": kind, "event_ids": "[]", "explanation": f"{label}: {reason}.",
+        "kind": kind, "event_ids": "[]", "explanation": f"{label} {reason}.",
         "capped_from_cents": None, "cap": None, "reverses": None,
         "derivation": json.dumps({"reason": reason, "assurance": record["record_id"]},
                                  ensure_ascii=False, sort_keys=True),
