@@ -24,13 +24,13 @@ def read_results(path: str | Path) -> list[ValidationResult]:
     """The results in ``path`` (``.xlsx``, else CSV), every problem at once."""
     source = str(path)
     file = Path(path)
+    expected = "an existing results file (CSV or xlsx)"
     try:
         size = file.stat().st_size
-        if not file.is_file():
-            raise IsADirectoryError
     except OSError:
-        raise InputError([Problem(source, None, None, "an existing results file (CSV or xlsx)",
-                                  "no such file")]) from None
+        raise InputError([Problem(source, None, None, expected, "no such file")]) from None
+    if not file.is_file():
+        raise InputError([Problem(source, None, None, expected, "a folder")])
     if size > MAX_BYTES:
         raise InputError([Problem(source, None, None, f"at most {MAX_BYTES} bytes",
                                   f"{size} bytes")])
