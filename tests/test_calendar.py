@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kasvufee.calendar import add_months, add_months_expr, recurrence
+from kasvufee.calendar import add_months, add_months_expr, period_end, recurrence
+from kasvufee.errors import UsageError
 from tests.conftest import examples
 
 
@@ -35,3 +37,17 @@ def test_quarterly_and_month_end_recurrences() -> None:
         dt.date(2019, 12, 31), dt.date(2020, 1, 31), dt.date(2020, 2, 29)]
     assert recurrence("yearly", dt.date(2020, 2, 29), until=dt.date(2022, 12, 31)) == [
         dt.date(2020, 2, 29), dt.date(2021, 2, 28), dt.date(2022, 2, 28)]
+
+
+@pytest.mark.parametrize("period", ["2018-1", "18-01", "2018-001", "2018-13", "2018-00",
+                                    " 2018-01", "2018-01 ", "0000-01", "2018/01",
+                                    "\uff12\uff10\uff11\uff18-01"])  # full-width digits
+def test_a_period_is_exactly_yyyy_mm(period: str) -> None:
+    # periods are compared as text: '2018-1' would sort before '2018-12' and pass every check
+    with pytest.raises(UsageError, match=r"a period YYYY-MM, got "):
+        period_end(period)
+
+
+def test_period_ends() -> None:
+    assert [period_end(p) for p in ("2018-01", "2020-02", "2019-02", "9999-12")] == [
+        dt.date(2018, 1, 31), dt.date(2020, 2, 29), dt.date(2019, 2, 28), dt.date(9999, 12, 31)]

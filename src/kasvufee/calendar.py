@@ -143,10 +143,16 @@ def recurrence(
     return [d.date() for d in rule]
 
 
+_PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # not \d: it takes any script's digits
+
+
 def period_end(period: str) -> dt.date:
-    """The last day of a ``YYYY-MM`` payout period."""
-    try:
-        year, month = (int(x) for x in period.split("-"))
-        return dt.date(year, month, monthrange(year, month)[1])
-    except (ValueError, TypeError):
-        raise UsageError(f"a period YYYY-MM, got {period!r}") from None
+    """The last day of a ``YYYY-MM`` payout period; anything else (``2018-1``,
+    ``18-01``, a space) is refused: periods are compared as text, so ``2018-1``
+    would sort before ``2018-12`` and slip past every period check."""
+    if not isinstance(period, str) or not _PERIOD.fullmatch(period):
+        raise UsageError(f"a period YYYY-MM, got {period!r}")
+    year, month = int(period[:4]), int(period[5:])
+    if year < 1:
+        raise UsageError(f"a period YYYY-MM, got {period!r}")
+    return dt.date(year, month, monthrange(year, month)[1])
