@@ -67,7 +67,8 @@ Exit status:
    1  findings: lint errors, failed scheme tests, a TAMPERED ledger
    2  invalid input or usage (each problem is printed)
    3  refused by the ledger's state: a closed period, a conflicting post,
-      a period before the last posted, a changed posted scheme version
+      a period before the last posted, a changed posted scheme version,
+      an open dispute, an assurance record already made otherwise
    4  the ledger cannot be opened or written
   70  an internal error (a bug: please report it)"""
 
