@@ -279,3 +279,23 @@ def test_cutting_off_the_last_assurance_step_fails_its_receipt(tmp_path: Path) -
         f"the ledger no longer extends receipt {ledger}.receipts.jsonl:3 (an assurance record "
         "of audit-demo, 110 entries): seal #3 is missing: postings or closings up to it were "
         "removed or rewritten")
+
+
+@pytest.mark.parametrize(("recovery", "recovered"), [("point", -2000_00), ("none", None)])
+def test_the_scheme_says_whether_and_how_failures_are_extrapolated(
+        tmp_path: Path, recovery: str, recovered: int | None) -> None:
+    scheme = SCHEME.model_copy(update={"assurance": kasvufee.scheme.model.Assurance(
+        recovery=recovery)})
+    with PostedLedger.open(tmp_path / "ledger.sqlite") as store:
+        store.post(scheme, EVENTS, "2019-01", posted_at=at("2019-02-01"))
+        sample = store.draw("audit-demo", "audit-1", "seed 7", first="2019-01", last="2019-01",
+                            count=20, drawn_at=at("2019-02-05")).sample
+        store.record_results("audit-1", _fail(sample, 5), recorded_at=at("2019-02-10"))
+        assert store.recovery_basis("audit-1") == recovery
+        if recovered is None:
+            with pytest.raises(LedgerStateError, match=r"recovers no extrapolated amount"):
+                store.confirm_recovery("audit-1", confirmed_at=at("2019-02-11"))
+        else:  # the point estimate of the hand-worked example: 0.25 x 8 000.00
+            store.confirm_recovery("audit-1", confirmed_at=at("2019-02-11"))
+        feb = store.post(scheme, EVENTS, "2019-02", posted_at=at("2019-03-01"))
+        assert feb.net_cents == -500_00 + (recovered or 0)

@@ -198,16 +198,16 @@ def results(draw_id: str, results_file: str | None, ledger: str, entry_id: str |
 @main.command()
 @click.argument("draw_id", metavar="DRAW")
 @LEDGER_OPTION
-@click.option("--basis", type=click.Choice(["lower", "point"]), default="lower",
-              show_default=True,
-              help="Recover the 95 % interval's lower bound, or the point estimate.")
+@click.option("--basis", type=click.Choice(["lower", "point"]),
+              help="Recover the 95 % interval's lower bound, or the point estimate. Default: "
+                   "the scheme's assurance.recovery (lower unless it says otherwise).")
 @click.option("--confirm", is_flag=True,
               help="Record the recovery: the scheme's next post appends it per stratum.")
 @on_option("the confirmation")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="How to print the figures.")
 @_guarded
-def recover(draw_id: str, ledger: str, basis: str, confirm: bool, on: str | None,
+def recover(draw_id: str, ledger: str, basis: str | None, confirm: bool, on: str | None,
             fmt: str) -> None:
     """The recovery a draw's failures extrapolate to, per provider and component.
 
@@ -217,8 +217,10 @@ def recover(draw_id: str, ledger: str, basis: str, confirm: bool, on: str | None
     --confirm: then it is recorded, and the scheme's next post appends one
     recovery entry per stratum that owes.
     """
-    chosen: Literal["lower", "point"] = "point" if basis == "point" else "lower"
     with _open(ledger) as store:
+        stated = store.recovery_basis(draw_id)
+        chosen: Literal["lower", "point"] = (
+            "point" if (basis or stated) == "point" else "lower")
         strata = store.recoveries(draw_id, basis=chosen)
         done = store.confirm_recovery(draw_id, basis=chosen, confirmed_at=_on(on, "--on")) \
             if confirm else None
@@ -240,10 +242,13 @@ def recover(draw_id: str, ledger: str, basis: str, confirm: bool, on: str | None
         click.echo(_text_table(pl.DataFrame(rows)), nl=False)
     total = format_cents(sum(s.recovery.amount_cents for s in strata))
     if done is not None:
-        _err(f"draw {draw_id}: recovery of {total} confirmed ({basis}); the next post of "
+        _err(f"draw {draw_id}: recovery of {total} confirmed ({chosen}); the next post of "
              f"{done.scheme_id} appends it")
+    elif stated == "none" and basis is None:
+        _err(f"draw {draw_id}: the scheme recovers no extrapolated amount (assurance.recovery: "
+             f"none); on the {chosen} basis it would be {total}")
     else:
-        _err(f"draw {draw_id}: {total} to recover ({basis}); nothing recorded: give --confirm "
+        _err(f"draw {draw_id}: {total} to recover ({chosen}); nothing recorded: give --confirm "
              "to record it")
 
 

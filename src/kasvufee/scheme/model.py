@@ -765,6 +765,17 @@ class Rating(Model):
                                 "counted in the rating")
 
 
+class Assurance(Model):
+    """How a draw's failures are recovered (``kasvufee.assurance``): the failed
+    entries themselves are always reversed; ``recovery`` says whether the
+    failures are also extrapolated to the unsampled entries, and on which basis."""
+
+    recovery: Literal["lower", "point", "none"] = Field(
+        default="lower", description="lower: recover the 95 % interval's lower bound of what "
+        "the unsampled entries owe (the default, the benefit of the doubt to the provider); "
+        "point: the point estimate; none: no extrapolated recovery")
+
+
 class Trust(Model):
     """Whose events count for whom.  The defaults keep one provider from
     changing another's fees; a scheme relaxes them only by saying so."""
@@ -805,6 +816,8 @@ class Scheme(Model):
     contract: dict[str, dt.date] = Field(
         default_factory=dict, description="dates of the contract by name (start, end, "
         "delivery_end, ...), read as contract.NAME by anchors and until")
+    assurance: Assurance = Field(default_factory=Assurance,
+                                 description="how a validation sample's failures are recovered")
 
     @field_validator("currency")
     @classmethod

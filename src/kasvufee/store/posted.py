@@ -546,10 +546,27 @@ class PostedLedger:
             draw = self._draw(conn, draw_id)
             return recoveries(draw, outcomes(read_records(conn), draw_id), basis)
 
-    def confirm_recovery(self, draw_id: str, *, basis: Literal["lower", "point"] = "lower",
+    def recovery_basis(self, draw_id: str) -> Literal["lower", "point", "none"]:
+        """The basis the draw's scheme (as last posted) recovers on: its
+        ``assurance.recovery``."""
+        with self._reading() as conn:
+            scheme_id = self._draw(conn, draw_id)["scheme_id"]
+        return self.scheme(scheme_id).assurance.recovery
+
+    def confirm_recovery(self, draw_id: str, *, basis: Literal["lower", "point"] | None = None,
                          confirmed_at: dt.datetime | dt.date | None = None) -> Assured:
-        """Record the buyer's confirmation of draw ``draw_id``'s recovery: the
-        scheme's next post appends one recovery entry per stratum that owes."""
+        """Record the buyer's confirmation of draw ``draw_id``'s recovery, on
+        ``basis`` or the scheme's (``assurance.recovery``; refused for a scheme
+        with ``none``): the scheme's next post appends one recovery entry per
+        stratum that owes."""
+        stated = self.recovery_basis(draw_id)
+        if stated == "none":
+            with self._reading() as conn:
+                scheme_id = self._draw(conn, draw_id)["scheme_id"]
+            raise LedgerStateError(f"scheme {scheme_id} recovers no extrapolated amount "
+                                   "(assurance.recovery: none): its failed entries are reversed "
+                                   "one by one, and nothing else")
+        chosen: Literal["lower", "point"] = basis or stated
 
         def build(conn: Connection) -> list[dict[str, Any]]:
             draw = self._draw(conn, draw_id)
@@ -558,10 +575,10 @@ class PostedLedger:
             if old is not None:
                 raise LedgerStateError(f"the recovery of draw {draw_id} was confirmed on "
                                        f"{old['recorded_at']:%Y-%m-%d}; nothing changed")
-            strata = recoveries(draw, outcomes(read_records(conn), draw_id), basis)
+            strata = recoveries(draw, outcomes(read_records(conn), draw_id), chosen)
             return [{"kind": "recovery", "record_id": record_id,
                      "scheme_id": draw["scheme_id"], "provider_id": None, "entry_id": None,
-                     "period": None, "body": recovery_body(draw_id, basis, strata)}]
+                     "period": None, "body": recovery_body(draw_id, chosen, strata)}]
 
         with self._reading() as conn:
             scheme_id = self._draw(conn, draw_id)["scheme_id"]
