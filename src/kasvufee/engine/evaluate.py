@@ -18,7 +18,7 @@ Nothing here reads or writes files.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -88,6 +88,7 @@ def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date | str) -> Ledg
     # in the order of the versions, so the result never depends on the sort
     cand = cand.sort(EARNING_ORDER, nulls_last=True, maintain_order=True)
     cand = _once_per(cand, scheme.money, one_of_groups(scheme))
+    cand = _requires_earned(cand, scheme)
     cand = hold(cand, pl.col("earned_on") > pl.lit(as_of),
                 pl.format("pending: the condition becomes true on {}, after {}",
                           date_text(pl.col("earned_on")), pl.lit(as_of.isoformat())))
@@ -98,6 +99,58 @@ def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date | str) -> Ledg
     held = cand.filter(pl.col("held").is_not_null())
     return Ledger(scheme.scheme, _entries(scheme, earned), _held(held), as_of, p.voided,
                   scheme.currency)
+
+
+def _requires_earned(cand: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
+    """A component that ``requires_earned`` others pays once they are earned for
+    the same provider and client (both null for contract level): on the later
+    of its own date and theirs; held when one of them is not earned.  Each
+    requirement is applied after those it depends on (the check refuses
+    cycles), so a chain holds as a whole; the rows are then in earning order
+    again, for the tiers and caps that count in it."""
+    rules = [(v.version, c.id, c.requires_earned) for v in scheme.versions
+             for c in _dependency_order(v.components) if c.requires_earned]
+    if not rules:
+        return cand
+    who = ["provider_id", "client_id"]
+    for version, component, needed in rules:
+        earned = (cand.lazy().filter(pl.col("component").is_in(list(needed))
+                                     & pl.col("held").is_null())
+                  .group_by(*who, "component").agg(pl.col("earned_on").min())
+                  .group_by(who).agg(pl.col("earned_on").max().alias("_req_on"),
+                                     pl.len().alias("_req_n")).collect())
+        cand = cand.join(earned, on=who, how="left", nulls_equal=True, maintain_order="left")
+        mine = ((pl.col("component") == component) & (pl.col("version") == version)
+                & pl.col("held").is_null())
+        names = ", ".join(needed)
+        cand = hold(cand, mine & (pl.col("_req_n").fill_null(0) < len(needed)), pl.format(
+            "requires {} earned for this client first: not earned", pl.lit(names)))
+        met = mine & pl.col("held").is_null()
+        later = met & (pl.col("_req_on") > pl.col("earned_on"))
+        cand = cand.with_columns(
+            pl.when(later).then(pl.col("_req_on")).otherwise(pl.col("earned_on"))
+            .alias("earned_on"),
+            pl.when(met).then(pl.concat_list("facts", pl.format(
+                "requires {} earned first: earned by {}", pl.lit(names),
+                date_text(pl.col("_req_on"))))).otherwise(pl.col("facts")).alias("facts"),
+        ).drop("_req_on", "_req_n")
+    return cand.sort(EARNING_ORDER, nulls_last=True, maintain_order=True)
+
+
+def _dependency_order(components: Sequence[Any]) -> list[Any]:
+    """The components, each after those it ``requires_earned`` (no cycles: checked)."""
+    by_id = {c.id: c for c in components}
+    done: dict[str, Any] = {}
+
+    def visit(c: Any) -> None:
+        for other in c.requires_earned:
+            if other in by_id and other not in done:
+                visit(by_id[other])
+        done.setdefault(c.id, c)
+
+    for c in components:
+        visit(c)
+    return list(done.values())
 
 
 def _tiers(cand: pl.DataFrame, tiers: tuple[Tier, ...], p: Prepared) -> pl.DataFrame:

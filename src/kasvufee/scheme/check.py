@@ -119,6 +119,30 @@ def _references(version: Version, loc: Loc) -> list[Finding]:
             if c not in ids:
                 found.append(((*loc, part, ki, "components"),
                               f"a component id ({', '.join(ids)})", repr(c)))
+    found += _requirements(version, loc, ids)
+    return found
+
+
+def _requirements(version: Version, loc: Loc, ids: list[str]) -> list[Finding]:
+    """``requires_earned`` names other components of the version, without a cycle."""
+    found: list[Finding] = []
+    needs = {c.id: c.requires_earned for c in version.components}
+    for ci, comp in enumerate(version.components):
+        where = (*loc, "components", ci, "requires_earned")
+        for other in comp.requires_earned:
+            if other == comp.id or other not in ids:
+                found.append((where, f"another component id of the version "
+                              f"({', '.join(i for i in ids if i != comp.id)})", repr(other)))
+        seen, todo = set(), [o for o in comp.requires_earned if o != comp.id]
+        while todo:  # what it needs, and what they need in turn
+            other = todo.pop()
+            if other == comp.id:
+                found.append((where, "components that do not in turn require it",
+                              f"a cycle back to {comp.id!r}"))
+                break
+            if other not in seen:
+                seen.add(other)
+                todo.extend(needs.get(other, ()))
     return found
 
 

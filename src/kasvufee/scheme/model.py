@@ -547,6 +547,10 @@ class ComponentBase(Model):
     max_amount: Cents | None = Field(
         default=None, description="no single entry may exceed this; a static amount above it "
         "makes the scheme invalid")
+    requires_earned: tuple[str, ...] = Field(
+        default=(), description="components of the same version that must have been earned "
+        "for the same client (for a contract-level entry: the same provider) first; the entry "
+        "is earned when the last of them is, and held while one is not")
 
 
 class EventFee(ComponentBase):
