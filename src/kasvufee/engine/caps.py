@@ -1,4 +1,5 @@
-"""Caps per client, provider, contract or group of components.
+"""Caps per client, provider, contract or group of components, once or anew
+each calendar year or month (``each``).
 
 Entries consume a cap in earning order.  The entry that crosses the cap is
 cut to what is left, later ones to 0.00; each keeps ``capped_from`` (the
@@ -30,6 +31,14 @@ def cap_limit(cap: Cap) -> pl.Expr:
     return pl.lit(cap.amount, dtype=pl.Int128)
 
 
+def _each(cap: Cap) -> pl.Expr:
+    """`` in 2018`` or `` in 2018-03`` for a cap that holds anew each year or month."""
+    if cap.each is None:
+        return pl.lit("")
+    return pl.format(" in {}", pl.col("earned_on").dt.strftime(
+        "%Y" if cap.each == "year" else "%Y-%m"))
+
+
 def apply_caps(entries: pl.DataFrame, caps: tuple[Cap, ...], money: Currency) -> pl.DataFrame:
     """``entries`` must be sorted in earning order and carry ``amount`` cents (and
     the client attribute of a cap by table, with a limit for every entry inside
@@ -45,7 +54,11 @@ def apply_caps(entries: pl.DataFrame, caps: tuple[Cap, ...], money: Currency) ->
             inside = pl.col("component").is_in(list(cap.components))
         if cap.per == "client":
             inside = inside & pl.col("client_id").is_not_null()
-        group = [GROUP[cap.per]] if cap.per in GROUP else [pl.lit(0).alias("_all")]
+        group: list[str | pl.Expr] = ([GROUP[cap.per]] if cap.per in GROUP
+                                      else [pl.lit(0).alias("_all")])
+        if cap.each is not None:  # the limit anew in each calendar year or month
+            group.append(pl.col("earned_on").dt.truncate("1y" if cap.each == "year" else "1mo")
+                         .alias("_each"))
         # Int128: a running sum of Int64 amounts cannot wrap (a wrapped sum would pay
         # past the cap); every value compared with it below is Int128 too
         counted = pl.when(inside).then(pl.col("amount")).otherwise(0).cast(pl.Int128)
@@ -61,8 +74,9 @@ def apply_caps(entries: pl.DataFrame, caps: tuple[Cap, ...], money: Currency) ->
         left = left.clip(upper_bound=limit).cast(pl.Int64)
         cut = inside & (new < pl.col("amount"))
         # what the cap had paid out before and after this entry (see the module doc)
-        usage = pl.format("cap {} ({} per {}): {} used before, {} after",
+        usage = pl.format("cap {} ({} per {}{}): {} used before, {} after",
                           pl.lit(cap.id), money_text(limit.cast(pl.Int64), money), pl.lit(cap.per),
+                          _each(cap),
                           money_text(pl.min_horizontal(before, limit).cast(pl.Int64), money),
                           money_text(pl.min_horizontal(running, limit).cast(pl.Int64), money))
         df = df.with_columns(

@@ -150,4 +150,5 @@ def describe_cap(cap: Cap) -> str:
     limit = (_euros(amount) if isinstance(amount, int) else
              "/".join(_euros(v).removesuffix(" €") for v in amount.table.values())
              + f" € by {amount.by} ({'/'.join(amount.table)})")
-    return f"at most {limit} per {cap.per} over {over}"
+    each = f" each {cap.each}" if cap.each else ""
+    return f"at most {limit} per {cap.per}{each} over {over}"

@@ -679,12 +679,17 @@ class Cap(Model):
     apply in the order declared, each to the amounts left by the ones before.
     A cap per client may take its amount from a table by a client attribute
     (``amount: {by: client.round, table: {"1": 8200.00, "2": 11700.00}}``).
+    With ``each: year`` (or ``month``) the limit holds anew in each calendar
+    year (month) of the entries' ``earned_on``.
     """
 
     id: str = Field(pattern=SLUG)
     per: Literal["client", "provider", "contract"]
     components: tuple[str, ...] | None = None
     amount: Cents | Table
+    each: Literal["year", "month"] | None = Field(
+        default=None, description="the limit anew each calendar year or month of earned_on "
+        "(a yearly budget); without it, once over the whole scheme")
 
     @model_validator(mode="after")
     def _table_per_client(self) -> Cap:
