@@ -752,6 +752,15 @@ class Price(Model):
 class Version(Model):
     version: str = Field(min_length=1)
     valid_from: dt.date
+    amends: str | None = Field(
+        default=None, description="an earlier version this one states only the changes to: "
+        "fields not given are that version's, items with an id are merged by id")
+    remove: tuple[str, ...] = Field(
+        default=(), description="with amends: ids of inherited components, caps, tiers or "
+        "groups that this version drops")
+    amended_from: str | None = Field(
+        default=None, description="the version this one was written out from (its amends), "
+        "kept for the record")
     prices: dict[str, Price] = Field(default_factory=dict)
     components: tuple[Annotated[Component, BeforeValidator(_default_kind)], ...] = Field(
         min_length=1, max_length=MAX_COMPONENTS)
@@ -761,6 +770,14 @@ class Version(Model):
     at_most_one: tuple[OneOf, ...] = Field(
         default=(), max_length=MAX_COMPONENTS,
         description="groups of components of which at most one pays per client")
+
+    @model_validator(mode="after")
+    def _remove_amends(self) -> Version:
+        # an amending version is written out before this (kasvufee.scheme.amend)
+        if self.remove:
+            raise ValueError("remove only in a version that amends another (amends: VERSION), "
+                             f"got remove: {list(self.remove)} without amends")
+        return self
 
 
 class Rating(Model):
@@ -827,6 +844,13 @@ class Scheme(Model):
         "delivery_end, ...), read as contract.NAME by anchors and until")
     assurance: Assurance = Field(default_factory=Assurance,
                                  description="how a validation sample's failures are recovered")
+
+    @field_validator("versions", mode="before")
+    @classmethod
+    def _amendments(cls, value: Any) -> Any:
+        from kasvufee.scheme.amend import resolve_amendments
+
+        return resolve_amendments(value)
 
     @field_validator("currency")
     @classmethod
