@@ -7,6 +7,14 @@ Each catalogue entry is the English form, its parts as groups, and the
 Finnish form with the same parts; ISO dates among the parts are written the
 Finnish way (``1.7.2018``).  A reason of no form here (a scheme's own text,
 such as a void's reason) is shown as it was recorded.
+
+A part may be named for how it is carried over: ``text…`` is free text
+written by a person (a validation's finding and evidence, a dispute's claim
+and decision) and is kept exactly as written, dates included; ``num…`` is a
+decimal amount or rate, written with a decimal comma and grouped thousands
+(``14 800,00``, a no-break space as the statement's amounts have it);
+``basis`` is a recovery's basis (``lower`` → ``alaraja``, ``point`` →
+``piste-estimaatti``); ``lengths`` is a window's lengths (see ``_durations``).
 """
 
 from __future__ import annotations
@@ -91,6 +99,23 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
          "mikään palkkiomallin versio ei ole voimassa {0} (ensimmäinen: {1})"),
         (r"priced by version (\S+) \(in force on (\S+)\), which has no component (\S+)",
          "hinnoiteltu versiolla {0} (voimassa {1}), jossa ei ole palkkioperustetta {2}"),
+        # the assurance cycle (kasvufee.assurance.cycle, kasvufee.store.plan)
+        (r"failed validation in draw (\S+) on (\S+): (?P<text1>.+) \(evidence (?P<text2>.+)\)",
+         "hylätty tarkastuksessa {1} (otanta {0}): {2} (aineisto {3})"),
+        (r"confirmed on (\S+) from draw (\S+): (\d+) of (\d+) sampled entr(?:y|ies) failed "
+         r"\((?P<num1>\S+) of (?P<num2>\S+), error rate (?P<num3>\S+)\), extrapolated to the "
+         r"(?P<num4>\S+) of the (\d+) unsampled entries: (?P<basis>lower|point) (?P<num5>\S+) "
+         r"\(95 % interval (?P<num6>\S+) to (?P<num7>\S+)\)",
+         "vahvistettu {0} otannan {1} perusteella: otoksen {3} kirjauksesta {2} hylättiin "
+         "tarkastuksessa ({4}\u00a0€ / {5}\u00a0€, virheosuus {6}), yleistetty otoksen "
+         "ulkopuolisiin {8} kirjaukseen ({7}\u00a0€): {9} {10}\u00a0€ (95 %:n luottamusväli "
+         "{11}\u2013{12}\u00a0€)"),
+        (r"(dispute-\d+) accepted on (\S+): (?P<text1>.+) \(the provider's claim: (?P<text2>.*)\)",
+         "{0} hyväksytty {1}: {2} (palveluntuottajan perustelu: {3})"),
+        (r"no longer due as the validation results stand",
+         "ei enää aiheellinen tarkastustulosten mukaan"),
+        (r"the amount is now (?P<num1>\S+) as the validation results stand",
+         "summa on nyt {0}\u00a0€ tarkastustulosten mukaan"),
     ))
 """English form → Finnish form; ``{0!r}`` marks a part that is itself a reason."""
 
@@ -102,12 +127,41 @@ def finnish_reason(text: str, date: Callable[[dt.date], str]) -> str:
         m = pattern.fullmatch(text)
         if m is None:
             continue
-        lengths = m.groupdict().get("lengths")
-        parts = [_durations(_dates(part, date), whole=part == lengths) for part in m.groups()]
+        names = {n: name for name, n in pattern.groupindex.items()}
+        parts = [_part(part, names.get(n, ""), date)
+                 for n, part in enumerate(m.groups(), start=1)]
         if "{0!r}" in finnish:
             return finnish.replace("{0!r}", finnish_reason(m.group(1), date))
         return finnish.format(*parts)
     return text
+
+
+_BASES_FI = {"lower": "alaraja", "point": "piste-estimaatti"}
+
+
+def _part(part: str, name: str, date: Callable[[dt.date], str]) -> str:
+    """One part in Finnish, by its group's name (see the module docstring)."""
+    if name.startswith("text"):
+        return part
+    if name.startswith("num"):
+        return _number(part)
+    if name == "basis":
+        return _BASES_FI.get(part, part)
+    return _durations(_dates(part, date), whole=name == "lengths")
+
+
+def _number(part: str) -> str:
+    """A decimal the Finnish way, as a statement writes amounts: a decimal comma
+    and the thousands grouped by no-break spaces (``14800.00`` → ``14 800,00``)."""
+    m = re.fullmatch(r"(-?)(\d+)\.(\d+)", part)
+    if m is None:
+        return part
+    sign, whole, frac = m.groups()
+    groups: list[str] = []
+    while len(whole) > 3:
+        whole, last = whole[:-3], whole[-3:]
+        groups.insert(0, last)
+    return sign + "\u00a0".join([whole, *groups]) + "," + frac
 
 
 _DURATION = re.compile(r"\b(\d+)(-| )(day|week|month|year)s?\b")

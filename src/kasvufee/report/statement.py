@@ -15,10 +15,31 @@ the one scheme asked for), it holds
   ``per: contract`` everyone's, and the limit minus that; for ``per: client``
   how many of the provider's clients have reached it;
 - the provider's **star rating** (mean client score, number of answers) as
-  last posted up to the period, when the scheme has a ``rating``.
+  last posted up to the period, when the scheme has a ``rating``;
+- the provider's **assurance**, when the ledger has assurance records of it
+  (``PostedLedger.assurance``; all recorded so far, so a failure overturned
+  since shows as overturned): the **validation** per component of the draws
+  whose periods end by the statement's period (``body.last``), as
+  :func:`kasvufee.assurance.report.assurance_table` counts it (sampled,
+  passed, failed, overturned, pending, error rate, recovered), and the
+  **disputes** of periods up to the statement's, as
+  :func:`kasvufee.assurance.report.dispute_table` lists them (subject, claim,
+  status open/accepted/rejected, decision).  A provider without sampled
+  entries or disputes gets no such section.
 
 A scheme with no lines in the month still appears (with its total to date,
 caps and rating): a month without earnings is worth a statement too.
+
+The assurance part follows the caps in every format: in csv a ``tarkastus`` /
+``validation`` row per component (the recovered amount in the amount column,
+the counts and the error rate in words) and an ``erimielisyys`` / ``dispute``
+row per dispute (its component, disputed entry and client in their columns,
+the rest in words); in json a scheme's ``assurance`` key (absent without
+records, so a statement of a ledger without assurance is as it was), with
+``validation`` and ``disputes``; in xlsx and html two tables, *Tarkastus
+(otanta)* / *Validation (sample)* and *Erimielisyydet* / *Disputes*.  The
+provider's claims and the buyer's findings and decisions are free text and
+stay as written, in either language.
 
 ``write_statement(statement, fmt, lang, out)`` writes it as xlsx, csv, json or
 html, in Finnish or English:
@@ -52,7 +73,8 @@ html, in Finnish or English:
 
 With a pseudonymisation key every client id becomes ``c-`` and the first 16
 hex digits of HMAC-SHA256(key, client id), also where a reversal's reason
-text mentions it; the same key gives the same pseudonyms.
+text, a dispute's subject, claim or decision mentions it; the same key gives
+the same pseudonyms.
 """
 
 from __future__ import annotations
@@ -75,6 +97,8 @@ import polars as pl
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, get_currency_symbol
 
+from kasvufee.assurance.cycle import by_kind
+from kasvufee.assurance.report import assurance_table, dispute_table
 from kasvufee.errors import LedgerError, UsageError
 from kasvufee.money import euros_to_cents, format_cents
 from kasvufee.report.export import neutralise, safe_cell
@@ -89,6 +113,7 @@ if TYPE_CHECKING:
 Format = Literal["xlsx", "csv", "json", "html"]
 Lang = Literal["fi", "en"]
 Per = Literal["client", "provider", "contract"]
+Status = Literal["open", "accepted", "rejected"]
 
 FORMATS: tuple[Format, ...] = get_args(Format)
 LANGS: tuple[Lang, ...] = get_args(Lang)
@@ -187,6 +212,69 @@ class StarRating:
 
 
 @dataclass(frozen=True, slots=True)
+class ComponentValidation:
+    """The validation of the provider's sampled entries of one component, over
+    the draws whose periods end by the statement's period, as the results stand
+    (:func:`kasvufee.assurance.report.assurance_table`).
+
+    Attributes:
+        component: the component id.
+        sampled: the provider's entries of the component in the draws' samples;
+            ``passed``, ``failed``, ``overturned`` (failed, but a dispute
+            overturned it: it counts as passed) and ``pending`` (no result yet)
+            add up to it.
+        sampled_cents, failed_cents: the sampled entries' amounts, and those of
+            the failures that stand.
+        error_rate: failed over sampled amounts, four decimals; None when
+            nothing with an amount was sampled.
+        recovered_cents: what the confirmed recoveries of the draws take back
+            from the provider's unsampled entries of the component, as the
+            results stand (positive; 0 when nothing is recovered).
+    """
+
+    component: str
+    sampled: int
+    passed: int
+    failed: int
+    overturned: int
+    pending: int
+    sampled_cents: int
+    failed_cents: int
+    error_rate: Decimal | None
+    recovered_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class Dispute:
+    """One of the provider's disputes of a period up to the statement's
+    (:func:`kasvufee.assurance.report.dispute_table`), as decided so far.
+
+    Attributes:
+        dispute: its record id (``dispute-N``).
+        subject: the disputed entry's id, or ``claim: COMPONENT CLIENT`` for a
+            payment the provider claims; ``entry_id``, ``component`` and
+            ``client`` the same apart (``entry_id`` None for a claim).
+        period: the period it is of (the disputed entry's, or the claim's).
+        opened_on: when it was opened; ``claim`` the provider's reason.
+        status: ``open``, ``accepted`` or ``rejected``.
+        decided_on, decision: when it was decided and the buyer's reason;
+            None while open.
+    """
+
+    dispute: str
+    subject: str
+    entry_id: str | None
+    component: str
+    client: str | None
+    period: str
+    opened_on: dt.date
+    claim: str
+    status: Status
+    decided_on: dt.date | None = None
+    decision: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SchemeStatement:
     """The provider's statement under one scheme.
 
@@ -199,6 +287,11 @@ class SchemeStatement:
         caps: each cap of the scheme and its use.
         rating: the star rating, or None when the scheme has no rating.
         currency: the ISO 4217 code of the scheme's amounts.
+        validation: the validation of the provider's sampled entries, one row
+            per component with any, in the scheme's component order; empty when
+            none was sampled (by a draw whose periods end by the period).
+        disputes: the provider's disputes of periods up to the period, in the
+            order opened; empty when there are none.
     """
 
     scheme_id: str
@@ -211,6 +304,8 @@ class SchemeStatement:
     caps: tuple[CapUse, ...]
     rating: StarRating | None
     currency: str = "EUR"
+    validation: tuple[ComponentValidation, ...] = ()
+    disputes: tuple[Dispute, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,7 +403,11 @@ def build_statement(store: PostedLedger, provider_id: str, period: str, *,
         scheme_ids = [scheme_id]
     else:
         scheme_ids = sorted(set(mine.filter(upto)["scheme_id"].to_list()))
-    hide = _Pseudonyms(pseudonymize_key, mine["client_id"].drop_nulls().unique().to_list())
+    assured = {sid: store.assurance(sid) for sid in scheme_ids}
+    claimed = [r["body"].get("client_id") for records in assured.values()
+               for r in by_kind(records, "dispute") if r["provider_id"] == provider_id]
+    hide = _Pseudonyms(pseudonymize_key, sorted(
+        set(mine["client_id"].drop_nulls().to_list()) | {c for c in claimed if c}))
     parts = []
     for sid in scheme_ids:
         try:
@@ -317,8 +416,10 @@ def build_statement(store: PostedLedger, provider_id: str, period: str, *,
             raise LedgerError(f"no posting of scheme {sid!r} up to {period} in "
                               f"{store.where}") from None
         in_scheme = pl.col("scheme_id") == sid
-        parts.append(_scheme_part(store, scheme, provider_id, period,
-                                  mine.filter(in_scheme & upto), hide))
+        part = _scheme_part(store, scheme, provider_id, period, mine.filter(in_scheme & upto),
+                            hide)
+        parts.append(_with_assurance(part, _component_rank(scheme), assured[sid], provider_id,
+                                     period, hide))
     return Statement(provider_id, period, tuple(parts), pseudonymize_key is not None, head)
 
 
@@ -364,11 +465,8 @@ class _Pseudonyms:
 def _scheme_part(store: PostedLedger, scheme: Scheme, provider_id: str, period: str,
                  mine: pl.DataFrame, hide: _Pseudonyms) -> SchemeStatement:
     """One scheme's part; ``mine`` holds the provider's entries up to the period."""
-    titles: dict[str, str | None] = {}
-    for version in scheme.versions:
-        for c in version.components:
-            titles[c.id] = c.title or titles.get(c.id)
-    rank = {c: n for n, c in enumerate(titles)}
+    titles = _titles(scheme)
+    rank = _component_rank(scheme)
     posted_in = dict(zip(mine["entry_id"].to_list(), mine["period"].to_list(), strict=True))
     rows = sorted(mine.filter(pl.col("period") == period).iter_rows(named=True),
                   key=lambda r: (rank.get(r["component"], len(rank)), r["component"],
@@ -391,6 +489,59 @@ def _scheme_part(store: PostedLedger, scheme: Scheme, provider_id: str, period: 
         caps=tuple(_cap_use(store, scheme.scheme, period, cap, mine)
                    for cap in effective_caps(scheme)),
         rating=rating, currency=scheme.currency)
+
+
+def _titles(scheme: Scheme) -> dict[str, str | None]:
+    """Each component's title (the latest version's that has one), in the
+    order the versions declare the components."""
+    titles: dict[str, str | None] = {}
+    for version in scheme.versions:
+        for c in version.components:
+            titles[c.id] = c.title or titles.get(c.id)
+    return titles
+
+
+def _component_rank(scheme: Scheme) -> dict[str, int]:
+    return {c: n for n, c in enumerate(_titles(scheme))}
+
+
+def _with_assurance(part: SchemeStatement, rank: Mapping[str, int],
+                    records: Sequence[Mapping[str, Any]], provider_id: str, period: str,
+                    hide: _Pseudonyms) -> SchemeStatement:
+    """The part with the provider's validation and disputes (see the module
+    docstring); ``records`` are the scheme's assurance records, all of them (a
+    recovery is recomputed from every provider's results), ``rank`` the
+    scheme's component order."""
+    if not records:
+        return part
+    later = {d["record_id"] for d in by_kind(records, "draw") if d["body"]["last"] > period}
+    upto = [r for r in records
+            if r["record_id"] not in later
+            and not (r["kind"] in ("result", "recovery") and r["body"]["draw"] in later)]
+    rows = (assurance_table(upto)
+            .filter((pl.col("provider_id") == provider_id) & (pl.col("sampled") > 0))
+            .with_columns(*(euros_to_cents(pl.col(c)).alias(c) for c in
+                            ("sampled_amount", "failed_amount", "recovered")))
+            .to_dicts())
+    rows.sort(key=lambda r: (rank.get(r["component"], len(rank)), r["component"]))
+    validation = tuple(ComponentValidation(
+        component=r["component"], sampled=r["sampled"], passed=r["passed"],
+        failed=r["failed"], overturned=r["overturned"], pending=r["pending"],
+        sampled_cents=r["sampled_amount"], failed_cents=r["failed_amount"],
+        error_rate=None if r["error_rate"] is None else Decimal(r["error_rate"]),
+        recovered_cents=r["recovered"]) for r in rows)
+    bodies = {r["record_id"]: r for r in by_kind(records, "dispute")}
+    disputes = tuple(Dispute(
+        dispute=d["dispute"], subject=hide.text(d["subject"]) or "",
+        entry_id=bodies[d["dispute"]]["entry_id"],
+        component=bodies[d["dispute"]]["body"]["component"],
+        client=hide.client(bodies[d["dispute"]]["body"].get("client_id")),
+        period=d["period"], opened_on=d["opened_on"], claim=hide.text(d["claim"]) or "",
+        status=d["status"], decided_on=d["decided_on"], decision=hide.text(d["decision"]))
+        for d in dispute_table(records).filter(
+            (pl.col("provider_id") == provider_id) & (pl.col("period") <= period))
+        .iter_rows(named=True))
+    return replace(part, validation=validation, disputes=disputes)
 
 
 def _line(store: PostedLedger, row: Mapping[str, Any], posted_in: Mapping[str, str],
@@ -502,6 +653,35 @@ LABELS: dict[Lang, dict[str, str]] = {
         "footer": "Laadittu kasvufee-ohjelmalla kirjatusta maksukirjanpidosta.",
         "ledger_head": "Kirjanpidon tila: {entries} kirjausta, viimeisen tiiviste {hash}",
         "row.ledger": "kirjanpito",
+        "validation": "Tarkastus (otanta)",
+        "sampled": "Otoksessa",
+        "passed": "Hyväksytty",
+        "failed": "Hylätty",
+        "overturned": "Hylkäys kumottu",
+        "pending": "Tarkastamatta",
+        "error_rate": "Virheosuus",
+        "recovered": "Takaisinperitty",
+        "disputes": "Erimielisyydet",
+        "dispute": "Erimielisyys",
+        "subject": "Kohde",
+        "opened_on": "Avattu",
+        "claim": "Palveluntuottajan perustelu",
+        "status": "Tila",
+        "decided_on": "Ratkaistu",
+        "decision": "Ratkaisun perustelu",
+        "status.open": "avoin",
+        "status.accepted": "hyväksytty",
+        "status.rejected": "hylätty",
+        "claim_subject": "maksuvaade",
+        "row.validation": "tarkastus",
+        "row.dispute": "erimielisyys",
+        "validation_text": "otoksessa {sampled}: hyväksytty {passed}, hylätty {failed}, hylkäys "
+                           "kumottu {overturned}, tarkastamatta {pending}; virheosuus {rate} "
+                           "(hylätyt {failed_amount} / otos {sampled_amount}); takaisinperitty "
+                           "{recovered}",
+        "dispute_text": "{dispute} (kausi {period}), kohde {subject}, avattu {opened}; "
+                        "palveluntuottajan perustelu: {claim}; {status}",
+        "decided_text": " {decided}: {decision}",
     },
     "en": {
         "title": "Statement",
@@ -559,6 +739,34 @@ LABELS: dict[Lang, dict[str, str]] = {
         "footer": "Prepared with kasvufee from the posted payment ledger.",
         "ledger_head": "Ledger: {entries} entries, the last one's hash {hash}",
         "row.ledger": "ledger",
+        "validation": "Validation (sample)",
+        "sampled": "Sampled",
+        "passed": "Passed",
+        "failed": "Failed",
+        "overturned": "Overturned",
+        "pending": "Pending",
+        "error_rate": "Error rate",
+        "recovered": "Recovered",
+        "disputes": "Disputes",
+        "dispute": "Dispute",
+        "subject": "Subject",
+        "opened_on": "Opened on",
+        "claim": "The provider's claim",
+        "status": "Status",
+        "decided_on": "Decided on",
+        "decision": "Decision",
+        "status.open": "open",
+        "status.accepted": "accepted",
+        "status.rejected": "rejected",
+        "claim_subject": "claim",
+        "row.validation": "validation",
+        "row.dispute": "dispute",
+        "validation_text": "sampled {sampled}: passed {passed}, failed {failed}, overturned "
+                           "{overturned}, pending {pending}; error rate {rate} (failed "
+                           "{failed_amount} of {sampled_amount} sampled); recovered {recovered}",
+        "dispute_text": "{dispute} (period {period}) over {subject}, opened on {opened}; the "
+                        "provider's claim: {claim}; {status}",
+        "decided_text": " on {decided}: {decision}",
     },
 }
 
@@ -648,6 +856,40 @@ class _Words:
     def scheme_name(self, part: SchemeStatement) -> str:
         return f"{part.title} ({part.scheme_id})"
 
+    def rate(self, rate: Decimal | None) -> str:
+        """An error rate: ``0,2703`` or ``0.2703``; ``—`` when there is none."""
+        return "—" if rate is None else str(format_decimal(rate, format="0.0000",
+                                                           locale=self.locale))
+
+    def status(self, status: str) -> str:
+        return self.labels.get(f"status.{status}", status)
+
+    def subject(self, dispute: Dispute) -> str:
+        """The disputed entry, or ``maksuvaade: COMPONENT CLIENT`` / ``claim: …``."""
+        head, sep, rest = dispute.subject.partition("claim: ")
+        if dispute.entry_id is None and sep and not head:
+            return f"{self['claim_subject']}: {rest}"
+        return dispute.subject
+
+    def validation_text(self, v: ComponentValidation, currency: str) -> str:
+        """A component's validation in words, for csv."""
+        return self["validation_text"].format(
+            sampled=v.sampled, passed=v.passed, failed=v.failed, overturned=v.overturned,
+            pending=v.pending, rate=self.rate(v.error_rate),
+            failed_amount=self.money(v.failed_cents, currency),
+            sampled_amount=self.money(v.sampled_cents, currency),
+            recovered=self.money(v.recovered_cents, currency))
+
+    def dispute_text(self, d: Dispute) -> str:
+        """A dispute in words, for csv."""
+        text = self["dispute_text"].format(
+            dispute=d.dispute, period=d.period, subject=self.subject(d),
+            opened=self.date(d.opened_on), claim=d.claim, status=self.status(d.status))
+        if d.decided_on is None:
+            return text
+        return text + self["decided_text"].format(decided=self.date(d.decided_on),
+                                                  decision=d.decision or "")
+
 
 # --------------------------------------------------------------------------- writing
 
@@ -700,10 +942,32 @@ def statement_json(statement: Statement) -> dict[str, Any]:
             "rating": None if s.rating is None else {
                 "mean": None if s.rating.mean is None else f"{s.rating.mean:.2f}",
                 "answers": s.rating.answers},
+            **_assurance_json(s),
         } for s in statement.schemes],
         "ledger": None if statement.ledger_head is None else {
             "entries": statement.ledger_head[0], "head": statement.ledger_head[1]},
     }
+
+
+def _assurance_json(s: SchemeStatement) -> dict[str, Any]:
+    """A part's ``assurance`` key; none when it has no validation or dispute."""
+    if not s.validation and not s.disputes:
+        return {}
+    return {"assurance": {
+        "validation": [{
+            "component": v.component, "sampled": v.sampled, "passed": v.passed,
+            "failed": v.failed, "overturned": v.overturned, "pending": v.pending,
+            "sampled_amount": _euros(v.sampled_cents), "failed_amount": _euros(v.failed_cents),
+            "error_rate": None if v.error_rate is None else str(v.error_rate),
+            "recovered": _euros(v.recovered_cents),
+        } for v in s.validation],
+        "disputes": [{
+            "dispute": d.dispute, "subject": d.subject, "entry_id": d.entry_id,
+            "component": d.component, "client": d.client, "period": d.period,
+            "opened_on": d.opened_on.isoformat(), "claim": d.claim, "status": d.status,
+            "decided_on": None if d.decided_on is None else d.decided_on.isoformat(),
+            "decision": d.decision,
+        } for d in s.disputes]}}
 
 
 def _write_json(statement: Statement, _words: _Words, out: IO[bytes]) -> None:
@@ -757,6 +1021,17 @@ def _write_csv(statement: Statement, w: _Words, out: IO[bytes]) -> None:
                    neutralise(cap.cap), neutralise(w.cap_text(cap, s.currency))])
         if s.rating is not None:
             row(s.scheme_id, "rating", text=w.rating(s.rating))
+        for v in s.validation:
+            writer.writerow([neutralise(x) for x in (
+                statement.provider_id, statement.period, s.scheme_id, w["row.validation"],
+                v.component, "", "", "", "")]
+                + [w.number(v.recovered_cents), "", "",
+                   neutralise(w.validation_text(v, s.currency))])
+        for d in s.disputes:
+            writer.writerow([neutralise(x) for x in (
+                statement.provider_id, statement.period, s.scheme_id, w["row.dispute"],
+                d.component, d.entry_id, d.client, "", "")]
+                + ["", "", "", neutralise(w.dispute_text(d))])
     if len(statement.schemes) != 1 and statement.currency is not None:
         row("", "total", amount=statement.total_cents)
         row("", "to_date", amount=statement.to_date_cents)
@@ -771,6 +1046,10 @@ def _write_csv(statement: Statement, w: _Words, out: IO[bytes]) -> None:
 _XLSX_COLUMNS = ("component", "entry", "client", "earned_on", "kind", "amount", "capped_from",
                  "cap", "reason")
 _CAP_COLUMNS = ("cap", "per", "cap_components", "limit", "used", "remaining", "clients_at_cap")
+_VALIDATION_COLUMNS = ("component", "sampled", "passed", "failed", "overturned", "pending",
+                       "error_rate", "recovered")
+_DISPUTE_COLUMNS = ("dispute", "subject", "period", "opened_on", "status", "decided_on",
+                    "claim", "decision")
 
 
 def _write_xlsx(statement: Statement, w: _Words, out: IO[bytes]) -> None:
@@ -884,6 +1163,37 @@ def _write_xlsx(statement: Statement, w: _Words, out: IO[bytes]) -> None:
                 for col, value in enumerate(cells, start=1):
                     put(col, value, money=s.currency if col in (4, 5, 6) else None)
                 r += 1
+        if s.validation:
+            r += 1
+            put(1, w["validation"], font=bold)
+            r += 1
+            for col, key in enumerate(_VALIDATION_COLUMNS, start=1):
+                put(col, w[key], font=bold).fill = head_fill
+            r += 1
+            for v in s.validation:
+                counted: tuple[Any, ...] = (v.component, v.sampled, v.passed, v.failed,
+                                            v.overturned, v.pending, v.error_rate,
+                                            v.recovered_cents)
+                for col, value in enumerate(counted, start=1):
+                    put(col, value, money=s.currency if col == 8 else None)
+                if v.error_rate is not None:
+                    ws.cell(row=r, column=7).number_format = "0.0000"
+                r += 1
+        if s.disputes:
+            r += 1
+            put(1, w["disputes"], font=bold)
+            r += 1
+            for col, key in enumerate(_DISPUTE_COLUMNS, start=1):
+                put(col, w[key], font=bold).fill = head_fill
+            r += 1
+            for d in s.disputes:
+                told: tuple[Any, ...] = (d.dispute, w.subject(d), d.period, d.opened_on,
+                                         w.status(d.status), d.decided_on, d.claim, d.decision)
+                for col, value in enumerate(told, start=1):
+                    cell = put(col, value)
+                    if col in (2, 7, 8):  # the subject, the claim and the decision: long text
+                        cell.alignment = Alignment(wrap_text=True, vertical="top")
+                r += 1
     if len(statement.schemes) > 1 and statement.currency is not None:
         r += 1
         put(1, w["grand_total"], font=bold)
@@ -931,6 +1241,9 @@ p.note, footer { color: #555; }
 @page { size: A4 landscape; margin: 1.5cm; }
 @media print { body { margin: 0; } tr, dl { page-break-inside: avoid; } }
 """
+_ASSURANCE_CSS = """td.count, th.count { text-align: right; }
+tr.open td { background: #fffbe6; }
+"""  # added to a statement with a validation or dispute table only (others stay as they were)
 
 
 def _write_html(statement: Statement, w: _Words, out: IO[bytes]) -> None:
@@ -944,13 +1257,14 @@ def _write_html(statement: Statement, w: _Words, out: IO[bytes]) -> None:
         return f'<{tag} class="money{neg}">{e(w.money(cents, currency))}</{tag}>'
 
     month = w.month(statement.month)
+    assured = any(s.validation or s.disputes for s in statement.schemes)
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{w.lang}">',
         "<head>",
         '<meta charset="utf-8">',
         f"<title>{e(w['title'])} · {e(statement.provider_id)} · {e(month)}</title>",
-        f"<style>{_CSS}</style>",
+        f"<style>{_CSS}{_ASSURANCE_CSS if assured else ''}</style>",
         "</head>",
         "<body>",
         f"<h1>{e(w['title'])}</h1>",
@@ -1018,6 +1332,7 @@ def _write_html(statement: Statement, w: _Words, out: IO[bytes]) -> None:
                     f"{money(cap.remaining_cents, s.currency)}"
                     f"<td>{e(at_cap)}</td></tr>")
             parts.append("</tbody></table>")
+        parts += _html_assurance(s, w, e, money)
         parts.append("</section>")
     if len(statement.schemes) > 1 and statement.currency is not None:
         parts += ['<table class="grand"><tbody>',
@@ -1031,6 +1346,40 @@ def _write_html(statement: Statement, w: _Words, out: IO[bytes]) -> None:
               + ("" if head is None else f"<p>{e(head)}</p>") + "</footer>",
               "</body>", "</html>", ""]
     out.write("\n".join(parts).encode("utf-8"))
+
+
+def _html_assurance(s: SchemeStatement, w: _Words, e: Callable[[object], str],
+                    money: Callable[[int | None, str], str]) -> list[str]:
+    """A part's validation and dispute tables, when it has any."""
+    parts = []
+    if s.validation:
+        counts = ("sampled", "passed", "failed", "overturned", "pending", "error_rate")
+        parts.append(f"<h3>{e(w['validation'])}</h3>")
+        parts.append('<table class="validation"><thead><tr>' + "".join(
+            f'<th class="count">{e(w[k])}</th>' if k in counts
+            else f'<th class="money">{e(w[k])}</th>' if k == "recovered"
+            else f"<th>{e(w[k])}</th>" for k in _VALIDATION_COLUMNS) + "</tr></thead><tbody>")
+        for v in s.validation:
+            parts.append(
+                f"<tr><td>{e(v.component)}</td>" + "".join(
+                    f'<td class="count">{n}</td>'
+                    for n in (v.sampled, v.passed, v.failed, v.overturned, v.pending))
+                + f'<td class="count">{e(w.rate(v.error_rate))}</td>'
+                f"{money(v.recovered_cents, s.currency)}</tr>")
+        parts.append("</tbody></table>")
+    if s.disputes:
+        parts.append(f"<h3>{e(w['disputes'])}</h3>")
+        parts.append('<table class="disputes"><thead><tr>' + "".join(
+            f"<th>{e(w[k])}</th>" for k in _DISPUTE_COLUMNS) + "</tr></thead><tbody>")
+        for d in s.disputes:
+            decided = "" if d.decided_on is None else w.date(d.decided_on)
+            parts.append(
+                f'<tr class="{e(d.status)}"><td>{e(d.dispute)}</td><td>{e(w.subject(d))}</td>'
+                f'<td>{e(d.period)}</td><td class="date">{e(w.date(d.opened_on))}</td>'
+                f'<td>{e(w.status(d.status))}</td><td class="date">{e(decided)}</td>'
+                f"<td>{e(d.claim)}</td><td>{e(d.decision)}</td></tr>")
+        parts.append("</tbody></table>")
+    return parts
 
 
 _WRITERS: dict[str, Callable[[Statement, _Words, IO[bytes]], None]] = {
