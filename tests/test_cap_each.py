@@ -4,7 +4,13 @@ on 1 January. Worked by hand."""
 
 from __future__ import annotations
 
-from tests.conftest import amounts, run, scheme_yaml
+import datetime as dt
+from pathlib import Path
+
+import kasvufee
+from kasvufee.report.statement import build_statement
+from kasvufee.store import PostedLedger
+from tests.conftest import amounts, events, run, scheme_yaml
 
 COMPONENTS = "- {id: placement, on: employment_started, once_per: client, amount: 400.00}\n"
 
@@ -46,3 +52,18 @@ def test_a_monthly_cap() -> None:
     assert amounts(ledger) == [
         ("placement", "C1", "2018-03-01", "400.00"), ("placement", "C2", "2018-05-01", "400.00"),
         ("placement", "C9", "2018-03-01", "100.00")]
+
+
+def test_a_statement_shows_the_use_of_the_year_it_is_for(tmp_path: Path) -> None:
+    caps = ("- {id: budget, per: provider, amount: 1000.00, each: year}\n"
+            "- {id: pool, per: contract, amount: 5000.00, each: year}\n")
+    scheme = kasvufee.parse_scheme(scheme_yaml(COMPONENTS, caps))
+    with PostedLedger.open(tmp_path / "l.sqlite") as store:
+        store.post(scheme, events(_rows()), "2018-12", posted_at=dt.datetime(2019, 1, 5, 12))
+        store.post(scheme, events(_rows()), "2019-02", posted_at=dt.datetime(2019, 3, 1, 12))
+        uses = {p: [(c.cap, c.used_cents, c.remaining_cents)
+                    for c in build_statement(store, "P1", p).schemes[0].caps]
+                for p in ("2018-12", "2019-02")}
+    # 2018: 400 + 400 + 200 + 0 reach the 1 000.00; 2019 starts again: 400 + 400
+    assert uses == {"2018-12": [("budget", 1000_00, 0), ("pool", 1000_00, 4000_00)],
+                    "2019-02": [("budget", 800_00, 200_00), ("pool", 800_00, 4200_00)]}

@@ -99,6 +99,7 @@ from babel.numbers import format_currency, format_decimal, get_currency_symbol
 
 from kasvufee.assurance.cycle import by_kind
 from kasvufee.assurance.report import assurance_table, dispute_table
+from kasvufee.calendar import period_end
 from kasvufee.errors import LedgerError, UsageError
 from kasvufee.money import euros_to_cents, format_cents
 from kasvufee.report.export import neutralise, safe_cell
@@ -120,7 +121,6 @@ LANGS: tuple[Lang, ...] = get_args(Lang)
 LOCALES: dict[Lang, str] = {"fi": "fi_FI", "en": "en_IE"}
 PSEUDONYM_PREFIX = "c-"
 MIN_KEY_BYTES = 16
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 # --------------------------------------------------------------------------- data
@@ -389,8 +389,7 @@ def build_statement(store: PostedLedger, provider_id: str, period: str, *,
     has no entry for the provider at all or the scheme asked for was not posted
     by then.
     """
-    if not _PERIOD.match(period):
-        raise UsageError(f"a period YYYY-MM, got {period!r}")
+    period_end(period)  # exactly YYYY-MM (UsageError otherwise)
     if pseudonymize_key is not None:
         _check_key(pseudonymize_key)
     head = store.head()
@@ -576,6 +575,10 @@ def _cap_use(store: PostedLedger, scheme_id: str, period: str, cap: Cap,
     all providers' for a contract cap (summed in the database)."""
     inside = (pl.lit(True) if cap.components is None
               else pl.col("component").is_in(list(cap.components)))
+    if cap.each is not None:  # a cap anew each year or month: its use in the period's
+        inside = inside & (pl.col("earned_on").dt.strftime(
+            "%Y" if cap.each == "year" else "%Y-%m") == (
+            period[:4] if cap.each == "year" else period))
     use = CapUse(cap=cap.id, per=cap.per, components=cap.components, limit_cents=cap.highest,
                  description=describe_cap(cap))
     if cap.per == "client":
@@ -589,8 +592,11 @@ def _cap_use(store: PostedLedger, scheme_id: str, period: str, cap: Cap,
         return replace(use, clients=per_client.height, clients_at_cap=at_cap)
     if cap.per == "provider":
         used = int(mine.filter(inside)["amount_cents"].sum())
-    else:
+    elif cap.each is None:
         used = store.total_cents(scheme_id, period, cap.components)
+    else:  # everyone's entries of the year or month, posted up to the period
+        everyone = _with_cents(store.entries(scheme_id=scheme_id))
+        used = int(everyone.filter(inside & (pl.col("period") <= period))["amount_cents"].sum())
     return replace(use, used_cents=used, remaining_cents=cap.highest - used)
 
 
