@@ -19,7 +19,6 @@ raises on purpose is a ``KasvufeeError`` and importable from here.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 from kasvufee.engine.evaluate import evaluate
@@ -45,10 +44,7 @@ from kasvufee.scheme import Scheme, load_scheme, parse_scheme, scheme_json_schem
 if TYPE_CHECKING:
     from kasvufee.store import PostedLedger, PostResult
 
-try:
-    __version__ = version("kasvufee")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
+    __version__: str
 
 __all__ = [
     "Entry",
@@ -84,4 +80,11 @@ def __getattr__(name: str) -> object:
     # the posted ledger loads SQLAlchemy: only when it is used (see kasvufee.store)
     if name in ("PostedLedger", "PostResult"):
         return getattr(importlib.import_module("kasvufee.store"), name)
+    if name == "__version__":  # importlib.metadata takes longer to import than a small run
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("kasvufee")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            return "0+unknown"
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

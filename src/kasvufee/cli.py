@@ -44,9 +44,6 @@ from kasvufee.report.programme import (
     rollup_rows,
     rollup_text,
 )
-from kasvufee.report.statement import FORMATS as STATEMENT_FORMATS
-from kasvufee.report.statement import LANGS as STATEMENT_LANGS
-from kasvufee.report.statement import build_statement, read_pseudonymize_key, write_statement
 from kasvufee.scheme import load_scheme, scheme_json_schema
 from kasvufee.scheme.load import load_scheme_warned
 from kasvufee.scheme.prices import event_columns
@@ -58,6 +55,11 @@ if TYPE_CHECKING:
 # The posted ledger (SQLAlchemy, through _open) and the simulation tools
 # (numpy) load in the commands that use them: importing them takes longer than
 # a small run.
+
+# the statement's formats and languages (kasvufee.report.statement, which loads
+# Babel: only the statement command imports it; a test keeps the two the same)
+STATEMENT_FORMATS = ("xlsx", "csv", "json", "html")
+STATEMENT_LANGS = ("fi", "en")
 
 PROGRESS_BYTES = 20_000_000  # show a progress bar for event files larger than this
 
@@ -305,14 +307,18 @@ def _summary(ledger: Ledger) -> None:
          f"{ledger.currency} as of {ledger.as_of.isoformat()}")
     for comp, amount in ledger.by("component").items():
         _err(f"  {comp}: {amount:.2f}")
-    held = ledger.held
-    if held:
-        _err(f"{len(held)} held (earned nothing):")
-        for h in held[:50]:
-            who = h.client_id or "(contract)"
-            _err(f"  {h.component} {h.provider_id} {who} [{', '.join(h.event_ids)}]: {h.reason}")
-        if len(held) > 50:
-            _err(f"  ... and {len(held) - 50} more (see --report)")
+    # the first 50 held items from the table: a Python object per held item
+    # (thousands of them) would cost more than the evaluation
+    held = ledger.held_frame
+    if held.height:
+        _err(f"{held.height} held (earned nothing):")
+        first = held.head(50).select("component", "provider_id", "client_id", "event_ids",
+                                     "reason")
+        for component, provider, client, ids, reason in first.iter_rows():
+            _err(f"  {component} {provider} {client or '(contract)'} [{', '.join(ids)}]: "
+                 f"{reason}")
+        if held.height > 50:
+            _err(f"  ... and {held.height - 50} more (see --report)")
 
 
 LEDGER_OPTION = click.option(
@@ -521,6 +527,12 @@ def statement(ledger: str, provider_id: str, period: str, scheme_id: str | None,
               lang: str, out: str, key_file: str | None) -> None:
     """A provider's statement for a period: lines by component, reversals with
     their reasons, totals, caps used and remaining, and the star rating."""
+    from kasvufee.report.statement import (
+        build_statement,
+        read_pseudonymize_key,
+        write_statement,
+    )
+
     _period(period)
     key = read_pseudonymize_key(key_file) if key_file else None
     with _open(ledger) as store:

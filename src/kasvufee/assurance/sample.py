@@ -27,6 +27,7 @@ from decimal import Decimal
 import polars as pl
 
 from kasvufee.errors import UsageError
+from kasvufee.scheme.expr import decimal_lit
 
 STRATA = ("provider_id", "component")
 
@@ -79,9 +80,12 @@ def draw_sample(frame: pl.DataFrame, seed: str, *, share: Decimal | None = None,
     sizes = keyed.group_by(list(strata)).agg(pl.len().cast(pl.Int64).alias("N")).sort(list(strata))
     big_n = pl.col("N")
     # every stratum in the frame has at least one entry, so ceil(share * N) >= 1
-    n = (pl.min_horizontal(big_n, pl.lit(count)) if count is not None
-         else (big_n.cast(pl.Decimal(38, 9)) * pl.lit(share, pl.Decimal(38, 9))).ceil()
-         .cast(pl.Int64))
+    if count is not None:
+        n = pl.min_horizontal(big_n, pl.lit(count))
+    else:
+        assert share is not None  # exactly one of the two (checked above)
+        n = (big_n.cast(pl.Decimal(38, 9)) * decimal_lit(share, pl.Decimal(38, 9))).ceil()
+        n = n.cast(pl.Int64)
     sizes = sizes.with_columns(n.alias("n"))
     ranked = keyed.with_columns(
         pl.col("key").rank("ordinal").over(list(strata)).cast(pl.Int64).alias("rank"))

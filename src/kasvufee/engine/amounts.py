@@ -146,7 +146,7 @@ def _bands(df: pl.DataFrame, version: Version, component: str, b: MeanBands,
     # mean >= t  <=>  total >= t * count: exact, no division
     chain: pl.Expr = pl.lit(pays_cents(b.otherwise, base), dtype=pl.Int64)
     for band in sorted(b.bands, key=lambda x: x.at_least):
-        chain = pl.when(total >= pl.lit(band.at_least, dtype=DECIMAL) * count).then(
+        chain = pl.when(total >= ex.decimal_lit(band.at_least, DECIMAL) * count).then(
             pl.lit(pays_cents(band.pays, base), dtype=pl.Int64)).otherwise(chain)
     df = df.with_columns(chain.alias("amount"))
     df = hold(df, missing, f"no {b.mean_of} on the event")

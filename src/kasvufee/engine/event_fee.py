@@ -238,7 +238,7 @@ def _accumulate(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
         .alias("_value"))
         .collect().sort("key", maintain_order=True))
     start = (pl.col("key") != pl.col("key").shift()).fill_null(True)
-    threshold = pl.lit(a.at_least, dtype=DECIMAL)
+    threshold = ex.decimal_lit(a.at_least, DECIMAL)
     runs = runs.with_columns(run_sum(pl.col("_value"), start).alias("_cum"),
                              run_sum(pl.repeat(1, pl.len(), dtype=pl.UInt32), start).alias("_n"))
     crossing = (pl.col("_cum") >= threshold) & ((pl.col("_cum") - pl.col("_value")) < threshold)

@@ -191,8 +191,10 @@ def _one_of(df: pl.DataFrame, name: str, values: list[Scalar]) -> pl.Expr:
         return col.is_in([bool(v) if isinstance(v, bool) else str(v).lower() == "true"
                           for v in values])
     if dtype.is_numeric():
-        nums = [Decimal(str(v)) for v in values if not isinstance(v, bool)]
-        return col.cast(DECIMAL, strict=False).is_in(pl.Series(nums, dtype=DECIMAL).implode())
+        # the numbers as text cast to decimals: a Series of Decimal objects imports numpy
+        nums = [format(Decimal(str(v)), "f") for v in values if not isinstance(v, bool)]
+        return col.cast(DECIMAL, strict=False).is_in(
+            pl.Series(nums, dtype=pl.String).cast(DECIMAL).implode())
     return col.cast(pl.String).is_in([_text(v) for v in values])
 
 
