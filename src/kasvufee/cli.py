@@ -774,8 +774,7 @@ def schema() -> None:
     click.echo(json.dumps(scheme_json_schema(), indent=2, ensure_ascii=False))
 
 
+from kasvufee import cli_assurance as _assurance  # noqa: E402,F401 (registers its commands)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
-
-
-from kasvufee import cli_assurance as _assurance  # noqa: E402,F401 (registers its commands)
