@@ -777,4 +777,8 @@ def schema() -> None:
 from kasvufee import cli_assurance as _assurance  # noqa: E402,F401 (registers its commands)
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # run as python -m kasvufee.cli, this file is __main__; the commands of
+    # kasvufee.cli_assurance are registered on the group of kasvufee.cli
+    from kasvufee.cli import main as _main
+
+    _main()
