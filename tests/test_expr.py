@@ -23,6 +23,7 @@ from kasvufee.scheme.expr import (
     Unary,
     Value,
     ValueType,
+    bounds,
     check,
     evaluate,
     names,
@@ -842,3 +843,25 @@ def test_literal_against_a_column_keeps_every_row(text: str) -> None:
     got = df.select(to_polars(node, pl.col).alias("x"))["x"].to_list()
     assert got == [evaluate(node, row) for row in df.iter_rows(named=True)]
     assert len(got) == 3
+
+
+INF = Decimal("Infinity")
+
+
+@pytest.mark.parametrize(("text", "low", "high"), [
+    # jobactive's 4-week fee: 400 to 1 600 by stream and band, x 1.25, x 0.40 or 1
+    ('if(s == "A", if(b < 24, 400, 700), 1600) * if(r, 1.25, 1) * if(m >= 100, 1, 0.40)',
+     Decimal("160"), Decimal("2000")),
+    ("3200 * (score - 1) / 4", -INF, INF),  # a name unbounded reaches the result
+    ("min(x, 2000) * 0.5", -INF, Decimal("1000")),
+    ("max(x, 10)", Decimal("10"), INF),
+    ("round(if(a, 1, 2) * 3, 2)", Decimal("2"), Decimal("7")),  # rounding: within 1
+    ("10 / if(a, 2, 4)", Decimal("2.5"), Decimal("5")),
+    ("10 / if(a, -1, 1)", -INF, INF),  # a divisor that can be near 0
+    ("-if(a, 1, 2) + 5 - if(b, 1, 0)", Decimal("2"), Decimal("4")),
+    ("abs(if(a, -3, 2))", Decimal("0"), Decimal("3")),
+    ("x * 0", Decimal("0"), Decimal("0")),
+    ("coalesce(x, 5)", -INF, INF),
+])
+def test_bounds_follow_the_text(text: str, low: Decimal, high: Decimal) -> None:
+    assert bounds(parse(text)) == (low, high)

@@ -271,6 +271,20 @@ def test_an_unbounded_formula_and_a_low_influence_metric() -> None:
                          "max_amount")
 
 
+def test_a_formula_bounded_by_its_own_text_is_not_unbounded() -> None:
+    # at most 1 600 x 1.25 = 2 000.00 whatever the attributes hold: no KF110
+    text = scheme_yaml("""\
+- id: outcome
+  on: employment_started
+  once_per: client
+  evidence: {}
+  amount: {formula: 'if(client.stream == "A", 400, 1600) * if(client.area == "r", 1.25, 1)'}
+""")
+    assert [f.code for f in _lint_text(text) if f.code == "KF110"] == []
+    unbounded = text.replace("1600)", "value)")  # an event number: no bound
+    assert [f.code for f in _lint_text(unbounded) if f.code == "KF110"] == ["KF110"]
+
+
 def test_a_bounded_formula_and_caps_that_bound_everything() -> None:
     text = scheme_yaml("""\
 - id: start

@@ -476,7 +476,8 @@ def _lint_version(v: Version, scheme: Scheme) -> Iterator[_Raw]:
                    "pays)")
     yield from _share(v, results, fixed, b, money)
     for c in v.components:
-        if isinstance(c.amount, PerAnswer | Formula) and c.max_amount is None:
+        if (isinstance(c.amount, PerAnswer | Formula) and c.max_amount is None
+                and highest_amount(v, c.id, c.amount) is None):
             what = (f"the per-answer fee grows with the number of {c.amount.answers} on the "
                     "event" if isinstance(c.amount, PerAnswer)
                     else f"the formula {c.amount.formula} has no upper limit")

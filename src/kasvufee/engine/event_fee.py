@@ -20,6 +20,7 @@ from kasvufee.engine.frame import (
     DECIMAL,
     add_fact,
     attribute_columns,
+    attribute_name,
     column,
     date_text,
     empty_candidates,
@@ -62,6 +63,7 @@ def evaluate_event_fee(c: EventFee, version: Version, p: Prepared) -> pl.DataFra
     df = _evidence(df, c, p)
     df = _accumulate(df, c)
     df = _lasts(df, c, p)
+    df = _series(df, c, p)
     df = _repeat(df, c)
     df = price(df, version, c, p.money)
     if c.provisional is not None:
@@ -385,9 +387,77 @@ def _lasts(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
     return df.with_columns(
         pl.when(final).then(pl.max_horizontal("earned_on", "_mark"))
         .otherwise(pl.col("earned_on")).alias("earned_on"),
-    ).drop("_mark", "_mid", *(["_units"] if "_units" in df.columns else []),
+    ).drop(*([] if c.series is not None else ["_mark"]),  # a series reads the mark
+           "_mid", *(["_units"] if "_units" in df.columns else []),
            # a repeat reads the end: payments stop with the employment
            *([] if c.repeat is not None else ["_end", "_end_id"]))
+
+
+def _series(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
+    """The periodic events of the client inside the outcome period (the start,
+    inclusive, to the ``_mark`` of ``_lasts``, exclusive), from the row's own
+    provider or the buyer: held when one has no value or a value below
+    ``at_least``; ``series.min``, ``series.max`` and ``series.count`` for the
+    formula; the events join the entry's evidence."""
+    s = c.series
+    if s is None:
+        return df
+    go = (pl.col("_stage") == FINAL) & pl.col("held").is_null()
+    ev = p.events
+    at = column(ev, s.date)
+    if ev.schema.get(attribute_name(ev, s.date) or "") != pl.Date:  # a text column
+        at = at.cast(pl.String).str.to_date(strict=False)
+    points = ev.lazy().filter(pl.col("type") == s.on).select(
+        "client_id", pl.col("provider_id").alias("_by"), pl.col("event_id").alias("_sid"),
+        at.alias("_at"), column(ev, s.value).cast(DECIMAL, strict=False).alias("_v"))
+    own = pl.col("_by") == pl.col("provider_id")
+    if p.trust.buyer_id is not None:
+        own = own | (pl.col("_by") == pl.lit(p.trust.buyer_id))
+    inside = (df.lazy().with_row_index("_row").filter(go)
+              .select("_row", "provider_id", "client_id", "occurred_on", "_mark")
+              .join(points, on="client_id")
+              .filter(own & (pl.col("_at") >= pl.col("occurred_on"))
+                      & (pl.col("_at") < pl.col("_mark")))
+              .sort("_row", "_at", "_sid"))
+    low = pl.col("_v").is_null()
+    if s.at_least is not None:
+        low = low | (pl.col("_v") < ex.decimal_lit(s.at_least, DECIMAL))
+    found = inside.group_by("_row").agg(
+        pl.col("_v").min().alias("series.min"), pl.col("_v").max().alias("series.max"),
+        pl.len().cast(pl.Int64).alias("series.count"), pl.col("_sid").alias("_sids"),
+        pl.col("_sid").filter(low).first().alias("_low"),
+        pl.col("_at").filter(low).first().alias("_low_at"),
+        pl.col("_v").filter(low).first().alias("_low_v")).collect()
+    df = spread(df, found)  # null in the rows with no such event
+    none = go & pl.col("series.count").is_null()
+    when_none = (pl.lit(None, dtype=DECIMAL) if s.when_none is None
+                 else ex.decimal_lit(s.when_none, DECIMAL))
+    df = df.with_columns(
+        pl.when(none).then(when_none).otherwise(pl.col("series.min")).alias("series.min"),
+        pl.when(none).then(when_none).otherwise(pl.col("series.max")).alias("series.max"),
+        pl.when(none).then(pl.lit(0, dtype=pl.Int64)).otherwise(pl.col("series.count"))
+        .alias("series.count"))
+    period = pl.format("from {} to before {}", date_text(pl.col("occurred_on")),
+                       date_text(pl.col("_mark")))
+    df = hold(df, go & pl.col("_low").is_not_null() & pl.col("_low_v").is_null(), pl.format(
+        "{} {} on {} has no {}", pl.lit(s.on), pl.col("_low"), date_text(pl.col("_low_at")),
+        pl.lit(s.value)))
+    if s.at_least is not None:
+        df = hold(df, go & pl.col("_low").is_not_null(), pl.format(
+            "{} {} on {} gives {} {}, below {} (the period {})", pl.lit(s.on), pl.col("_low"),
+            date_text(pl.col("_low_at")), pl.lit(s.value), number_text(pl.col("_low_v")),
+            pl.lit(format(s.at_least, "f")), period))
+    ok = go & pl.col("held").is_null()
+    df = add_fact(df, pl.format(
+        "{} {} {}: {}", pl.col("series.count"), pl.lit(s.on), period,
+        pl.when(pl.col("series.count") > 0).then(pl.format(
+            "{} lowest {}, highest {}", pl.lit(s.value), number_text(pl.col("series.min")),
+            number_text(pl.col("series.max"))))
+        .otherwise(pl.format("none, counted as {}", number_text(pl.col("series.min"))))), ok)
+    df = df.with_columns(pl.when(ok & pl.col("_sids").is_not_null())
+                         .then(pl.concat_list("event_ids", "_sids"))
+                         .otherwise(pl.col("event_ids")).alias("event_ids"))
+    return df.drop("_mark", "_sids", "_low", "_low_at", "_low_v")
 
 
 def _repeat(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:

@@ -17,6 +17,7 @@ from kasvufee.events.types import ATTRIBUTE_TYPES
 from kasvufee.money import format_cents
 from kasvufee.scheme import expr as ex
 from kasvufee.scheme.model import (
+    SERIES_NAMES,
     CheckpointFee,
     EventFee,
     Formula,
@@ -155,10 +156,14 @@ def _share_refs(comp: object) -> list[tuple[ShareOf, tuple[str, ...]]]:
     return []
 
 
-def _known(scheme: Scheme, names: frozenset[str], allow_event: bool) -> dict[str, ExprType]:
-    """Types for the names an expression uses (client.X and, if allowed, event X)."""
-    known: dict[str, ExprType] = {}
+def _known(scheme: Scheme, names: frozenset[str], allow_event: bool,
+           series: bool = False) -> dict[str, ExprType]:
+    """Types for the names an expression uses (client.X and, if allowed, event X;
+    with ``series``, the series' figures)."""
+    known: dict[str, ExprType] = {n: "number" for n in SERIES_NAMES if series and n in names}
     for n in names:
+        if n in known:
+            continue
         attr = n.removeprefix("client.")
         if n.startswith("client.") or allow_event:
             t = attribute_type(scheme, attr)
@@ -203,9 +208,19 @@ def _event_fee(scheme: Scheme, version: Version, c: EventFee, loc: Loc) -> list[
                           format_cents(c.provisional.amount)))
     if isinstance(amount, Formula):
         names = ex.names(ex.parse(amount.formula))
-        found += _expression(amount.formula, _known(scheme, names, allow_event=True), "number",
+        found += _expression(amount.formula, _known(scheme, names, allow_event=True,
+                                                    series=c.series is not None), "number",
                              (*loc, "amount", "formula"),
-                             "a formula reads event attributes and client.<attribute>")
+                             "a formula reads event attributes and client.<attribute>"
+                             + (", and series.min, series.max, series.count"
+                                if c.series is not None else ""))
+    if c.series is not None:
+        for field, name, kinds in (("value", c.series.value, ("decimal", "integer")),
+                                   ("date", c.series.date, ("date",))):
+            if attribute_type(scheme, name) not in kinds:
+                found.append(((*loc, "series", field),
+                              f"a {' or '.join(kinds)} attribute (declared under attributes)",
+                              f"{name!r} of type {attribute_type(scheme, name)}"))
     if isinstance(amount, PerAnswer) and attribute_type(scheme, amount.answers) != "integer_list":
         found.append(((*loc, "amount", "answers"), "an integer_list attribute such as answers",
                       f"{amount.answers!r} of type {attribute_type(scheme, amount.answers)}"))

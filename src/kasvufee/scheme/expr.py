@@ -1411,3 +1411,66 @@ def to_text(node: Node) -> str:
         right = _wrap(node.right, _prec(node.right) <= prec)
         return f"{left} {node.op} {right}"
     return f"{node.func}({', '.join(to_text(arg) for arg in node.args)})"
+
+
+# --------------------------------------------------------------------------- bounds
+
+
+Interval: TypeAlias = tuple[Decimal, Decimal]
+_INF = Decimal("Infinity")
+_ANY: Interval = (-_INF, _INF)
+
+
+def bounds(node: Node) -> Interval:
+    """The least and the most a number expression can give, whatever its names
+    hold, as far as the text alone says: constants, ``if``, ``min``, ``max``,
+    ``coalesce``, ``round``, ``abs`` and ``+ - * /`` are followed; a name can be
+    anything (``-Infinity`` to ``Infinity``).  ``if(c, 400, 700) * 1.25`` is 500
+    to 875; ``3200 * (score - 1) / 4`` has no bound; ``min(x, 2000) * 0.5`` is at
+    most 1000."""
+    if isinstance(node, Number):
+        return node.value, node.value
+    if isinstance(node, Unary) and node.op == "-":
+        low, high = bounds(node.operand)
+        return -high, -low
+    if isinstance(node, Call):
+        return _call_bounds(node)
+    if isinstance(node, Binary) and node.op in ("+", "-", "*", "/"):
+        left, right = bounds(node.left), bounds(node.right)
+        if node.op == "+":
+            return left[0] + right[0], left[1] + right[1]
+        if node.op == "-":
+            return left[0] - right[1], left[1] - right[0]
+        if node.op == "/":
+            if right[0] <= 0 <= right[1]:
+                return _ANY  # a divisor that can come near 0
+            right = (1 / right[1], 1 / right[0])
+        products = [_times(a, b) for a in left for b in right]
+        return min(products), max(products)
+    return _ANY
+
+
+def _times(a: Decimal, b: Decimal) -> Decimal:
+    return Decimal(0) if a == 0 or b == 0 else a * b  # 0 x Infinity is 0 here
+
+
+def _call_bounds(node: Call) -> Interval:
+    args = node.args
+    if node.func == "if" and len(args) == 3:
+        parts = [bounds(a) for a in args[1:]]
+        return min(p[0] for p in parts), max(p[1] for p in parts)
+    if node.func in ("min", "max", "coalesce") and args:
+        parts = [bounds(a) for a in args]
+        if node.func == "min":
+            return min(p[0] for p in parts), min(p[1] for p in parts)
+        if node.func == "max":
+            return max(p[0] for p in parts), max(p[1] for p in parts)
+        return min(p[0] for p in parts), max(p[1] for p in parts)
+    if node.func == "abs" and args:
+        low, high = bounds(args[0])
+        least = Decimal(0) if low <= 0 <= high else min(abs(low), abs(high))
+        return least, max(abs(low), abs(high))
+    if node.func == "round" and args:
+        low, high = bounds(args[0])
+        return low - 1, high + 1  # rounding moves a value by less than 1
+    return _ANY

@@ -410,6 +410,29 @@ class Lasts(Timed):
                               "date (" + UNTIL_DESCRIPTION + "); a later mark earns nothing")
 
 
+SERIES_NAMES = ("series.min", "series.max", "series.count")
+"""What a formula reads of a component's ``series`` (not event attributes)."""
+
+
+class Series(Model):
+    """Periodic events inside the outcome period of ``lasts``: from the start
+    (the trigger's date) to the mark, the mark itself excluded (a fortnight
+    starting on the mark belongs to the next period).  Each event of type
+    ``on`` of the same client (from its provider, or from the buyer) is dated
+    by ``date`` and gives the number ``value``.  The entry is held when one of
+    them is below ``at_least``; formulas read ``series.min``, ``series.max`` and
+    ``series.count``; a period without such events has min and max
+    ``when_none`` (missing when not given)."""
+
+    on: str = Field(pattern=EVENT_TYPE_PATTERN)
+    value: str = Field(description="the numeric attribute each event gives")
+    date: str = Field(default="occurred_on", description="the date attribute that places "
+                      "each event in the period (occurred_on by default)")
+    at_least: Dec | None = Field(default=None, description="held when a value is below it")
+    when_none: Dec | None = Field(default=None, description="min and max of a period "
+                                  "without such events")
+
+
 class Repeat(Model):
     """After the mark of ``lasts``, one more payment every ``every``, up to ``times``
     (a number, or a table by a client attribute), while the employment lasts: the
@@ -567,6 +590,8 @@ class EventFee(ComponentBase):
     accumulate: Accumulate | None = None
     evidence: Evidence | None = None
     lasts: Lasts | None = None
+    series: Series | None = Field(default=None, description="periodic events inside the "
+                                  "outcome period of lasts (income support assessments)")
     repeat: Repeat | None = None
     provisional: Provisional | None = None
     missing: Missing | None = None
@@ -598,6 +623,10 @@ class EventFee(ComponentBase):
             raise ValueError("lasts and once_per: client with repeat (it repeats while the "
                              "employment lasts), got " + ("no lasts" if self.lasts is None
                                                           else f"once_per: {self.once_per}"))
+        if self.series is not None and (self.lasts is None or self.repeat is not None):
+            raise ValueError("lasts without repeat with series (the period runs from the start "
+                             "to the mark), got " + ("no lasts" if self.lasts is None
+                                                     else "repeat"))
         if self.accumulate is not None and not self.once_keys:
             raise ValueError("once_per with accumulate (whose running sum?), got once_per: event")
         return self

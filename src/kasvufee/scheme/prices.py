@@ -11,6 +11,7 @@ from kasvufee.events.types import ALWAYS_READ, EVENT_TYPES, nearest_name
 from kasvufee.money import allocate_shares, round_cents
 from kasvufee.scheme import expr as ex
 from kasvufee.scheme.model import (
+    SERIES_NAMES,
     Amount,
     Cap,
     CheckpointFee,
@@ -91,6 +92,8 @@ def type_references(scheme: Scheme) -> list[tuple[Loc, str]]:
                     refs.append(((*loc, "evidence", "provided_by"), c.evidence.provided_by))
                 if c.lasts is not None:
                     refs.append(((*loc, "lasts", "ended_by"), c.lasts.ended_by))
+                if c.series is not None:
+                    refs.append(((*loc, "series", "on"), c.series.on))
                 if c.missing is not None and c.missing.declined_by is not None:
                     refs.append(((*loc, "missing", "declined_by"), c.missing.declined_by))
             elif isinstance(c, CheckpointFee):
@@ -172,7 +175,7 @@ def attribute_names(c: Component) -> frozenset[str]:
     elif isinstance(amount, MeanBands):
         names.add(amount.mean_of)
     elif isinstance(amount, Formula):
-        names |= ex.names(ex.parse(amount.formula))
+        names |= ex.names(ex.parse(amount.formula)) - set(SERIES_NAMES)
     if isinstance(c, EventFee):
         names.update(c.where)
         names.update(k for k in c.once_keys if k not in ("client", "provider"))
@@ -191,6 +194,8 @@ def attribute_names(c: Component) -> frozenset[str]:
                 names.add(c.lasts.table[1].by)
         if c.repeat is not None and not isinstance(c.repeat.times, int):
             names.add(c.repeat.times.by)
+        if c.series is not None:
+            names.update((c.series.value, c.series.date))
     elif isinstance(c, CheckpointFee):
         for m in c.metrics.values():
             names.update(m.where)
@@ -201,7 +206,11 @@ def attribute_names(c: Component) -> frozenset[str]:
 
 def highest_amount(version: Version, component: str, amount: object) -> int | None:
     """The most one entry of this amount form can pay, in cents, before
-    ``max_amount``; None when it depends on the events (per_answer, formula)."""
+    ``max_amount``; None when it depends on the events (per_answer, a formula
+    whose text does not bound it: ``kasvufee.scheme.expr.bounds``)."""
+    if isinstance(amount, Formula):
+        high = ex.bounds(ex.parse(amount.formula))[1]
+        return max(0, round_cents(high)) if high.is_finite() else None
     if isinstance(amount, (int, ShareOf)):
         return static_cents(version, component, amount)
     if isinstance(amount, MeanBands):

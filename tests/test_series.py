@@ -1,0 +1,104 @@
+"""Conditions over a series of periodic events (abroad.md, jobactive's income
+support condition): the assessments dated inside the outcome period (the job
+start, inclusive, to the lasts mark, exclusive) of the client, from its own
+provider or the buyer, each at least 60 % for the outcome to pay; the lowest
+one read by the formula (full at 100 %, partial x 0.40 below). Worked by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+import kasvufee
+from kasvufee.errors import SchemeError
+from tests.conftest import amounts, run
+
+SCHEME = """\
+scheme: t
+title: a 4-week outcome with an income support condition
+attributes: {reduction_pct: integer, fortnight_start: date}
+event_types: [income_support_assessed]
+trust: {buyer_id: REGISTER}
+versions:
+  - version: "1"
+    valid_from: 2018-01-01
+    components:
+      - id: outcome_4w
+        on: employment_started
+        once_per: client
+        lasts: {weeks: 4}
+        series:
+          on: income_support_assessed
+          date: fortnight_start
+          value: reduction_pct
+          at_least: 60
+          when_none: 100
+        amount: {formula: "1000 * if(series.min >= 100, 1, 0.40)"}
+"""
+
+
+def _start(client: str = "A1", day: str = "2019-06-03") -> dict[str, object]:
+    return {"event_id": f"s-{client}", "type": "employment_started", "provider_id": "P1",
+            "client_id": client, "occurred_on": day, "employment_id": f"{client}-1"}
+
+
+def _assessed(eid: str, fortnight: str, pct: object, client: str = "A1",
+              provider: str = "P1") -> dict[str, object]:
+    return {"event_id": eid, "type": "income_support_assessed", "provider_id": provider,
+            "client_id": client, "occurred_on": "2019-08-01", "fortnight_start": fortnight,
+            "reduction_pct": pct}
+
+
+def test_full_partial_and_held_by_the_lowest_assessment() -> None:
+    rows = [_start("A1"), _assessed("a1", "2019-06-03", 100, "A1"),  # on the start: inside
+            _start("A2"), _assessed("a2", "2019-06-17", 60, "A2"),  # exactly 60: partial
+            _start("A3"), _assessed("a3", "2019-06-17", 59, "A3"),  # below 60: held
+            # on the mark 2019-07-01: the next period's; the 4-week period has none
+            _start("A4"), _assessed("a4", "2019-07-01", 10, "A4")]
+    ledger = run(SCHEME, rows, "2019-12-31")
+    # 1000 x 1 for A1 and A4 (none counted as 100), 1000 x 0.40 for A2
+    assert amounts(ledger) == [("outcome_4w", "A1", "2019-07-01", "1000.00"),
+                               ("outcome_4w", "A2", "2019-07-01", "400.00"),
+                               ("outcome_4w", "A4", "2019-07-01", "1000.00")]
+    assert [(h.client_id, h.reason) for h in ledger.held] == [
+        ("A3", "income_support_assessed a3 on 2019-06-17 gives reduction_pct 59, below 60 "
+               "(the period from 2019-06-03 to before 2019-07-01)")]
+    a1 = next(e for e in ledger.entries if e.client_id == "A1")
+    assert a1.event_ids == ("s-A1", "a1")
+    assert "1 income_support_assessed from 2019-06-03 to before 2019-07-01: reduction_pct " \
+           "lowest 100, highest 100" in a1.facts
+
+
+def test_only_the_clients_own_provider_or_the_buyer_counts() -> None:
+    rows = [_start("A1"), _assessed("x", "2019-06-10", 0, "A1", provider="P2"),
+            _assessed("r", "2019-06-10", 80, "A1", provider="REGISTER")]
+    ledger = run(SCHEME, rows, "2019-12-31")
+    # P2's assessment of 0 % does not hold P1's outcome; the register's 80 % makes it partial
+    assert amounts(ledger) == [("outcome_4w", "A1", "2019-07-01", "400.00")]
+
+
+def test_an_assessment_without_a_value_holds_the_outcome() -> None:
+    ledger = run(SCHEME, [_start("A1"), _assessed("a1", "2019-06-10", None)], "2019-12-31")
+    assert [(h.client_id, h.reason) for h in ledger.held] == [
+        ("A1", "income_support_assessed a1 on 2019-06-10 has no reduction_pct")]
+
+
+def test_without_when_none_a_period_without_assessments_has_no_amount() -> None:
+    ledger = run(SCHEME.replace("          when_none: 100\n", ""), [_start("A1")], "2019-12-31")
+    assert [(h.client_id, h.reason) for h in ledger.held] == [
+        ("A1", "formula 1000 * if(series.min >= 100, 1, 0.40) has a missing input")]
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    ("        lasts: {weeks: 4}\n", ""),
+    ("value: reduction_pct", "value: fortnight_start"),
+])
+def test_a_series_needs_lasts_and_a_number(change: str, problem: str) -> None:
+    with pytest.raises(SchemeError) as info:
+        kasvufee.parse_scheme(SCHEME.replace(change, problem), source="s.yaml")
+    assert [str(p) for p in info.value.problems] == {
+        "": ["s.yaml:10: versions.0.components.0: expected lasts without repeat with series "
+             "(the period runs from the start to the mark), got no lasts"],
+        "value: fortnight_start": [
+            "s.yaml:17: versions.0.components.0.series.value: expected a decimal or integer "
+            "attribute (declared under attributes), got 'fortnight_start' of type date"],
+    }[problem]
