@@ -73,7 +73,10 @@ def test_caps_are_never_exceeded(sch: Scheme, rows: list[dict[str, object]]) -> 
                 inside = inside.filter(pl.col("component").is_in(list(cap.components)))
             if cap.per == "client":
                 inside = inside.filter(pl.col("client_id").is_not_null())
-            groups = _cap_groups(cap)
+            groups: list[str | pl.Expr] = list(_cap_groups(cap))
+            if cap.each is not None:  # the limit holds in each year or month
+                groups.append(pl.col("earned_on").dt.truncate(
+                    "1y" if cap.each == "year" else "1mo"))
             sums = (inside.group_by(groups).agg(pl.col("amount").sum()) if groups
                     else inside.select(pl.col("amount").sum()))
             assert all(s <= cap.amount for s in sums["amount"].to_list() if s is not None)

@@ -242,7 +242,10 @@ def schemes(draw: Callable[..., Any]) -> Any:
     a graded survey (per answer, capped); a recruitment result accumulating
     person-years in a window; a fee per provider milestone, possibly requiring
     another milestone; a provider-defined checkpoint metric; a fixed schedule
-    fee; and caps per client, per provider or per contract over some of them.
+    fee; a follow-up fee that requires another outcome earned first; at most
+    one of two outcomes per client; caps per client, per provider or per
+    contract over some of them, once or each year or month; and a second
+    version amending the first from a drawn day with one new amount.
     """
     import kasvufee
 
@@ -319,16 +322,38 @@ def schemes(draw: Callable[..., Any]) -> Any:
     if not blocks:
         blocks.append(f"{{id: start, on: enrolled, once_per: client, amount: {euros()}}}")
         ids.append("start")
+    per_client = [i for i in ids if i in ("start", "base", "result", "placement", "survey",
+                                          "recruitment")]
+    if per_client and draw(st.booleans()):  # a follow-up paid only after another outcome
+        blocks.append(f"{{id: follow_up, on: interview_completed, once_per: client, "
+                      f"amount: {euros(1, 500)}, requires_earned: "
+                      f"[{draw(st.sampled_from(per_client))}]}}")
+        ids.append("follow_up")
+    groups = []
+    if len(per_client) >= 2 and draw(st.booleans()):  # at most one of two per client
+        pair = draw(st.lists(st.sampled_from(per_client), min_size=2, max_size=2, unique=True))
+        groups.append(f"{{id: one_of, components: [{', '.join(pair)}]}}")
     caps = []
     for per in ("client", "provider", "contract"):
         if draw(st.integers(0, 2)) == 0:
             inside = draw(st.lists(st.sampled_from(ids), min_size=1, unique=True))
+            each = draw(st.sampled_from(["", ", each: year", ", each: month"]))
             caps.append(f"{{id: {per}_cap, per: {per}, components: [{', '.join(inside)}], "
-                        f"amount: {euros(1, 20000)}}}")
+                        f"amount: {euros(1, 20000)}{each}}}")
     text = ("scheme: drawn\ntitle: a drawn scheme\nversions:\n  - version: \"1\"\n"
             "    valid_from: 2016-01-01\n" + prices + "    components:\n"
             + "".join(f"      - {b}\n" for b in blocks)
-            + ("    caps:\n" + "".join(f"      - {c}\n" for c in caps) if caps else ""))
+            + ("    caps:\n" + "".join(f"      - {c}\n" for c in caps) if caps else "")
+            + ("    at_most_one:\n" + "".join(f"      - {g}\n" for g in groups)
+               if groups else ""))
+    if draw(st.booleans()):  # an amendment from a drawn day: one component's new amount
+        changed = draw(st.sampled_from([i for i in ids if i not in ("base", "result",
+                                                                    "survey", "fixed")]
+                                       or ["none"]))
+        text += (f"  - version: \"2\"\n    valid_from: {draw(dates()).isoformat()}\n"
+                 f"    amends: \"1\"\n"
+                 + (f"    components:\n      - {{id: {changed}, amount: {euros()}}}\n"
+                    if changed != "none" else ""))
     return kasvufee.parse_scheme(text)
 
 
