@@ -10,6 +10,7 @@ import pytest
 
 import kasvufee
 from kasvufee.design.lint import CHECKS, Finding, format_findings, has_errors, lint
+from kasvufee.errors import SchemeError
 from tests.conftest import EXAMPLES, ROOT, scheme_yaml
 
 # (code, severity, component) of every finding on each seed scheme
@@ -357,9 +358,9 @@ def test_json_output() -> None:
     found = _unbounded_yrittajasta()
     doc = json.loads(format_findings(found, "json", source="y.yaml"))
     assert doc["scheme"] == "y.yaml"
-    assert doc["summary"] == {"error": 1, "warning": 2, "info": 1}
+    assert doc["summary"] == {"error": 1, "warning": 2, "info": 1, "suppressed": 0}
     assert [set(d) for d in doc["findings"]] == [
-        {"code", "severity", "component", "message", "lesson"}] * 4
+        {"code", "severity", "component", "message", "lesson", "suppressed"}] * 4
     assert doc["findings"][2]["code"] == "KF110"
     assert doc["findings"][2]["component"] == "client_experience"
     with pytest.raises(ValueError, match="format text or json"):
@@ -367,7 +368,7 @@ def test_json_output() -> None:
 
 
 def test_the_codes_are_stable_and_documented() -> None:
-    assert list(CHECKS) == [f"KF1{n:02d}" for n in range(1, 15)]
+    assert list(CHECKS) == [f"KF1{n:02d}" for n in range(1, 16)]
     doc = (ROOT / "docs" / "procurement.md").read_text()
     for code, check in CHECKS.items():
         assert re.search(rf"\| `{code}` \| {check.severity} \|", doc), code
@@ -378,3 +379,49 @@ def test_the_revised_uusimaa_scheme_in_the_guide_has_no_findings() -> None:
     block = re.search(r"```yaml\n(scheme: uusimaa-koko-rekry-revised\n.*?)```", doc, re.S)
     assert block is not None
     assert lint(kasvufee.parse_scheme(block.group(1))) == []
+
+
+def test_a_finding_accepted_with_a_written_reason_is_shown_not_failed() -> None:
+    text = scheme_yaml("""\
+- id: revenue_bonus
+  on: metric_observed
+  where: {metric: revenue}
+  once_per: client
+  evidence: {}
+  amount: {formula: value * 0.01}
+""") + """\
+lint:
+  suppress:
+    - {code: KF110, component: revenue_bonus, reason: the tender caps the bonus by contract}
+    - {code: KF113, reason: no tiers here}
+"""
+    findings = _lint_text(text)
+    assert not has_errors(findings)  # the only error is accepted, with its reason
+    assert format_findings(findings).splitlines() == [
+        "KF101 warning scheme: no base fee: every component pays only for results "
+        "(revenue_bonus); none is a base fee on enrolment, a milestone or a schedule, so the "
+        "provider carries all the risk of too few clients or outcomes. Consider a base or "
+        "start fee (e.g. 50 %)",
+        f"    lesson: {CHECKS['KF101'].lesson}",
+        "KF110 error revenue_bonus: unbounded amount: the formula value * 0.01 has no upper "
+        "limit and revenue_bonus has no max_amount. Write the tender's ceiling as max_amount",
+        "    suppressed: the tender caps the bonus by contract",
+        f"    lesson: {CHECKS['KF110'].lesson}",
+        "KF111 warning scheme: no cap per contract: no cap per contract or provider covers "
+        "revenue_bonus, so what the contract costs grows with the number of clients and "
+        "events without limit. Add a budget cap (caps: per: contract or per: provider)",
+        f"    lesson: {CHECKS['KF111'].lesson}",
+        "KF115 info scheme: unused suppression: the suppression of KF113 matches no finding: "
+        "remove it, or check its code and component",
+        f"    lesson: {CHECKS['KF115'].lesson}",
+        "4 findings: 0 errors, 2 warnings, 1 info (1 suppressed with its reason)"]
+
+
+def test_a_suppression_needs_a_code_and_a_written_reason() -> None:
+    bad = scheme_yaml("- {id: start, on: enrolled, amount: 100.00}\n") + (
+        "lint:\n  suppress:\n    - {code: KF11, reason: ' '}\n")
+    with pytest.raises(SchemeError) as info:
+        kasvufee.parse_scheme(bad, source="s.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        "s.yaml:10: lint.suppress.0.code: expected a lint code like KF104, got 'KF11'",
+        "s.yaml:10: lint.suppress.0.reason: expected a written reason, got only spaces"]

@@ -30,7 +30,13 @@ KF112   warning   a client can earn a fee any number of times, and no
 KF113   error     a tier table that pays less for harder clients
 KF114   warning   an event type outside the core vocabulary and the
                   scheme's ``event_types`` (a typo pays nothing)
+KF115   info      a suppression (``lint.suppress``) that matches no finding
 ======  ========  =====================================================
+
+A scheme may accept a finding with a written reason (``lint: {suppress:
+[{code: KF104, component: outcome_4w, reason: ...}]}``): the finding is
+still listed, marked suppressed with the reason, and a suppressed error no
+longer fails ``kasvufee lint``.
 
 **What is a base fee, what is a result.**  A component is *fixed* (a base,
 start or instalment fee) when it is a ``schedule``, or an event component
@@ -144,6 +150,8 @@ class Finding:
         component: the component id, or None for the scheme as a whole.
         message: what was found and what to do about it.
         lesson: the report's lesson it rests on, with its place in the report.
+        suppressed: the buyer's written reason for accepting it (the scheme's
+            ``lint.suppress``), or None; a suppressed error is no longer one.
     """
 
     code: str
@@ -151,6 +159,7 @@ class Finding:
     component: str | None
     message: str
     lesson: str
+    suppressed: str | None = None
 
     def to_dict(self) -> dict[str, str | None]:
         """The finding as a JSON-ready mapping."""
@@ -211,6 +220,10 @@ CHECKS: Mapping[str, Check] = {c.code: c for c in (
           f"{_REPORT}, development proposal 13: the fee criteria must be clear and unambiguous; "
           "a criterion on an event type the buyer's register does not record (a misspelt "
           "type) is never met, and the fee it promises is silently never paid"),
+    Check("KF115", "info", "unused suppression",
+          f"{_REPORT}, development proposal 13: the bounds of a fee model are written down; a "
+          "suppression records why a lesson does not apply to this scheme, and one that "
+          "matches no finding records nothing"),
 )}
 
 
@@ -236,13 +249,30 @@ def lint(scheme: Scheme) -> list[Finding]:
         message = f"{check.name}: {message}"
         if len(scheme.versions) > 1 and len(versions) < len(scheme.versions):
             message = f"version {', '.join(versions)}: {message}"
-        out.append(Finding(code, check.severity, component, message, check.lesson))
+        out.append(Finding(code, check.severity, component, message, check.lesson,
+                           _suppressed(scheme, code, component)))
+    for s in scheme.lint.suppress:  # a suppression that matches nothing is said too
+        if not any(f.code == s.code and s.component in (None, f.component) for f in out):
+            check = CHECKS["KF115"]
+            out.append(Finding("KF115", check.severity, s.component, f"{check.name}: the "
+                               f"suppression of {s.code}"
+                               + (f" for {s.component}" if s.component else "")
+                               + " matches no finding: remove it, or check its code and "
+                               "component", check.lesson))
     return out
 
 
+def _suppressed(scheme: Scheme, code: str, component: str | None) -> str | None:
+    for s in scheme.lint.suppress:
+        if s.code == code and s.component in (None, component):
+            return s.reason
+    return None
+
+
 def has_errors(findings: Iterable[Finding]) -> bool:
-    """True when a finding has severity ``error`` (``kasvufee lint`` then exits 1)."""
-    return any(f.severity == "error" for f in findings)
+    """True when a finding that is not suppressed has severity ``error``
+    (``kasvufee lint`` then exits 1)."""
+    return any(f.severity == "error" and f.suppressed is None for f in findings)
 
 
 def format_findings(findings: Iterable[Finding], fmt: Literal["text", "json"] = "text", *,
@@ -257,23 +287,29 @@ def format_findings(findings: Iterable[Finding], fmt: Literal["text", "json"] = 
     ``summary`` (counts by severity).
     """
     items = list(findings)
-    counts = {s: sum(1 for f in items if f.severity == s) for s in ("error", "warning", "info")}
+    counts = {s: sum(1 for f in items if f.severity == s and f.suppressed is None)
+              for s in ("error", "warning", "info")}
+    quiet = sum(1 for f in items if f.suppressed is not None)
     if fmt == "json":
         doc: dict[str, object] = {"scheme": source, "findings": [f.to_dict() for f in items],
-                                  "summary": counts}
+                                  "summary": {**counts, "suppressed": quiet}}
         return json.dumps(doc, ensure_ascii=False, indent=2)
     if fmt != "text":
         raise ValueError(f"format text or json, got {fmt!r}")
     lines = [f"{source}:"] if source else []
     for f in items:
         lines.append(f"{f.code} {f.severity} {f.component or 'scheme'}: {f.message}")
+        if f.suppressed is not None:
+            lines.append(f"    suppressed: {f.suppressed}")
         lines.append(f"    lesson: {f.lesson}")
     if not items:
         lines.append("no findings")
     else:
         lines.append(f"{len(items)} finding{'s' if len(items) != 1 else ''}: "
                      f"{_count(counts['error'], 'error')}, {_count(counts['warning'], 'warning')}, "
-                     f"{counts['info']} info")
+                     f"{counts['info']} info"
+                     + (f" ({quiet} suppressed with "
+                        f"{'its reason' if quiet == 1 else 'their reasons'})" if quiet else ""))
     return "\n".join(lines)
 
 

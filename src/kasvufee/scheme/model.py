@@ -831,6 +831,39 @@ class Assurance(Model):
         "point: the point estimate; none: no extrapolated recovery")
 
 
+class Suppression(Model):
+    """A lint finding the buyer has weighed and accepts, with the written reason:
+    still shown by ``kasvufee lint`` (marked suppressed, with the reason), never
+    silent, and no longer an error."""
+
+    code: str = Field(description="the check's code, e.g. KF104",
+                      json_schema_extra={"pattern": "^KF[0-9]{3}$"})
+    component: str | None = Field(default=None, description="the component it concerns; "
+                                  "none: the whole scheme or every component")
+    reason: str = Field(min_length=1, description="why the finding is accepted")
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        if not re.fullmatch(r"KF[0-9]{3}", v):
+            raise ValueError(f"a lint code like KF104, got {v!r}")
+        return v
+
+    @field_validator("reason")
+    @classmethod
+    def _written(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("a written reason, got only spaces")
+        return v.strip()
+
+
+class LintSettings(Model):
+    """What ``kasvufee lint`` is told about this scheme."""
+
+    suppress: tuple[Suppression, ...] = Field(
+        default=(), description="findings accepted with a written reason")
+
+
 class Trust(Model):
     """Whose events count for whom.  The defaults keep one provider from
     changing another's fees; a scheme relaxes them only by saying so."""
@@ -873,6 +906,8 @@ class Scheme(Model):
         "delivery_end, ...), read as contract.NAME by anchors and until")
     assurance: Assurance = Field(default_factory=Assurance,
                                  description="how a validation sample's failures are recovered")
+    lint: LintSettings = Field(default_factory=LintSettings,
+                               description="lint findings accepted with a written reason")
 
     @field_validator("versions", mode="before")
     @classmethod
