@@ -75,7 +75,10 @@ def test_the_seed_schemes_get_their_findings(name: str) -> None:
     assert [(f.code, f.severity, f.component) for f in found] == EXPECTED[name]
     for f in found:
         assert f.severity == CHECKS[f.code].severity
-        assert f.lesson == CHECKS[f.code].lesson and f.lesson.startswith("TEM 17/2018, ")
+        # the lesson as a general rule, then where it was learnt
+        assert f.lesson == CHECKS[f.code].lesson
+        assert f.lesson.endswith(f" (source: {CHECKS[f.code].source})")
+        assert CHECKS[f.code].source.startswith("TEM 17/2018, ")
         assert f.message.startswith(CHECKS[f.code].name + ": ")
 
 
@@ -348,7 +351,13 @@ def test_text_output() -> None:
     lines = text.splitlines()
     assert lines[0] == "examples/uusimaa-koko-rekry/scheme.yaml:"
     assert lines[1].startswith("KF101 warning scheme: no base fee: every component")
-    assert lines[2].startswith("    lesson: TEM 17/2018, section 4.1")
+    assert lines[2] == (
+        "    lesson: A fee paid only for results leaves the provider all the risk of too few "
+        "clients or outcomes; a base fee secures the resources the work needs. (source: TEM "
+        "17/2018, section 4.1 and development proposals 12-14: purely result-based fee models "
+        "have not worked particularly well in any trial (Uusimaa: 100 % result fee, targets "
+        "out of reach when clients were few); the models that worked (Pirkanmaa 50/25/25, "
+        "Satakunta 50 % start fee) secure the provider's resources with a base fee)")
     assert lines[3].startswith("KF105 warning placement: no incentive for lasting employment")
     assert lines[-1] == "4 findings: 0 errors, 3 warnings, 1 info"
     assert format_findings([], "text") == "no findings"

@@ -3,7 +3,9 @@
 The 2018 evaluation of the growth-company employment programme (TEM
 publication 17/2018, section 2.3 and development proposals 12-14) found
 what made the pilots' fee schemes work or fail.  Each lesson that can be
-seen in a scheme file alone is a check here, with a stable code:
+seen in a scheme file alone is a check here, with a stable code; a finding
+states the lesson as a general rule, true of any outcome-based scheme (the
+UK's and Australia's too), and keeps where it was learnt as its source:
 
 ======  ========  =====================================================
 code    severity  the check
@@ -131,12 +133,20 @@ _TIERS = ("high", "medium", "low")
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """One check: its stable code, severity, short name and the lesson behind it."""
+    """One check: its stable code, severity and short name, the lesson behind it
+    as a general rule (``general``: true of any outcome-based scheme) and where
+    it was learnt (``source``: the report and the pilots it names)."""
 
     code: str
     severity: Severity
     name: str
-    lesson: str
+    source: str
+    general: str = ""
+
+    @property
+    def lesson(self) -> str:
+        """The general lesson and its source, as a finding shows it."""
+        return f"{self.general} (source: {self.source})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,58 +182,88 @@ CHECKS: Mapping[str, Check] = {c.code: c for c in (
           f"{_REPORT}, section 4.1 and development proposals 12-14: purely result-based fee "
           "models have not worked particularly well in any trial (Uusimaa: 100 % result fee, "
           "targets out of reach when clients were few); the models that worked (Pirkanmaa "
-          "50/25/25, Satakunta 50 % start fee) secure the provider's resources with a base fee"),
+          "50/25/25, Satakunta 50 % start fee) secure the provider's resources with a base fee",
+          general=("A fee paid only for results leaves the provider all the risk of too few "
+                   "clients or outcomes; a base fee secures the resources the work needs.")),
     Check("KF102", "warning", "criterion outside the provider's influence",
           f"{_REPORT}, section 2.3 (Pohjois-Savo): fee criteria the provider cannot directly "
           "influence by its own work, such as the client companies' sales and turnover growth, "
-          "made the result fees fail"),
+          "made the result fees fail",
+          general=("A fee should rest on what the provider's own work can influence; a criterion "
+                   "driven by the market or the client's business pays for luck.")),
     Check("KF103", "warning", "imprecise criterion",
           f"{_REPORT}, section 2.3 (Bothnian Arc) and development proposal 13: the fee criteria "
           "(what is paid, which conditions must hold) were not defined precisely enough, which "
-          "caused disputes; the buyer must set clear and unambiguous bounds"),
+          "caused disputes; the buyer must set clear and unambiguous bounds",
+          general=("What is paid, and under which conditions, must be defined precisely enough "
+                   "that buyer and provider cannot read it differently.")),
     Check("KF104", "info", "no evidence rule",
           f"{_REPORT}, section 2.3: the result fee and the follow-up that verifies it should go "
           "together (Uusimaa: the provider must prove the result; Varsinais-Suomi: follow-up "
-          "built into the URA register)"),
+          "built into the URA register)",
+          general=("A result fee and the check that verifies it belong together: a result paid on "
+                   "the provider's own report is not proven.")),
     Check("KF105", "warning", "no incentive for lasting employment",
           f"{_REPORT}, section 2.3 (Uusimaa): the result criteria did not encourage lasting "
-          "employment; the durability of employment needs its own incentive in future schemes"),
+          "employment; the durability of employment needs its own incentive in future schemes",
+          general=("Paying for the start of employment and not for its lasting rewards short jobs;"
+                   " durability needs its own incentive.")),
     Check("KF106", "info", "no time window",
           f"{_REPORT}, development proposal 13: the buyer must set clear and unambiguous "
-          "bounds (which conditions must hold, and by when)"),
+          "bounds (which conditions must hold, and by when)",
+          general=("A result must be bounded in time after the service: by when it counts has to "
+                   "be written down.")),
     Check("KF107", "warning", "quality fee without a missing-data policy",
           f"{_REPORT}, section 2.3 (Pirkanmaa): the quality fee based on client feedback is a "
-          "problem when the client refuses to give feedback"),
+          "problem when the client refuses to give feedback",
+          general=("A fee that depends on the client's answers must say what happens when the "
+                   "client does not answer, which the provider cannot control.")),
     Check("KF108", "warning", "result share too small to steer",
           f"{_REPORT}, section 2.3 (Lapland): a result fee of about 20 % of the total budget is "
-          "small, so the incentive to results is not the greatest possible"),
+          "small, so the incentive to results is not the greatest possible",
+          general=("A result share too small against the whole fee does not steer the provider "
+                   "towards results.")),
     Check("KF109", "info", "no result-based fee",
           f"{_REPORT}, section 2.3 (Etelä-Pohjanmaa): a fixed fee has no result incentive; "
-          "there the option for a second phase served as the incentive"),
+          "there the option for a second phase served as the incentive",
+          general=("A fixed fee alone gives no incentive for results; something (a result fee, an "
+                   "option for a next phase) has to.")),
     Check("KF110", "error", "unbounded amount",
           f"{_REPORT}, development proposals 13-14: clear bounds for the fee model, and a price "
           "that is known (Yrittäjästä työnantajaksi: the client-experience fee at most 1 000 € "
-          "per client, group events at most 3 000 €)"),
+          "per client, group events at most 3 000 €)",
+          general=("Every fee needs a known upper bound: a price without one is not a price the "
+                   "buyer can budget.")),
     Check("KF111", "warning", "no cap per contract",
           f"{_REPORT}, section 2.3 and development proposal 14: the right price is not yet "
           "known, so the pilots bounded their cost (Etelä-Pohjanmaa: a 50 000 € "
           "appropriation; Lapland: a result budget of about 20 %; Satakunta: half of the "
-          "contract for results)"),
+          "contract for results)",
+          general=("While the right price is unknown, the total cost needs a bound: a budget or a "
+                   "cap per contract or provider.")),
     Check("KF112", "warning", "no cap per client",
           f"{_REPORT}, section 2.3 (Lapland: at most 1 000 € per client company; Bothnian "
-          "Arc: what is paid was not defined precisely enough)"),
+          "Arc: what is paid was not defined precisely enough)",
+          general=("What one client can earn the provider needs a bound, or the same client can be"
+                   " paid for without limit.")),
     Check("KF113", "error", "tier table pays less for harder clients",
           f"{_REPORT}, section 2.3 (Varsinais-Suomi): the fee follows the client's long-term "
           "unemployment risk in three classes (900 €, 650 €, 450 €) so that harder clients pay "
-          "more; the reverse rewards creaming the easy clients and parking the hard ones"),
+          "more; the reverse rewards creaming the easy clients and parking the hard ones",
+          general=("A fee that pays less for clients who are harder to help rewards picking the "
+                   "easy ones and parking the hard ones.")),
     Check("KF114", "warning", "unknown event type",
           f"{_REPORT}, development proposal 13: the fee criteria must be clear and unambiguous; "
           "a criterion on an event type the buyer's register does not record (a misspelt "
-          "type) is never met, and the fee it promises is silently never paid"),
+          "type) is never met, and the fee it promises is silently never paid",
+          general=("A criterion on an event nobody records is never met: the fee it promises is "
+                   "silently never paid.")),
     Check("KF115", "info", "unused suppression",
           f"{_REPORT}, development proposal 13: the bounds of a fee model are written down; a "
           "suppression records why a lesson does not apply to this scheme, and one that "
-          "matches no finding records nothing"),
+          "matches no finding records nothing",
+          general=("A suppression records in writing why a lesson does not apply; one that matches"
+                   " no finding records nothing.")),
 )}
 
 
