@@ -63,6 +63,7 @@ def evaluate_event_fee(c: EventFee, version: Version, p: Prepared) -> pl.DataFra
     df = _evidence(df, c, p)
     df = _accumulate(df, c)
     df = _lasts(df, c, p)
+    df = _in_work(df, c, p)
     df = _series(df, c, p)
     df = _repeat(df, c)
     df = price(df, version, c, p.money)
@@ -391,6 +392,80 @@ def _lasts(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
            "_mid", *(["_units"] if "_units" in df.columns else []),
            # a repeat reads the end: payments stop with the employment
            *([] if c.repeat is not None else ["_end", "_end_id"]))
+
+
+def _in_work(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
+    """Cumulative days in work within the period after the trigger: the
+    client's spells clipped to the period, overlaps merged, and the day the
+    running total reaches ``days`` (see ``kasvufee.scheme.model.InWork``)."""
+    w = c.in_work
+    if w is None:
+        return df
+    go = (pl.col("_stage") == FINAL) & pl.col("held").is_null()
+    ev = p.events
+    within = w.within.length
+    rows = (df.lazy().with_row_index("_row").filter(go)
+            .select("_row", "provider_id", "client_id", pl.col("occurred_on").alias("_from"),
+                    within.after_expr(pl.col("occurred_on")).alias("_to")))
+    mid = column(ev, w.match_on).cast(pl.String)
+    starts = ev.lazy().filter(pl.col("type") == w.started_by).select(
+        "provider_id", "client_id", pl.col("event_id").alias("_sid"),
+        pl.col("occurred_on").alias("_s"), mid.alias("_mid"))
+    ends = ev.lazy().filter(pl.col("type") == w.ended_by).select(
+        "provider_id", "client_id", pl.col("occurred_on").alias("_e"), mid.alias("_mid"))
+    # each start's first end on or after it: by employment id, else by the client
+    by_id = starts.filter(pl.col("_mid").is_not_null()).join(
+        ends.drop("client_id"), on=["provider_id", "_mid"], how="left")
+    by_client = starts.filter(pl.col("_mid").is_null()).join(
+        ends.drop("_mid"), on=["provider_id", "client_id"], how="left")
+    spells = (pl.concat([by_id.select("provider_id", "client_id", "_sid", "_s", "_e"),
+                         by_client.select("provider_id", "client_id", "_sid", "_s", "_e")])
+              .with_columns(pl.when(pl.col("_e") >= pl.col("_s")).then(pl.col("_e"))
+                            .alias("_e"))
+              .group_by("_sid").agg(pl.col("provider_id").first(), pl.col("client_id").first(),
+                                    pl.col("_s").first(), pl.col("_e").min()))
+    # clipped to each row's period; a spell with no end runs to the period's end
+    clipped = (rows.join(spells, on=["provider_id", "client_id"])
+               .with_columns(pl.max_horizontal("_s", "_from").alias("_a"),
+                             pl.min_horizontal(pl.col("_e").fill_null(pl.col("_to")), "_to")
+                             .alias("_b"))
+               .filter(pl.col("_b") > pl.col("_a"))
+               .sort("_row", "_a", "_b"))
+    # merge overlapping spells: a block starts where no earlier spell reaches
+    reach = pl.col("_b").cum_max().shift(1).over("_row")
+    blocks = (clipped.with_columns((reach.is_null() | (pl.col("_a") > reach)).cum_sum()
+                                   .over("_row").alias("_block"))
+              .group_by("_row", "_block").agg(pl.col("_a").min(), pl.col("_b").max(),
+                                              pl.col("_sid"))
+              .sort("_row", "_a")
+              .with_columns((pl.col("_b") - pl.col("_a")).dt.total_days().alias("_len"))
+              .with_columns(pl.col("_len").cum_sum().over("_row").alias("_cum")))
+    need = w.days
+    reached = (blocks.filter(pl.col("_cum") >= need)
+               .group_by("_row").agg(pl.all().sort_by("_a").first())
+               .select("_row", (pl.col("_a").dt.offset_by(
+                   pl.format("{}d", pl.lit(need) - (pl.col("_cum") - pl.col("_len")))))
+                   .alias("_worked_on")))
+    totals = blocks.group_by("_row").agg(pl.col("_len").sum().alias("_days"),
+                                         pl.col("_sid").explode().alias("_sids"))
+    found = rows.select("_row", "_to").join(totals, on="_row", how="left").join(
+        reached, on="_row", how="left").collect()
+    df = spread(df, found)
+    period = pl.format("from {} to before {}", date_text(pl.col("occurred_on")),
+                       date_text(pl.col("_to")))
+    df = hold(df, go & pl.col("_worked_on").is_null(), pl.format(
+        "{} days in work {} (needs {}), across the spells known", pl.col("_days").fill_null(0),
+        period, pl.lit(need)))
+    ok = go & pl.col("held").is_null()
+    df = add_fact(df, pl.format("day {} in work on {} (spells {}; the period {})", pl.lit(need),
+                                date_text(pl.col("_worked_on").dt.offset_by("-1d")),
+                                pl.col("_sids").list.join(", "), period), ok)
+    return df.with_columns(
+        pl.when(ok).then(pl.max_horizontal("earned_on", "_worked_on"))
+        .otherwise(pl.col("earned_on")).alias("earned_on"),
+        pl.when(ok).then(pl.concat_list("event_ids", "_sids")).otherwise(pl.col("event_ids"))
+        .alias("event_ids"),
+    ).drop("_to", "_days", "_sids", "_worked_on")
 
 
 def _series(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:

@@ -433,6 +433,23 @@ class Series(Model):
                                   "without such events")
 
 
+class InWork(Model):
+    """Cumulative employment: ``days`` days in work within ``within`` of the
+    trigger's date, across spells and gaps.  A spell runs from a ``started_by``
+    event to the first ``ended_by`` event of the same ``match_on`` (by the same
+    client when the start has none), the end day not in work; a spell with no
+    end yet runs on.  Days in two spells at once count once.  Earned the day
+    after the ``days``-th day in work; pending while the spells that run on
+    would reach it later; held when the period cannot reach it."""
+
+    days: int = Field(ge=1, le=18_262, description="the days in work needed")
+    within: Timed = Field(description="the period, from the trigger's date, in which they "
+                          "count: {days: 456}, {weeks: 65}, {months: 15}")
+    started_by: str = Field(default="employment_started", pattern=EVENT_TYPE_PATTERN)
+    ended_by: str = Field(default="employment_ended", pattern=EVENT_TYPE_PATTERN)
+    match_on: str = "employment_id"
+
+
 class Repeat(Model):
     """After the mark of ``lasts``, one more payment every ``every``, up to ``times``
     (a number, or a table by a client attribute), while the employment lasts: the
@@ -592,6 +609,8 @@ class EventFee(ComponentBase):
     lasts: Lasts | None = None
     series: Series | None = Field(default=None, description="periodic events inside the "
                                   "outcome period of lasts (income support assessments)")
+    in_work: InWork | None = Field(default=None, description="cumulative days in work "
+                                   "within a period of the trigger, across spells and gaps")
     repeat: Repeat | None = None
     provisional: Provisional | None = None
     missing: Missing | None = None
@@ -627,6 +646,10 @@ class EventFee(ComponentBase):
             raise ValueError("lasts without repeat with series (the period runs from the start "
                              "to the mark), got " + ("no lasts" if self.lasts is None
                                                      else "repeat"))
+        if self.in_work is not None and (self.lasts is not None or not self.once_keys):
+            raise ValueError("once_per and no lasts with in_work (the days in work are the "
+                             "duration), got " + ("lasts" if self.lasts is not None
+                                                  else "once_per: event"))
         if self.accumulate is not None and not self.once_keys:
             raise ValueError("once_per with accumulate (whose running sum?), got once_per: event")
         return self

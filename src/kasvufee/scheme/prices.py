@@ -94,6 +94,9 @@ def type_references(scheme: Scheme) -> list[tuple[Loc, str]]:
                     refs.append(((*loc, "lasts", "ended_by"), c.lasts.ended_by))
                 if c.series is not None:
                     refs.append(((*loc, "series", "on"), c.series.on))
+                if c.in_work is not None:
+                    refs += [((*loc, "in_work", "started_by"), c.in_work.started_by),
+                             ((*loc, "in_work", "ended_by"), c.in_work.ended_by)]
                 if c.missing is not None and c.missing.declined_by is not None:
                     refs.append(((*loc, "missing", "declined_by"), c.missing.declined_by))
             elif isinstance(c, CheckpointFee):
@@ -196,6 +199,8 @@ def attribute_names(c: Component) -> frozenset[str]:
             names.add(c.repeat.times.by)
         if c.series is not None:
             names.update((c.series.value, c.series.date))
+        if c.in_work is not None:
+            names.add(c.in_work.match_on)
     elif isinstance(c, CheckpointFee):
         for m in c.metrics.values():
             names.update(m.where)

@@ -1,0 +1,90 @@
+"""Cumulative employment spells (abroad.md, "Employment spells"): 182 days in
+work within 456 days of enrolment, across spells and gaps, overlapping spells
+counted once, a spell without an end running on. Worked by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+import kasvufee
+from kasvufee.errors import SchemeError
+from tests.conftest import amounts, run
+
+SCHEME = """\
+scheme: t
+title: 182 days in work within 456 days
+versions:
+  - version: "1"
+    valid_from: 2018-01-01
+    components:
+      - id: in_work
+        on: enrolled
+        once_per: client
+        in_work: {days: 182, within: {days: 456}}
+        amount: 1000.00
+"""
+
+
+def _ev(eid: str, kind: str, client: str, day: str, job: str | None = None
+        ) -> dict[str, object]:
+    row: dict[str, object] = {"event_id": eid, "type": kind, "provider_id": "P1",
+                              "client_id": client, "occurred_on": day}
+    if job is not None:
+        row["employment_id"] = job
+    return row
+
+
+ROWS = [
+    # A1: J1 from 2019-01-10 to the end 2019-03-11 (the end day not in work): 60 days
+    # (22 in January, 28 in February, 10 in March); J2 from 2019-05-01 runs on: the 122
+    # days still needed are 2019-05-01 to 2019-08-30, earned the day after, 2019-08-31
+    _ev("e1", "enrolled", "A1", "2019-01-01"),
+    _ev("e2", "employment_started", "A1", "2019-01-10", "J1"),
+    _ev("e3", "employment_ended", "A1", "2019-03-11", "J1"),
+    _ev("e4", "employment_started", "A1", "2019-05-01", "J2"),
+    # A2: 31 days in January only
+    _ev("e5", "enrolled", "A2", "2019-01-01"),
+    _ev("e6", "employment_started", "A2", "2019-01-01", "K1"),
+    _ev("e7", "employment_ended", "A2", "2019-02-01", "K1"),
+    # A3: two jobs at once from 2019-01-01 (K2 to 2019-04-01, K3 to 2019-03-01) count once:
+    # 90 days; then K4 from 2019-06-01: 92 more, 2019-06-01 to 2019-08-31, earned 2019-09-01
+    _ev("e8", "enrolled", "A3", "2019-01-01"),
+    _ev("e9", "employment_started", "A3", "2019-01-01", "K2"),
+    _ev("e10", "employment_started", "A3", "2019-01-01", "K3"),
+    _ev("e11", "employment_ended", "A3", "2019-03-01", "K3"),
+    _ev("e12", "employment_ended", "A3", "2019-04-01", "K2"),
+    _ev("e13", "employment_started", "A3", "2019-06-01", "K4"),
+    # A4: in work from before enrolment: only the days from enrolment count; the period
+    # (2018-01-01 to before 2019-04-02) holds 456 days, 182 reached on 2018-07-01
+    _ev("e14", "employment_started", "A4", "2017-06-01", "K5"),
+    _ev("e15", "enrolled", "A4", "2018-01-01"),
+]
+
+
+def test_days_in_work_across_spells_and_gaps() -> None:
+    ledger = run(SCHEME, ROWS, "2019-12-31")
+    assert amounts(ledger) == [("in_work", "A1", "2019-08-31", "1000.00"),
+                               ("in_work", "A3", "2019-09-01", "1000.00"),
+                               ("in_work", "A4", "2018-07-02", "1000.00")]
+    a1 = next(e for e in ledger.entries if e.client_id == "A1")
+    assert a1.facts[-1] == ("day 182 in work on 2019-08-30 (spells e2, e4; the period from "
+                            "2019-01-01 to before 2020-04-01)")
+    assert a1.event_ids == ("e1", "e2", "e4")
+    assert [(h.client_id, h.reason) for h in ledger.held] == [
+        ("A2", "31 days in work from 2019-01-01 to before 2020-04-01 (needs 182), across the "
+               "spells known")]
+
+
+def test_a_spell_that_runs_on_is_pending_until_it_reaches_the_days() -> None:
+    ledger = run(SCHEME, ROWS, "2019-06-01")
+    assert ("A1", "pending: the condition becomes true on 2019-08-31, after 2019-06-01") in [
+        (h.client_id, h.reason) for h in ledger.held]
+
+
+def test_in_work_needs_once_per_and_no_lasts() -> None:
+    with pytest.raises(SchemeError) as info:
+        kasvufee.parse_scheme(SCHEME.replace("        once_per: client\n", ""),
+                              source="s.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        "s.yaml:7: versions.0.components.0: expected once_per and no lasts with in_work (the "
+        "days in work are the duration), got once_per: event"]
