@@ -126,6 +126,17 @@ def describe(version: Version, c: EventFee | ScheduleFee | CheckpointFee) -> str
             parts.append(f"lasting {length} (no {c.lasts.ended_by} of the same "
                          f"{c.lasts.match_on} before then)"
                          + (f" to a mark on or before {c.lasts.until}" if c.lasts.until else ""))
+        if c.in_work:
+            iw = c.in_work
+            parts.append(f"when {iw.days} days in work ({iw.started_by} to {iw.ended_by}, "
+                         f"across spells) fall within {iw.within.length} of it")
+        if c.series:
+            sr = c.series
+            parts.append(f"with every {sr.on} dated ({sr.date}) from the start to the mark "
+                         + (f"giving {sr.value} at least {format(sr.at_least, 'f')}"
+                            if sr.at_least is not None else f"read for {sr.value}")
+                         + (f" (none: {format(sr.when_none, 'f')})"
+                            if sr.when_none is not None else ""))
         if c.repeat:
             times = c.repeat.times
             shown = (str(times) if isinstance(times, int) else f"by {times.by} ("
@@ -139,6 +150,8 @@ def describe(version: Version, c: EventFee | ScheduleFee | CheckpointFee) -> str
             parts.append(f"missing data ({m.declined_by or 'nothing'} or nothing by "
                          f"{m.deadline.length} after {m.deadline.anchor}) pays "
                          f"{_pays(m.pays)}")
+    if c.requires_earned:
+        parts.append(f"after {' and '.join(c.requires_earned)} earned for the same client")
     if c.max_amount is not None:
         parts.append(f"at most {_euros(c.max_amount)} an entry")
     return ", ".join(parts)
