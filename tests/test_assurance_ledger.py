@@ -13,14 +13,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import create_engine, text
 
 import kasvufee
 from kasvufee.assurance.cycle import ValidationResult
 from kasvufee.errors import InputError, LedgerError, LedgerStateError, UsageError
 from kasvufee.store import PostedLedger
-from kasvufee.store.posted import _url
 from kasvufee.store.receipts import read_receipts
+from tests.test_store import _tamper
 
 # One component, 100.00 per client: 100 clients of P1 and 10 of P2 placed in January 2019.
 SCHEME = kasvufee.parse_scheme("""
@@ -231,13 +230,6 @@ def test_recording_times_run_forward_and_never_in_the_future(ledger_url: str) ->
         with pytest.raises(UsageError, match="is in the future"):
             store.open_dispute("soon", scheme_id="audit-demo", provider_id="P1",
                                component="placement", opened_at=tomorrow)
-
-
-def _tamper(ledger_url: str, sql: str) -> None:
-    engine = create_engine(_url(ledger_url))
-    with engine.begin() as conn:
-        conn.execute(text(sql))
-    engine.dispose()
 
 
 @pytest.mark.parametrize(("sql", "problem"), [

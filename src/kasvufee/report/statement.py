@@ -1093,6 +1093,16 @@ def _write_xlsx(statement: Statement, w: _Words, out: IO[bytes]) -> None:
         put(2, value)
         r += 1
 
+    def section(title: str, columns: Sequence[str]) -> None:
+        """A blank row, the section's title, and its table's header row."""
+        nonlocal r
+        r += 1
+        put(1, w[title], font=bold)
+        r += 1
+        for col, key in enumerate(columns, start=1):
+            put(col, w[key], font=bold).fill = head_fill
+        r += 1
+
     put(1, w["title"], font=Font(bold=True, size=14))
     r += 1
     pair(w["provider"], statement.provider_id)
@@ -1155,12 +1165,7 @@ def _write_xlsx(statement: Statement, w: _Words, out: IO[bytes]) -> None:
         put(6, s.to_date_cents, money=s.currency, font=bold)
         r += 1
         if s.caps:
-            r += 1
-            put(1, w["caps"], font=bold)
-            r += 1
-            for col, key in enumerate(_CAP_COLUMNS, start=1):
-                put(col, w[key], font=bold).fill = head_fill
-            r += 1
+            section("caps", _CAP_COLUMNS)
             for cap in s.caps:
                 at_cap = (None if cap.clients is None else
                           w["of_clients"].format(at=cap.clients_at_cap, all=cap.clients))
@@ -1170,12 +1175,7 @@ def _write_xlsx(statement: Statement, w: _Words, out: IO[bytes]) -> None:
                     put(col, value, money=s.currency if col in (4, 5, 6) else None)
                 r += 1
         if s.validation:
-            r += 1
-            put(1, w["validation"], font=bold)
-            r += 1
-            for col, key in enumerate(_VALIDATION_COLUMNS, start=1):
-                put(col, w[key], font=bold).fill = head_fill
-            r += 1
+            section("validation", _VALIDATION_COLUMNS)
             for v in s.validation:
                 counted: tuple[Any, ...] = (v.component, v.sampled, v.passed, v.failed,
                                             v.overturned, v.pending, v.error_rate,
@@ -1186,12 +1186,7 @@ def _write_xlsx(statement: Statement, w: _Words, out: IO[bytes]) -> None:
                     ws.cell(row=r, column=7).number_format = "0.0000"
                 r += 1
         if s.disputes:
-            r += 1
-            put(1, w["disputes"], font=bold)
-            r += 1
-            for col, key in enumerate(_DISPUTE_COLUMNS, start=1):
-                put(col, w[key], font=bold).fill = head_fill
-            r += 1
+            section("disputes", _DISPUTE_COLUMNS)
             for d in s.disputes:
                 told: tuple[Any, ...] = (d.dispute, w.subject(d), d.period, d.opened_on,
                                          w.status(d.status), d.decided_on, d.claim, d.decision)
