@@ -166,3 +166,11 @@ def test_examples_live_in_examples_abroad() -> None:
     assert sorted(p.parent.name for p in (EXAMPLES / "abroad").glob("*/scheme.yaml")) == \
         sorted(SLUGS)
     assert not Path(EXAMPLES / "abroad" / "scheme.yaml").exists()
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_every_example_ships_worked_examples_that_pass(slug: str) -> None:
+    from kasvufee.design import run_scheme_tests
+
+    results = run_scheme_tests(EXAMPLES / "abroad" / slug / "scheme.yaml")
+    assert results and [r.differences for r in results] == [()] * len(results)
