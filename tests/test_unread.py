@@ -14,7 +14,8 @@ import kasvufee
 from kasvufee.cli import main
 from kasvufee.design import lint
 from kasvufee.events.types import nearest_name, type_spelling
-from tests.conftest import EXAMPLES, scheme_yaml
+from kasvufee.report.coverage import coverage
+from tests.conftest import EXAMPLES, ROOT, scheme_yaml
 
 VS = EXAMPLES / "varsinais-suomi"
 
@@ -178,3 +179,12 @@ def test_lint_kf114_in_a_rating_and_a_window() -> None:
             if f.code == "KF114"] == [
         (None, "unknown event type: rating.on: survey_answerd"),
         ("a", "unknown event type: window.anchor: enroled")]
+
+
+def test_the_enrolment_date_is_no_missing_column() -> None:
+    # client.enrolled_on is the date of the client's enrolled event, read by the
+    # Innovation Fund's age condition: no column of that name is needed
+    scheme = kasvufee.load_scheme(EXAMPLES / "abroad" / "innovation-fund" / "scheme.yaml")
+    events = kasvufee.read_events(ROOT / "tests" / "golden-abroad" / "innovation-fund" /
+                                  "events.csv", attribute_types=dict(scheme.attributes))
+    assert coverage(scheme, events).missing_lines() == []

@@ -16,6 +16,7 @@ import polars as pl
 
 from kasvufee.events.types import CORE_COLUMNS, EVENT_TYPES, nearest_name
 from kasvufee.plural import count
+from kasvufee.scheme.check import ENROLLED_ON
 from kasvufee.scheme.model import EventFee, Scheme
 from kasvufee.scheme.prices import attribute_names, event_types
 
@@ -104,7 +105,8 @@ def coverage(scheme: Scheme, events: pl.DataFrame) -> Coverage:
         for c in v.components:
             for name in attribute_names(c):
                 readers.setdefault(name.removeprefix("client."), []).append(c.id)
+    # client.enrolled_on is the enrolment's own date, not a column of the events
     missing = tuple(MissingAttribute(name, tuple(dict.fromkeys(ids)))
                     for name, ids in sorted(readers.items())
-                    if name not in CORE_COLUMNS and name not in present)
+                    if name not in CORE_COLUMNS and name != ENROLLED_ON and name not in present)
     return Coverage(unread, unreached, missing)
