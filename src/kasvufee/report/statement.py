@@ -561,7 +561,7 @@ def _line(store: PostedLedger, row: Mapping[str, Any], posted_in: Mapping[str, s
 def _reversal_reason(store: PostedLedger, row: Mapping[str, Any]) -> str:
     """The reason stored in the reversal's derivation; failing that, the text
     after ``): `` in its explanation ("Reverses X (…, posted in P): reason.")."""
-    derivation = store.entry(row["entry_id"]).get("derivation")
+    derivation = store.entry(row["entry_id"], assurance=False).get("derivation")
     if isinstance(derivation, dict) and isinstance(derivation.get("reason"), str):
         return str(derivation["reason"])
     explanation: str = row["explanation"]
