@@ -291,3 +291,30 @@ def test_the_scheme_says_whether_and_how_failures_are_extrapolated(
             store.confirm_recovery("audit-1", confirmed_at=at("2019-02-11"))
         feb = store.post(scheme, EVENTS, "2019-02", posted_at=at("2019-03-01"))
         assert feb.net_cents == -500_00 + (recovered or 0)
+
+
+def test_a_partial_failure_is_paid_again_less_its_part(ledger_url: str) -> None:
+    with PostedLedger.open(ledger_url) as store:
+        sample = _posted_and_drawn(store)
+        first = sample.filter(pl.col("provider_id") == "P1")["entry_id"][0]
+        rest = [ValidationResult(e, "passed", "payslip matches", "ok")
+                for e in sample["entry_id"].to_list() if e != first]
+        with pytest.raises(InputError, match="at most the entry's 100.00, got 150.00"):
+            store.record_results("audit-1", [ValidationResult(
+                first, "failed", "part-time", "case 1", failed_cents=150_00)])
+        store.record_results("audit-1", [ValidationResult(
+            first, "failed", "only part-time", "case 1", failed_cents=40_00), *rest],
+            recorded_at=at("2019-02-10"))
+        # P1's stratum: one entry of 20 fails by 40.00: R = 40 / 2 000 = 0.02, the point
+        # estimate 0.02 x 8 000.00 = 160.00
+        p1 = store.recoveries("audit-1", basis="point")[0]
+        assert (p1.failed, p1.failed_cents, p1.recovery.amount_cents) == (1, 40_00, 160_00)
+        feb = store.post(SCHEME, EVENTS, "2019-02", posted_at=at("2019-03-01"))
+        # the entry is reversed (-100.00) and paid again less the 40.00: +60.00
+        assert (feb.earned, feb.reversals, feb.net_cents) == (1, 1, -40_00)
+        again = store.entry(f"{first}.2")
+        assert again["amount_cents"] == 60_00
+        assert again["explanation"].endswith(
+            " Less 40.00 €, not supported: failed validation in draw audit-1 on 2019-02-10: "
+            "only part-time (evidence case 1); 40.00 of 100.00 not supported.")
+        assert store.post(SCHEME, EVENTS, "2019-02", posted_at=at("2019-03-01")).added == 0

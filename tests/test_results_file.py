@@ -79,3 +79,18 @@ def test_no_file_no_text_no_workbook(tmp_path: Path) -> None:
     fake.write_text("entry_id,outcome\n")
     assert _problems(fake) == [f"{fake}: expected an xlsx workbook, got a file openpyxl cannot "
                                "read"]
+
+
+def test_a_partial_failure_names_its_part(tmp_path: Path) -> None:
+    path = tmp_path / "results.csv"
+    path.write_text("entry_id,outcome,reason,evidence,failed_amount\n"
+                    "E1,failed,part-time only,case 1,500.00\n"
+                    "E2,failed,no payslip,case 2,\n"
+                    "E3,failed,x,case 3,5OO\n", encoding="utf-8")
+    assert _problems(path) == [
+        f"{path}:4: failed_amount: expected an amount like 500.00, or nothing for all of it, "
+        "got '5OO'"]
+    path.write_text("\n".join(path.read_text().splitlines()[:3]) + "\n", encoding="utf-8")
+    assert read_results(path) == [
+        ValidationResult("E1", "failed", "part-time only", "case 1", str(path), 2, 500_00),
+        ValidationResult("E2", "failed", "no payslip", "case 2", str(path), 3, None)]

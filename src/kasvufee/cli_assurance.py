@@ -151,18 +151,23 @@ def _text_table(table: pl.DataFrame) -> str:
               help="With --entry: what the validation found.")
 @click.option("--reason", help="With --entry: why.")
 @click.option("--evidence", help="With --entry: a reference to the evidence examined.")
+@click.option("--failed-amount", "failed_amount", metavar="AMOUNT",
+              help="With --entry --outcome failed: the part not supported (a partial "
+                   "failure; default all of it).")
 @on_option("the results")
 @_guarded
 def results(draw_id: str, results_file: str | None, ledger: str, entry_id: str | None,
             outcome: str | None, reason: str | None, evidence: str | None,
-            on: str | None) -> None:
+            failed_amount: str | None, on: str | None) -> None:
     """Record validation results of a draw's sampled entries.
 
     FILE is a CSV or xlsx with the columns entry_id, outcome (passed or failed),
-    reason and evidence; or give one result with --entry, --outcome, --reason
-    and --evidence. All or nothing: every problem is printed with its line. A
-    failed entry is reversed by the scheme's next post, with the validation as
-    the reason, and is not paid again unless a dispute over it is accepted.
+    reason and evidence (and failed_amount, for a partial failure); or give one
+    result with --entry, --outcome, --reason and --evidence. All or nothing:
+    every problem is printed with its line. A failed entry is reversed by the
+    scheme's next post, with the validation as the reason, and is not paid
+    again unless a dispute over it is accepted (a partial failure is paid again
+    less the part not supported).
     """
     from kasvufee.assurance.cycle import ValidationResult
     from kasvufee.assurance.results_file import read_results
@@ -175,7 +180,16 @@ def results(draw_id: str, results_file: str | None, ledger: str, entry_id: str |
     if results_file is not None:
         found = read_results(results_file)
     elif entry_id is not None and outcome is not None and reason and evidence:
-        found = [ValidationResult(entry_id, outcome, reason, evidence, "<command line>")]
+        cents = None
+        if failed_amount is not None:
+            try:
+                cents = parse_euros(failed_amount)
+            except ValueError:
+                raise InputError([Problem("<command line>", None, "--failed-amount",
+                                          "an amount like 500.00", repr(failed_amount))]
+                                 ) from None
+        found = [ValidationResult(entry_id, outcome, reason, evidence, "<command line>",
+                                  None, cents)]
     else:
         missing = [o for o, v in zip(("--entry", "--outcome", "--reason", "--evidence"), one,
                                      strict=True) if not v]

@@ -76,10 +76,22 @@ def standing_failures(records: Sequence[Record]) -> dict[str, Record]:
 
 
 def failure_reason(result: Record) -> str:
-    """A reversal's reason: the validation that failed, with its evidence."""
+    """A reversal's reason: the validation that failed, with its evidence (and,
+    for a partial failure, the part that is not supported)."""
     b = result["body"]
+    part = ("" if failed_by(result) >= b["amount_cents"] else
+            f"; {format_cents(failed_by(result))} of {format_cents(b['amount_cents'])} not "
+            "supported")
     return (f"failed validation in draw {b['draw']} on {result['recorded_at']:%Y-%m-%d}: "
-            f"{b['reason']} (evidence {b['evidence']})")
+            f"{b['reason']} (evidence {b['evidence']}){part}")
+
+
+def failed_by(result: Record) -> int:
+    """What a failed result takes off its entry, in cents: all of it unless the
+    result says a part (``failed_cents``)."""
+    b = result["body"]
+    cents = b.get("failed_cents")
+    return int(b["amount_cents"] if cents is None else cents)
 
 
 def outcomes(records: Sequence[Record], draw_id: str) -> dict[str, str]:
@@ -96,6 +108,12 @@ def outcomes(records: Sequence[Record], draw_id: str) -> dict[str, str]:
     return out
 
 
+def failed_parts(records: Sequence[Record], draw_id: str) -> dict[str, int]:
+    """What each failed result of a draw takes off its entry, in cents."""
+    return {r["entry_id"]: failed_by(r) for r in by_kind(records, "result")
+            if r["body"]["draw"] == draw_id and r["body"]["outcome"] == "failed"}
+
+
 def due_corrections(records: Sequence[Record], scheme_id: str, period: str
                     ) -> list[dict[str, Any]]:
     """The recovery and adjustment entries due, each under its basis id: one
@@ -108,7 +126,8 @@ def due_corrections(records: Sequence[Record], scheme_id: str, period: str
         draw_id = rec["body"]["draw"]
         basis = rec["body"]["basis"]
         for s in recovery_body(draw_id, basis, recoveries(
-                draws[draw_id], outcomes(records, draw_id), basis))["strata"]:
+                draws[draw_id], outcomes(records, draw_id), basis,
+                failed_parts(records, draw_id)))["strata"]:
             if s["amount_cents"] <= 0:
                 continue
             reason = (f"confirmed on {rec['recorded_at']:%Y-%m-%d} from draw {draw_id}: "
@@ -157,10 +176,13 @@ def _correction(entry_id: str, kind: str, scheme_id: str, provider_id: str, comp
 
 
 def recoveries(draw: Record, outcome: Mapping[str, str],
-               basis: Literal["lower", "point"] = "lower") -> list[StratumRecovery]:
+               basis: Literal["lower", "point"] = "lower",
+               parts: Mapping[str, int] | None = None) -> list[StratumRecovery]:
     """Each stratum's recovery from ``draw`` and the ``outcome`` of each sampled
     entry (``outcomes``: every one must have one; ``LedgerStateError`` names
-    those that do not)."""
+    those that do not); a failure fails by its whole amount, or by its part in
+    ``parts`` (``failed_parts``)."""
+    parts = parts or {}
     sample = draw["body"]["sample"]
     missing = [s["entry_id"] for s in sample if s["entry_id"] not in outcome]
     if missing:
@@ -172,8 +194,9 @@ def recoveries(draw: Record, outcome: Mapping[str, str],
     out = []
     for stratum in draw["body"]["strata"]:
         key = (stratum["provider_id"], stratum["component"])
-        pairs = [(s["amount_cents"], s["amount_cents"] if outcome[s["entry_id"]] == "failed"
-                  else 0) for s in sample if (s["provider_id"], s["component"]) == key]
+        pairs = [(s["amount_cents"], parts.get(s["entry_id"], s["amount_cents"])
+                  if outcome[s["entry_id"]] == "failed" else 0)
+                 for s in sample if (s["provider_id"], s["component"]) == key]
         unsampled = stratum["total_cents"] - sum(a for a, _ in pairs)
         result = extrapolate(StratumResult(stratum["N"], unsampled, pairs), basis=basis)
         out.append(StratumRecovery(
@@ -205,6 +228,7 @@ class ValidationResult:
     evidence: str
     source: str = "<results>"
     line: int | None = None
+    failed_cents: int | None = None  # a partial failure: the part not supported
 
 
 def open_disputes(records: Sequence[Record]) -> list[Record]:

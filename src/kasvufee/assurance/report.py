@@ -20,6 +20,7 @@ from kasvufee.assurance.cycle import (
     by_kind,
     decisions,
     due_corrections,
+    failed_parts,
     open_disputes,
     outcomes,
 )
@@ -41,13 +42,15 @@ def assurance_table(records: Sequence[Record]) -> pl.DataFrame:
 
     for draw in by_kind(records, "draw"):
         outcome = outcomes(records, draw["record_id"])
+        parts = failed_parts(records, draw["record_id"])
         for s in draw["body"]["sample"]:
             row = at(draw["scheme_id"], s["provider_id"], s["component"])
             found = outcome.get(s["entry_id"], "pending")
             row["sampled"] += 1
             row[found] += 1
             row["sampled_cents"] += s["amount_cents"]
-            row["failed_cents"] += s["amount_cents"] if found == "failed" else 0
+            row["failed_cents"] += (parts.get(s["entry_id"], s["amount_cents"])
+                                    if found == "failed" else 0)
     for scheme_id in sorted({r["scheme_id"] for r in by_kind(records, "recovery")}):
         mine = [r for r in records if r["scheme_id"] == scheme_id]
         for due in due_corrections(mine, scheme_id, "-"):

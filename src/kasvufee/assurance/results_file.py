@@ -1,7 +1,9 @@
 """Validation results from a spreadsheet: CSV or xlsx, one sampled entry a row.
 
 Columns (a header row, in any order; others are ignored): ``entry_id``,
-``outcome`` (``passed`` or ``failed``), ``reason``, ``evidence``.  Every
+``outcome`` (``passed`` or ``failed``), ``reason``, ``evidence``, and
+optionally ``failed_amount``: for a partial failure, the part of the entry's
+amount that is not supported (``500.00``; empty: all of it).  Every
 problem is reported with its ``file:line`` and nothing is recorded; checking
 each row against the draw is ``PostedLedger.record_results``'s.
 """
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from kasvufee.assurance.cycle import ValidationResult
 from kasvufee.errors import InputError, Problem
+from kasvufee.money import parse_euros
 
 COLUMNS = ("entry_id", "outcome", "reason", "evidence")
 MAX_BYTES = 50_000_000  # a sample is thousands of rows, not millions
@@ -83,8 +86,19 @@ def _results(source: str, rows: Iterable[tuple[int, Sequence[str]]]) -> list[Val
         if not cells["entry_id"]:
             problems.append(Problem(source, n, "entry_id", "a sampled entry's id", "nothing"))
             continue
+        part = row[header.index("failed_amount")].strip() if (
+            "failed_amount" in header and header.index("failed_amount") < len(row)) else ""
+        cents = None
+        if part:
+            try:
+                cents = parse_euros(part)
+            except ValueError:
+                problems.append(Problem(source, n, "failed_amount",
+                                        "an amount like 500.00, or nothing for all of it",
+                                        repr(part)))
+                continue
         out.append(ValidationResult(cells["entry_id"], cells["outcome"].lower(),
-                                    cells["reason"], cells["evidence"], source, n))
+                                    cells["reason"], cells["evidence"], source, n, cents))
     if problems:
         raise InputError(problems)
     if not out:

@@ -25,7 +25,7 @@ from typing import Any
 import polars as pl
 
 from kasvufee.ledger import Ledger
-from kasvufee.money import format_cents
+from kasvufee.money import cents_to_text, format_cents
 from kasvufee.scheme.describe import describe, describe_cap
 from kasvufee.scheme.model import Scheme
 
@@ -43,20 +43,34 @@ def live_entries(posted: pl.DataFrame) -> pl.DataFrame:
 
 def plan_posting(scheme: Scheme, ledger: Ledger, events: pl.DataFrame, posted: pl.DataFrame,
                  period: str, stored: Callable[[list[str]], Mapping[str, Mapping[str, Any]]],
-                 failed: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+                 failed: Mapping[str, str] | None = None,
+                 cuts: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
     """The rows a post must append (without chain fields), reversals first.
 
     ``posted`` has the ``POSTED`` columns of the scheme's entries in chain order;
     ``stored`` gives the stored rows of the entries to reverse, by entry id (only
     those few are read in full).  ``failed`` names the basis ids whose entries
     failed validation, with the reason (``kasvufee.assurance.cycle``): their
-    live entry is reversed, and they are not paid again while the failure stands.
+    live entry is reversed, and they are not paid again while the failure stands;
+    ``cuts`` the partial failures among them, by the cents not supported: those
+    are paid again less that part.
     """
-    failed = failed or {}
+    failed, cuts = failed or {}, cuts or {}
     live = live_entries(posted)
     due = ledger.frame
-    if failed:
-        due = due.filter(~pl.col("entry_id").is_in(list(failed)))
+    whole = [b for b in failed if b not in cuts]
+    if whole:
+        due = due.filter(~pl.col("entry_id").is_in(whole))
+    if cuts:
+        cut = pl.col("entry_id").replace_strict(dict(cuts), default=0, return_dtype=pl.Int64)
+        reduced = cut > 0
+        due = due.with_columns(
+            pl.when(reduced).then(pl.max_horizontal(pl.col("amount") - cut, pl.lit(0)))
+            .otherwise(pl.col("amount")).alias("amount"),
+            pl.when(reduced).then(pl.format(
+                "{} Less {} €, not supported: {}.", pl.col("explanation"), cents_to_text(cut),
+                pl.col("entry_id").replace_strict(dict(failed), default="")))
+            .otherwise(pl.col("explanation")).alias("explanation"))
     # a live entry is reversed when its basis is no longer due, or due with another amount
     stale = (live.join(due.select(pl.col("entry_id").alias("basis_id"), "amount", "cap"),
                        on="basis_id", how="left", maintain_order="left")

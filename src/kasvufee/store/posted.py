@@ -46,6 +46,8 @@ from kasvufee.assurance.cycle import (
     ValidationResult,
     decisions,
     due_corrections,
+    failed_by,
+    failed_parts,
     failure_reason,
     open_disputes,
     outcomes,
@@ -345,10 +347,12 @@ class PostedLedger:
             body = self._check_versions(conn, scheme)
             posted = self._posted(conn, scheme.scheme)
             assured = read_records(conn, scheme.scheme)
-            failed = {r["body"]["basis_id"]: failure_reason(r)
-                      for r in standing_failures(assured).values()}
+            standing = standing_failures(assured).values()
+            failed = {r["body"]["basis_id"]: failure_reason(r) for r in standing}
+            cuts = {r["body"]["basis_id"]: failed_by(r) for r in standing
+                    if failed_by(r) < r["body"]["amount_cents"]}  # partial failures
             rows = plan_posting(scheme, ledger, events, posted, period,
-                                lambda ids: self._stored(conn, ids), failed)
+                                lambda ids: self._stored(conn, ids), failed, cuts)
             rows += plan_corrections(due_corrections(assured, scheme.scheme, period), posted,
                                      period, lambda ids: self._stored(conn, ids))
             stars = provider_ratings(scheme, events, day).to_dicts()
@@ -512,11 +516,17 @@ class PostedLedger:
                     bad("reason", "the reason for the finding", "nothing")
                 if not r.evidence.strip():
                     bad("evidence", "a reference to the evidence examined", "nothing")
+                amount = sample[r.entry_id]["amount_cents"]
+                if r.failed_cents is not None and (
+                        r.outcome != "failed" or not 0 < r.failed_cents <= amount):
+                    bad("failed_amount", f"for a failure, an amount above 0.00 and at most the "
+                        f"entry's {format_cents(amount)}", format_cents(r.failed_cents)
+                        + ("" if r.outcome == "failed" else f" with outcome {r.outcome}"))
                 old = done.get(r.entry_id)
                 if old is not None:
                     b = old["body"]
-                    if (b["outcome"], b["reason"], b["evidence"]) != (r.outcome, r.reason,
-                                                                      r.evidence):
+                    if (b["outcome"], b["reason"], b["evidence"], b.get("failed_cents")) != (
+                            r.outcome, r.reason, r.evidence, r.failed_cents):
                         bad("outcome", f"the result recorded on {old['recorded_at']:%Y-%m-%d} "
                             f"({b['outcome']}: {b['reason']}); a result is final, a dispute "
                             "overturns a failure", f"{r.outcome}: {r.reason}")
@@ -529,7 +539,8 @@ class PostedLedger:
                                       "reason": r.reason.strip(),
                                       "evidence": r.evidence.strip(),
                                       "basis_id": s["basis_id"],
-                                      "amount_cents": s["amount_cents"]}})
+                                      "amount_cents": s["amount_cents"],
+                                      "failed_cents": r.failed_cents}})
             if problems:
                 raise InputError(problems)
             return rows
@@ -544,7 +555,9 @@ class PostedLedger:
         (``kasvufee.assurance.recovery``); nothing is recorded."""
         with self._reading() as conn:
             draw = self._draw(conn, draw_id)
-            return recoveries(draw, outcomes(read_records(conn), draw_id), basis)
+            found = read_records(conn)
+            return recoveries(draw, outcomes(found, draw_id), basis,
+                              failed_parts(found, draw_id))
 
     def recovery_basis(self, draw_id: str) -> Literal["lower", "point", "none"]:
         """The basis the draw's scheme (as last posted) recovers on: its
@@ -575,7 +588,9 @@ class PostedLedger:
             if old is not None:
                 raise LedgerStateError(f"the recovery of draw {draw_id} was confirmed on "
                                        f"{old['recorded_at']:%Y-%m-%d}; nothing changed")
-            strata = recoveries(draw, outcomes(read_records(conn), draw_id), chosen)
+            found = read_records(conn)
+            strata = recoveries(draw, outcomes(found, draw_id), chosen,
+                                failed_parts(found, draw_id))
             return [{"kind": "recovery", "record_id": record_id,
                      "scheme_id": draw["scheme_id"], "provider_id": None, "entry_id": None,
                      "period": None, "body": recovery_body(draw_id, chosen, strata)}]
