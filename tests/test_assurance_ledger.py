@@ -299,7 +299,7 @@ def test_a_partial_failure_is_paid_again_less_its_part(ledger_url: str) -> None:
         first = sample.filter(pl.col("provider_id") == "P1")["entry_id"][0]
         rest = [ValidationResult(e, "passed", "payslip matches", "ok")
                 for e in sample["entry_id"].to_list() if e != first]
-        with pytest.raises(InputError, match="at most the entry's 100.00, got 150.00"):
+        with pytest.raises(InputError, match=r"at most the entry's 100\.00, got 150\.00"):
             store.record_results("audit-1", [ValidationResult(
                 first, "failed", "part-time", "case 1", failed_cents=150_00)])
         store.record_results("audit-1", [ValidationResult(
