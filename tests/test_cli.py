@@ -231,7 +231,7 @@ def test_lint_and_test_commands(tmp_path: Path) -> None:
     code, out, _ = invoke("lint", str(unbounded), "--format", "json")
     assert code == 1 and json.loads(out)["summary"]["error"] == 1
     code, out, _ = invoke("test", str(EXAMPLES))
-    assert code == 0 and out.strip().endswith("40 cases passed, 0 failed")
+    assert code == 0 and out.strip().endswith("47 cases passed, 0 failed")
 
 
 def test_simulate_compare_and_replay(tmp_path: Path) -> None:
