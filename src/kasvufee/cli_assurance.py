@@ -29,7 +29,7 @@ from kasvufee.cli import (
     main,
 )
 from kasvufee.errors import InputError, Problem
-from kasvufee.money import format_cents, parse_euros
+from kasvufee.money import cents_to_euros, format_cents, parse_euros
 from kasvufee.plural import count
 from kasvufee.report.export import BINARY, write_frame
 
@@ -97,10 +97,9 @@ def sample(ledger: str, scheme_id: str, draw_id: str, seed: str, first: str, las
                            share=fraction, drawn_at=stamp)
         _receipt_note(store, drawn.written.receipt)
     rec, body = drawn.record, drawn.record["body"]
-    table = drawn.sample.with_columns(
-        (pl.col("amount_cents").cast(pl.Decimal(18, 0)) / 100).cast(pl.Decimal(18, 2))
-        .alias("amount")).select("provider_id", "component", "rank", "entry_id", "client_id",
-                                 "period", "amount", "key")
+    table = drawn.sample.with_columns(cents_to_euros(pl.col("amount_cents")).alias("amount")
+                                      ).select("provider_id", "component", "rank", "entry_id",
+                                               "client_id", "period", "amount", "key")
     status = ("recorded now" if drawn.written.records else
               f"recorded on {rec['recorded_at']:%Y-%m-%d}; the same sample, nothing written")
     _err(f"draw {draw_id} of {scheme_id}: {count(table.height, 'entry')} of "
