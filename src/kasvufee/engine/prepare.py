@@ -135,8 +135,11 @@ def _voids(voids: pl.DataFrame, events: pl.DataFrame, trust: Trust) -> dict[str,
     voids = voids.filter(pl.col("voids").is_not_null()).with_columns(
         pl.col("voids").cast(pl.String))
     if trust.voids == "own":
-        owners = events.select(pl.col("event_id").alias("voids"),
-                               pl.col("provider_id").alias("_owner"))
+        # the voided events' owners only: a join with every event's would hash
+        # the whole table (0.3 s at 3 M events) for a few thousand voids
+        owners = events.filter(pl.col("event_id").is_in(voids.get_column("voids").implode())
+                               ).select(pl.col("event_id").alias("voids"),
+                                        pl.col("provider_id").alias("_owner"))
         voids = voids.join(owners, on="voids", how="left").filter(
             pl.col("_owner").is_null() | (pl.col("_owner") == pl.col("provider_id"))
             | (pl.col("provider_id") == pl.lit(trust.buyer_id, dtype=pl.String)))
