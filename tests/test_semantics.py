@@ -951,3 +951,82 @@ def test_a_checkpoint_from_the_contract_start_and_from_a_client_date() -> None:
     assert _held(ledger) == [
         ("active", "P", "B", ("e2",), "no client.referral_date for the client, so the "
          "checkpoint is unknown")]
+
+
+TRAINED = """\
+- id: trained
+  kind: checkpoint
+  months: 6
+  metrics:
+    hours: {on: training_logged, sum: hours, until: checkpoint}
+    grants: {on: grant_paid, sum: euros}
+    status: {on: status_reported, latest: status}
+  condition: hours >= 10 and grants == 0 and is_missing(status)
+  amount: 400.00"""
+
+
+def test_a_checkpoint_of_sums_and_a_latest_over_attributes_no_event_has() -> None:
+    rows = [_enrol("e1", "A", "2018-01-10"), _enrol("e2", "B", "2018-01-11"),
+            _enrol("e3", "C", "2018-01-05"),
+            _event("t1", "training_logged", "A", "2018-03-01", hours="6"),
+            _event("t2", "training_logged", "A", "2018-04-01", hours="n/a"),
+            _event("t3", "training_logged", "A", "2018-07-10", hours="4.5"),
+            _event("g1", "grant_paid", "A", "2018-02-01"),
+            _event("r1", "status_reported", "A", "2018-02-01"),
+            _event("t4", "training_logged", "C", "2018-02-01", hours="9.99")]
+    ledger = _anchored(TRAINED, rows, "2018-07-10")
+    # A: 2018-01-10 + 6 months = 2018-07-10, the as_of day itself: decided; hours 6 + 4.5 =
+    # 10.5 ("n/a" is no number, left out); g1 has no euros: a sum of 0; no event has a
+    # status: missing. The entry shows the enrolment, then each metric's events in order.
+    # B: 2018-01-11 + 6 months = 2018-07-11, after as_of: pending. C: 9.99 < 10 by 2018-07-05.
+    assert _paid(ledger) == [("trained", "P", "A", "2018-07-10", "400.00",
+                              ("e1", "t1", "t2", "t3", "g1", "r1"))]
+    assert [e.explanation for e in ledger.entries] == [
+        "trained pays 400.00 € to P for client A, earned 2018-07-10: checkpoint 2018-07-10 = "
+        "enrolled 2018-01-10 + 6 months; condition hours >= 10 and grants == 0 and "
+        "is_missing(status) holds (grants=0, hours=10.5, status=missing). Scheme t version 1."]
+    assert _held(ledger) == [
+        ("trained", "P", "B", ("e2",),
+         "pending: decided at the checkpoint 2018-07-11, after 2018-07-10"),
+        ("trained", "P", "C", ("e3", "t4"),
+         "condition hours >= 10 and grants == 0 and is_missing(status) not met (grants=0, "
+         "hours=9.99, status=missing)")]
+
+
+def test_a_checkpoint_is_priced_by_the_enrolment_or_else_by_its_anchor() -> None:
+    component = CHECKPOINT_ON.replace("ANCHOR", "plan_agreed")
+    text = ("scheme: t\ntitle: test\nversions:\n"
+            "  - version: '1'\n    valid_from: 2016-01-01\n    components:\n"
+            + "".join("      " + line + "\n" for line in component.splitlines())
+            + "  - version: '2'\n    valid_from: 2018-03-01\n    components:\n"
+            + "".join("      " + line + "\n"
+                      for line in component.replace("300.00", "350.00").splitlines()))
+    rows = [_enrol("e1", "A", "2018-01-10"),
+            _event("p1", "plan_agreed", "A", "2018-03-05"),
+            _event("p2", "plan_agreed", "D", "2018-03-05"),
+            _event("g1", "guidance_completed", "A", "2018-04-01"),
+            _event("g2", "guidance_completed", "D", "2018-04-01")]
+    ledger = kasvufee.evaluate(kasvufee.parse_scheme(text), kasvufee.events_from_records(rows),
+                               dt.date(2018, 12, 31))
+    # A enrolled 2018-01-10, under version 1: 300.00; D never enrolled: its plan p2
+    # 2018-03-05 picks version 2: 350.00 (both checkpoints 2018-06-05, one visit each)
+    assert sorted((e.client_id, e.scheme_version, e.earned_on.isoformat(), f"{e.amount:.2f}",
+                   e.event_ids) for e in ledger.entries) == [
+        ("A", "1", "2018-06-05", "300.00", ("p1", "g1")),
+        ("D", "2", "2018-06-05", "350.00", ("p2", "g2"))]
+    assert ledger.held == ()
+
+
+def test_a_checkpoint_pays_once_per_client_across_providers() -> None:
+    rows = [_enrol("e1", "A", "2018-01-10"),
+            _event("p1", "plan_agreed", "A", "2018-02-01"),
+            _event("p2", "plan_agreed", "A", "2018-02-01", provider_id="Q"),
+            _event("g1", "guidance_completed", "A", "2018-03-01"),
+            _event("g2", "guidance_completed", "A", "2018-03-01", provider_id="Q")]
+    ledger = _anchored(CHECKPOINT_ON.replace("ANCHOR", "plan_agreed"), rows, "2018-12-31")
+    # both plans 2018-02-01 + 3 months = 2018-05-01, one visit each: the earlier event p1 wins;
+    # Q's row stays, held (an event row, not a deadline's), and the entry id has no sub-order
+    assert _paid(ledger) == [("active", "P", "A", "2018-05-01", "300.00", ("p1", "g1"))]
+    assert [e.entry_id for e in ledger.entries] == ["t:1:active:p1:20180501"]
+    assert _held(ledger) == [
+        ("active", "Q", "A", ("p2", "g2"), "already earned once for this key by p1 on 2018-05-01")]
