@@ -1030,3 +1030,49 @@ def test_a_checkpoint_pays_once_per_client_across_providers() -> None:
     assert [e.entry_id for e in ledger.entries] == ["t:1:active:p1:20180501"]
     assert _held(ledger) == [
         ("active", "Q", "A", ("p2", "g2"), "already earned once for this key by p1 on 2018-05-01")]
+
+
+# ------------------------------------------------- where: and formulas over event attributes
+
+WHERE = scheme_yaml("""\
+- id: "yes"
+  on: visit
+  where: {verified: "True", label: true}
+  amount: 10.00
+- id: "no"
+  on: visit
+  where: {verified: "false", label: false}
+  amount: 20.00
+- id: graded
+  on: visit
+  where: {grade: A}
+  amount: 30.00
+- id: share
+  on: sale
+  amount: {formula: "amount * 0.1"}
+""").replace("title: test\n", "title: test\nattributes: {verified: boolean, amount: decimal}\n")
+
+
+def test_where_words_for_truth_an_absent_attribute_and_an_attribute_named_amount() -> None:
+    rows = [_event("v1", "visit", "A", "2018-02-01", verified=True, label="true"),
+            _event("v2", "visit", "B", "2018-02-01", verified=False, label="false"),
+            _event("v3", "visit", "C", "2018-02-01", verified=True, label="false"),
+            _event("s1", "sale", "A", "2018-02-01", amount="1234.56")]
+    scheme = kasvufee.parse_scheme(WHERE)
+    events = kasvufee.events_from_records(rows, attribute_types=dict(scheme.attributes))
+    ledger = kasvufee.evaluate(scheme, events, dt.date(2018, 12, 31))
+    # a boolean attribute matches the words "True" and "false" (any case); a text attribute
+    # matches true and false as the words "true" and "false": v1 is yes, v2 no, v3 neither;
+    # no event has a grade: graded matches nothing; the sale's own amount 1234.56 * 0.1 =
+    # 123.456, half up 123.46 (not the entry's amount column)
+    assert amounts(ledger) == [("no", "B", "2018-02-01", "20.00"),
+                               ("share", "A", "2018-02-01", "123.46"),
+                               ("yes", "A", "2018-02-01", "10.00")]
+    assert sorted(e.explanation for e in ledger.entries) == [
+        "no pays 20.00 € to P for client B, earned 2018-02-01: visit v2 on 2018-02-01. "
+        "Scheme t version 1.",
+        "share pays 123.46 € to P for client A, earned 2018-02-01: sale s1 on 2018-02-01; "
+        "amount * 0.1 with amount=1234.56, rounded half up → 123.46 €. Scheme t version 1.",
+        "yes pays 10.00 € to P for client A, earned 2018-02-01: visit v1 on 2018-02-01. "
+        "Scheme t version 1."]
+    assert ledger.held == ()
