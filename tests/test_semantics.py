@@ -3,6 +3,7 @@ this scheme, these euros."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -824,3 +825,254 @@ def test_monthly_instalments_from_a_month_end_fall_on_month_ends() -> None:
     assert [e.earned_on.isoformat() for e in ledger.entries] == [
         "2020-01-31", "2020-02-29", "2020-03-31", "2020-04-30"]
     assert [e.period for e in ledger.entries] == ["2020-01", "2020-02", "2020-03", "2020-04"]
+
+
+# ----------------------------------------------------- anchors other than enrolled
+
+ANCHORED = """\
+scheme: t
+title: test
+attributes: {referral_date: date}
+contract: {start: 2018-01-01, end: 2018-12-31}
+versions:
+  - version: '1'
+    valid_from: 2016-01-01
+    components:
+"""
+
+
+def _anchored(components: str, rows: list[dict[str, object]], as_of: str) -> kasvufee.Ledger:
+    scheme = kasvufee.parse_scheme(ANCHORED + "".join("      " + line + "\n"
+                                                      for line in components.splitlines()))
+    events = kasvufee.events_from_records(rows, attribute_types=dict(scheme.attributes))
+    return kasvufee.evaluate(scheme, events, dt.date.fromisoformat(as_of))
+
+
+def _paid(ledger: kasvufee.Ledger) -> list[tuple[object, ...]]:
+    return sorted((e.component, e.provider_id, e.client_id, e.earned_on.isoformat(),
+                   f"{e.amount:.2f}", e.event_ids) for e in ledger.entries)
+
+
+def _held(ledger: kasvufee.Ledger) -> list[tuple[object, ...]]:
+    return sorted((h.component, h.provider_id, h.client_id, h.event_ids, h.reason)
+                  for h in ledger.held)
+
+
+def test_a_window_from_another_event_counts_from_the_clients_own_first_one() -> None:
+    component = """\
+- id: job
+  on: employment_started
+  once_per: client
+  window: {anchor: plan_agreed, weeks: 4}
+  amount: 100.00"""
+    rows = [_enrol("e1", "A", "2018-01-10"), _enrol("e2", "B", "2018-01-10"),
+            _event("p1", "plan_agreed", "A", "2018-02-01"),
+            _event("p2", "plan_agreed", "A", "2018-03-01"),
+            _event("p4", "plan_agreed", "B", "2018-01-15"),
+            _event("p5", "plan_agreed", "B", "2018-02-20", provider_id="Q"),
+            _event("s1", "employment_started", "A", "2018-03-01"),
+            _event("s3", "employment_started", "B", "2018-03-01"),
+            _event("s4", "employment_started", "C", "2018-04-02")]
+    ledger = _anchored(component, rows, "2018-12-31")
+    # P/A: the first plan p1 2018-02-01 + 28 days = 2018-03-01 (p2 is not the first), s1 on
+    # the last day; P/B: P's plan p4 2018-01-15 + 28 = 2018-02-12, s3 outside (Q's plan p5
+    # 2018-02-20 to 2018-03-20 is not P's); P/C: no plan at all, held (not dropped)
+    assert _paid(ledger) == [("job", "P", "A", "2018-03-01", "100.00", ("s1",))]
+    assert _held(ledger) == [
+        ("job", "P", "B", ("s3",), "outside the window: 2018-03-01 is not on or after "
+         "plan_agreed 2018-01-15 and on or before 2018-02-12 (4 weeks)"),
+        ("job", "P", "C", ("s4",), "no plan_agreed event for the client, so the window is "
+         "unknown")]
+
+
+def test_a_window_from_a_client_date_to_the_contract_end() -> None:
+    component = """\
+- id: course
+  on: course_completed
+  once_per: client
+  window: {anchor: client.referral_date, weeks: 52, until: contract.end}
+  amount: 50.00"""
+    rows = [_enrol("e1", "A", "2018-01-10", referral_date="2017-06-05"),
+            _enrol("e2", "B", "2018-01-10", referral_date="2018-03-05"),
+            _event("c1", "course_completed", "A", "2018-06-04"),
+            _event("c2", "course_completed", "B", "2019-01-02")]
+    ledger = _anchored(component, rows, "2019-03-31")
+    # A: 2017-06-05 + 364 days = 2018-06-04, before the contract end: c1 on the last day;
+    # B: 2018-03-05 + 364 = 2019-03-04, so the contract end 2018-12-31 binds: c2 outside
+    assert _paid(ledger) == [("course", "P", "A", "2018-06-04", "50.00", ("c1",))]
+    assert _held(ledger) == [
+        ("course", "P", "B", ("c2",), "outside the window: 2019-01-02 is not on or after "
+         "client.referral_date 2018-03-05 and on or before 2018-12-31 (52 weeks or "
+         "contract.end, the earlier)")]
+
+
+CHECKPOINT_ON = """\
+- id: active
+  kind: checkpoint
+  anchor: ANCHOR
+  months: 3
+  metrics:
+    visits: {on: guidance_completed, count: true, since: anchor, until: checkpoint}
+  condition: visits >= 1
+  amount: 300.00"""
+
+
+def test_a_checkpoint_from_another_event_is_one_row_per_client_with_it() -> None:
+    rows = [_enrol("e1", "A", "2018-01-10"), _enrol("e2", "B", "2018-01-10"),
+            _event("p1", "plan_agreed", "A", "2018-02-01"),
+            _event("p2", "plan_agreed", "A", "2018-03-01"),
+            _event("p3", "plan_agreed", "A", "2018-05-01", provider_id="Q"),
+            _event("g1", "guidance_completed", "A", "2018-04-15"),
+            _event("g2", "guidance_completed", "B", "2018-04-15")]
+    ledger = _anchored(CHECKPOINT_ON.replace("ANCHOR", "plan_agreed"), rows, "2018-12-31")
+    # P/A: first plan p1 2018-02-01 + 3 months = 2018-05-01, g1 after p1 and by then: 1 visit,
+    # the entry shows the plan and the visit; Q/A (not enrolled with Q, the row stays): its
+    # plan p3 2018-05-01 + 3 months = 2018-08-01, no visit with Q: 0; B has no plan: no row
+    assert _paid(ledger) == [("active", "P", "A", "2018-05-01", "300.00", ("p1", "g1"))]
+    assert _held(ledger) == [
+        ("active", "Q", "A", ("p3",), "condition visits >= 1 not met (visits=0)")]
+
+
+def test_a_checkpoint_from_the_contract_start_and_from_a_client_date() -> None:
+    rows = [_enrol("e1", "A", "2018-01-10", referral_date="2017-12-04"),
+            _enrol("e2", "B", "2018-02-01"),
+            _event("g1", "guidance_completed", "A", "2018-03-04"),
+            _event("g2", "guidance_completed", "B", "2018-04-02")]
+    ledger = _anchored(CHECKPOINT_ON.replace("ANCHOR", "contract.start"), rows, "2018-12-31")
+    # contract start 2018-01-01 + 3 months = 2018-04-01 for both; g1 by then, g2 a day late;
+    # a contract date's row shows the enrolment
+    assert _paid(ledger) == [("active", "P", "A", "2018-04-01", "300.00", ("e1", "g1"))]
+    assert _held(ledger) == [
+        ("active", "P", "B", ("e2",), "condition visits >= 1 not met (visits=0)")]
+    ledger = _anchored(CHECKPOINT_ON.replace("ANCHOR", "client.referral_date"), rows,
+                       "2018-12-31")
+    # A: referred 2017-12-04 + 3 months = 2018-03-04, g1 on that day; B has no referral date
+    assert _paid(ledger) == [("active", "P", "A", "2018-03-04", "300.00", ("e1", "g1"))]
+    assert _held(ledger) == [
+        ("active", "P", "B", ("e2",), "no client.referral_date for the client, so the "
+         "checkpoint is unknown")]
+
+
+TRAINED = """\
+- id: trained
+  kind: checkpoint
+  months: 6
+  metrics:
+    hours: {on: training_logged, sum: hours, until: checkpoint}
+    grants: {on: grant_paid, sum: euros}
+    status: {on: status_reported, latest: status}
+  condition: hours >= 10 and grants == 0 and is_missing(status)
+  amount: 400.00"""
+
+
+def test_a_checkpoint_of_sums_and_a_latest_over_attributes_no_event_has() -> None:
+    rows = [_enrol("e1", "A", "2018-01-10"), _enrol("e2", "B", "2018-01-11"),
+            _enrol("e3", "C", "2018-01-05"),
+            _event("t1", "training_logged", "A", "2018-03-01", hours="6"),
+            _event("t2", "training_logged", "A", "2018-04-01", hours="n/a"),
+            _event("t3", "training_logged", "A", "2018-07-10", hours="4.5"),
+            _event("g1", "grant_paid", "A", "2018-02-01"),
+            _event("r1", "status_reported", "A", "2018-02-01"),
+            _event("t4", "training_logged", "C", "2018-02-01", hours="9.99")]
+    ledger = _anchored(TRAINED, rows, "2018-07-10")
+    # A: 2018-01-10 + 6 months = 2018-07-10, the as_of day itself: decided; hours 6 + 4.5 =
+    # 10.5 ("n/a" is no number, left out); g1 has no euros: a sum of 0; no event has a
+    # status: missing. The entry shows the enrolment, then each metric's events in order.
+    # B: 2018-01-11 + 6 months = 2018-07-11, after as_of: pending. C: 9.99 < 10 by 2018-07-05.
+    assert _paid(ledger) == [("trained", "P", "A", "2018-07-10", "400.00",
+                              ("e1", "t1", "t2", "t3", "g1", "r1"))]
+    assert [e.explanation for e in ledger.entries] == [
+        "trained pays 400.00 € to P for client A, earned 2018-07-10: checkpoint 2018-07-10 = "
+        "enrolled 2018-01-10 + 6 months; condition hours >= 10 and grants == 0 and "
+        "is_missing(status) holds (grants=0, hours=10.5, status=missing). Scheme t version 1."]
+    assert _held(ledger) == [
+        ("trained", "P", "B", ("e2",),
+         "pending: decided at the checkpoint 2018-07-11, after 2018-07-10"),
+        ("trained", "P", "C", ("e3", "t4"),
+         "condition hours >= 10 and grants == 0 and is_missing(status) not met (grants=0, "
+         "hours=9.99, status=missing)")]
+
+
+def test_a_checkpoint_is_priced_by_the_enrolment_or_else_by_its_anchor() -> None:
+    component = CHECKPOINT_ON.replace("ANCHOR", "plan_agreed")
+    text = ("scheme: t\ntitle: test\nversions:\n"
+            "  - version: '1'\n    valid_from: 2016-01-01\n    components:\n"
+            + "".join("      " + line + "\n" for line in component.splitlines())
+            + "  - version: '2'\n    valid_from: 2018-03-01\n    components:\n"
+            + "".join("      " + line + "\n"
+                      for line in component.replace("300.00", "350.00").splitlines()))
+    rows = [_enrol("e1", "A", "2018-01-10"),
+            _event("p1", "plan_agreed", "A", "2018-03-05"),
+            _event("p2", "plan_agreed", "D", "2018-03-05"),
+            _event("g1", "guidance_completed", "A", "2018-04-01"),
+            _event("g2", "guidance_completed", "D", "2018-04-01")]
+    ledger = kasvufee.evaluate(kasvufee.parse_scheme(text), kasvufee.events_from_records(rows),
+                               dt.date(2018, 12, 31))
+    # A enrolled 2018-01-10, under version 1: 300.00; D never enrolled: its plan p2
+    # 2018-03-05 picks version 2: 350.00 (both checkpoints 2018-06-05, one visit each)
+    assert sorted((e.client_id, e.scheme_version, e.earned_on.isoformat(), f"{e.amount:.2f}",
+                   e.event_ids) for e in ledger.entries) == [
+        ("A", "1", "2018-06-05", "300.00", ("p1", "g1")),
+        ("D", "2", "2018-06-05", "350.00", ("p2", "g2"))]
+    assert ledger.held == ()
+
+
+def test_a_checkpoint_pays_once_per_client_across_providers() -> None:
+    rows = [_enrol("e1", "A", "2018-01-10"),
+            _event("p1", "plan_agreed", "A", "2018-02-01"),
+            _event("p2", "plan_agreed", "A", "2018-02-01", provider_id="Q"),
+            _event("g1", "guidance_completed", "A", "2018-03-01"),
+            _event("g2", "guidance_completed", "A", "2018-03-01", provider_id="Q")]
+    ledger = _anchored(CHECKPOINT_ON.replace("ANCHOR", "plan_agreed"), rows, "2018-12-31")
+    # both plans 2018-02-01 + 3 months = 2018-05-01, one visit each: the earlier event p1 wins;
+    # Q's row stays, held (an event row, not a deadline's), and the entry id has no sub-order
+    assert _paid(ledger) == [("active", "P", "A", "2018-05-01", "300.00", ("p1", "g1"))]
+    assert [e.entry_id for e in ledger.entries] == ["t:1:active:p1:20180501"]
+    assert _held(ledger) == [
+        ("active", "Q", "A", ("p2", "g2"), "already earned once for this key by p1 on 2018-05-01")]
+
+
+# ------------------------------------------------- where: and formulas over event attributes
+
+WHERE = scheme_yaml("""\
+- id: "yes"
+  on: visit
+  where: {verified: "True", label: true}
+  amount: 10.00
+- id: "no"
+  on: visit
+  where: {verified: "false", label: false}
+  amount: 20.00
+- id: graded
+  on: visit
+  where: {grade: A}
+  amount: 30.00
+- id: share
+  on: sale
+  amount: {formula: "amount * 0.1"}
+""").replace("title: test\n", "title: test\nattributes: {verified: boolean, amount: decimal}\n")
+
+
+def test_where_words_for_truth_an_absent_attribute_and_an_attribute_named_amount() -> None:
+    rows = [_event("v1", "visit", "A", "2018-02-01", verified=True, label="true"),
+            _event("v2", "visit", "B", "2018-02-01", verified=False, label="false"),
+            _event("v3", "visit", "C", "2018-02-01", verified=True, label="false"),
+            _event("s1", "sale", "A", "2018-02-01", amount="1234.56")]
+    scheme = kasvufee.parse_scheme(WHERE)
+    events = kasvufee.events_from_records(rows, attribute_types=dict(scheme.attributes))
+    ledger = kasvufee.evaluate(scheme, events, dt.date(2018, 12, 31))
+    # a boolean attribute matches the words "True" and "false" (any case); a text attribute
+    # matches true and false as the words "true" and "false": v1 is yes, v2 no, v3 neither;
+    # no event has a grade: graded matches nothing; the sale's own amount 1234.56 * 0.1 =
+    # 123.456, half up 123.46 (not the entry's amount column)
+    assert amounts(ledger) == [("no", "B", "2018-02-01", "20.00"),
+                               ("share", "A", "2018-02-01", "123.46"),
+                               ("yes", "A", "2018-02-01", "10.00")]
+    assert sorted(e.explanation for e in ledger.entries) == [
+        "no pays 20.00 € to P for client B, earned 2018-02-01: visit v2 on 2018-02-01. "
+        "Scheme t version 1.",
+        "share pays 123.46 € to P for client A, earned 2018-02-01: sale s1 on 2018-02-01; "
+        "amount * 0.1 with amount=1234.56, rounded half up → 123.46 €. Scheme t version 1.",
+        "yes pays 10.00 € to P for client A, earned 2018-02-01: visit v1 on 2018-02-01. "
+        "Scheme t version 1."]
+    assert ledger.held == ()
