@@ -122,14 +122,13 @@ def _enrolled_here(df: pl.DataFrame, p: Prepared) -> pl.DataFrame:
     if p.trust.clients == "own":
         if p.clients().height == 0:
             return df
-        elsewhere = p.clients().get_column("client_id").unique()
-        df = hold(df, unenrolled & pl.col("client_id").is_in(elsewhere.implode()),
+        # a client enrolled anywhere has a first enrolment
+        df = df.join(p.first_enrolments().rename({"first_enrolled": "_first_enrolled"}),
+                     on="client_id", how="left", maintain_order="left")
+        df = hold(df, unenrolled & pl.col("_first_enrolled").is_not_null(),
                   pl.format("client {} is enrolled with another provider, not with {}",
                             pl.col("client_id"), pl.col("provider_id")))
         # nor by enrolling the client afterwards and dating the event before that
-        first = p.clients().group_by("client_id").agg(
-            pl.col("enrolled_date").min().alias("_first_enrolled"))
-        df = df.join(first, on="client_id", how="left", maintain_order="left")
         return hold(df, (pl.col("enrolled_date") > pl.col("occurred_on"))
                     & (pl.col("_first_enrolled") <= pl.col("occurred_on")), pl.format(
                         "client {} was enrolled with another provider on {}, with {} only "

@@ -51,6 +51,7 @@ class Prepared:
     contract: Mapping[str, dt.date] = field(default_factory=dict)
     money: Currency = EUR
     _firsts: dict[str, pl.DataFrame] = field(default_factory=dict)
+    _first_enrolments: pl.DataFrame | None = None
 
     def of_type(self, *types: str) -> pl.DataFrame:
         return self.events.filter(pl.col("type").is_in(list(types)))
@@ -82,6 +83,14 @@ class Prepared:
 
     def clients(self) -> pl.DataFrame:
         return self.first(ENROLLED)
+
+    def first_enrolments(self) -> pl.DataFrame:
+        """Per client: the date of its first enrolment with any provider
+        (``client_id``, ``first_enrolled``), worked out once for all components."""
+        if self._first_enrolments is None:
+            self._first_enrolments = self.clients().group_by("client_id").agg(
+                pl.col("enrolled_date").min().alias("first_enrolled"))
+        return self._first_enrolments
 
 
 def prepare(events: pl.DataFrame, as_of: dt.date,
