@@ -285,6 +285,7 @@ HALF_A_PERSON_YEAR = Decimal("0.5")
 
 
 def yrittajasta_tyonantajaksi(events: list[Event], as_of: dt.date) -> list[Entry]:
+    events = own_clients(events)
     clients = enrolments(events)
     entries = first_per_client(events, "guidance_completed", "guidance", 80_000, as_of)
     entries += first_per_client(events, "plan_completed", "recruitment_plan", 30_000, as_of)

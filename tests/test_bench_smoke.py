@@ -157,3 +157,35 @@ def test_the_whole_command_writes_what_the_duckdb_process_writes(
     ledger = pl.read_parquet(ours)
     assert ledger["explanation"].null_count() == 0
     _agree(compare.in_cents(ledger), pl.read_parquet(theirs))
+
+
+def test_the_peers_hold_what_a_provider_that_never_enrolled_the_client_records(
+        tmp_path: Path) -> None:
+    """Two cases the 300 000-client run found where the DuckDB peer and the
+    row-by-row baseline of yrittajasta-tyonantajaksi paid and kasvufee held
+    (trust.clients: own; the other two schemes' peers already left them out).
+    C1: P2 records a guidance on 1 February without ever enrolling C1; P1
+    enrols C1 on 1 March and records its guidance on 1 April: the guidance
+    paid once per client is P1's, 800.00 (P2's is held, not "the first").
+    C2: enrolled with P1 on 10 January; P3's enrolment of 1 November is
+    recorded in February 2019, after the as-of date, so P3's survey of
+    12 December (four answers of 4, 4 x 200.00) is held, not paid."""
+    template = generate(50, seed=1).head(0)
+    rows = [
+        ("E1", "guidance_completed", "P2", "C1", dt.date(2018, 2, 1), None, None),
+        ("E2", "enrolled", "P1", "C1", dt.date(2018, 3, 1), None, None),
+        ("E3", "guidance_completed", "P1", "C1", dt.date(2018, 4, 1), None, None),
+        ("E4", "enrolled", "P1", "C2", dt.date(2018, 1, 10), None, None),
+        ("E5", "enrolled", "P3", "C2", dt.date(2018, 11, 1), dt.date(2019, 2, 1), None),
+        ("E6", "survey_answered", "P3", "C2", dt.date(2018, 12, 12), None, [4, 4, 4, 4]),
+    ]
+    names = ["event_id", "type", "provider_id", "client_id", "occurred_on", "recorded_at",
+             "answers"]
+    events = pl.DataFrame([dict(zip(names, r, strict=True)) for r in rows],
+                          schema={n: template.schema[n] for n in names})
+    parquet, _ = write(pl.concat([template, events], how="diagonal"), tmp_path)
+    ours = _kasvufee("yrittajasta-tyonantajaksi", parquet)
+    assert ours.select("component", "provider_id", "client_id", "amount").rows() == [
+        ("guidance", "P1", "C1", 80_000)]  # cents: 800.00
+    _agree(ours, _rowwise("yrittajasta-tyonantajaksi", parquet))
+    _agree(ours, _duckdb("yrittajasta-tyonantajaksi", parquet))

@@ -5,6 +5,7 @@ WITH firsts AS (
     SELECT * FROM ev
     WHERE client_id IS NOT NULL AND (type IN ('guidance_completed', 'plan_completed')
                                      OR (type = 'survey_answered' AND len(answers) > 0))
+      AND event_id NOT IN (SELECT event_id FROM foreign_events)
     QUALIFY row_number() OVER (PARTITION BY type, client_id ORDER BY occurred_on, ord) = 1
 ),
 recruitments AS (
