@@ -70,3 +70,55 @@ def test_a_table_cap_is_per_client_only() -> None:
     assert [str(p) for p in info.value.problems] == [
         "s.yaml:12: versions.0.caps.0: expected a table by client.ATTRIBUTE only in a cap per "
         "client, got per: provider, by: client.round"]
+
+
+NARROW = """\
+scheme: t
+title: a table cap on one component, after a plain cap, beside a contract-level fee
+attributes: {round: integer}
+versions:
+  - version: "1"
+    valid_from: 2012-04-01
+    components:
+      - {id: qual, on: qualification_achieved, once_per: client, amount: 5000.00}
+      - {id: job, on: employment_started, once_per: client, amount: 5000.00}
+      - id: grant
+        kind: schedule
+        provider: ADV
+        amount: 1000.00
+        schedule: {every: {months: 1}, start: 2013-01-01, count: 1}
+    caps:
+      - {id: contract, per: contract, amount: 1000000.00}
+      - id: participant
+        per: client
+        components: [qual]
+        amount: {by: client.round, table: {1: 3000.00}}
+"""
+
+
+def test_a_table_cap_reaches_only_its_components_and_its_clients() -> None:
+    # R1 (round 1): qual cut from 5 000.00 to 3 000.00; R0 (no round) and RX (never
+    # enrolled, so no round either) are held for qual, not dropped; job is outside the
+    # cap and pays for all three; the contract-level grant has no client and no limit
+    # to look up, and the plain cap before the table cap does not stop the lookup
+    rows: list[dict[str, object]] = [
+        {"event_id": "R1-e", "type": "enrolled", "provider_id": "ADV", "client_id": "R1",
+         "occurred_on": "2013-01-07", "round": 1},
+        {"event_id": "R0-e", "type": "enrolled", "provider_id": "ADV", "client_id": "R0",
+         "occurred_on": "2013-01-07"}]
+    for client in ("R1", "R0", "RX"):
+        rows += [{"event_id": f"{client}-q", "type": "qualification_achieved",
+                  "provider_id": "ADV", "client_id": client, "occurred_on": "2013-06-28"},
+                 {"event_id": f"{client}-j", "type": "employment_started",
+                  "provider_id": "ADV", "client_id": client, "occurred_on": "2014-09-01"}]
+    scheme = kasvufee.parse_scheme(NARROW)
+    events = kasvufee.events_from_records(rows, attribute_types=dict(scheme.attributes))
+    ledger = kasvufee.evaluate(scheme, events, dt.date(2015, 12, 31))
+    assert amounts(ledger) == [("grant", "ADV", "2013-01-01", "1000.00"),
+                               ("job", "R0", "2014-09-01", "5000.00"),
+                               ("job", "R1", "2014-09-01", "5000.00"),
+                               ("job", "RX", "2014-09-01", "5000.00"),
+                               ("qual", "R1", "2013-06-28", "3000.00")]
+    assert [(h.client_id, h.component, h.reason) for h in ledger.held] == [
+        (client, "qual", "cap participant: no limit for client.round = missing (needs one of 1)")
+        for client in ("R0", "RX")]

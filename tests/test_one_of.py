@@ -60,3 +60,18 @@ def test_the_group_needs_once_per_client() -> None:
     assert [str(p) for p in info.value.problems] == [
         "s.yaml:10: versions.0.at_most_one.0.components: expected components with once_per: "
         "client (outcome_self_employed is not), got 'outcome_self_employed'"]
+
+
+def test_components_outside_the_group_count_on_their_own() -> None:
+    # a third component, once per client but in no group: A1's first qualification pays
+    # beside the outcome, the second is held with the plain once-per reason
+    text = SCHEME.replace("    at_most_one:", "      - {id: qualified, on: qualification_achieved, "
+                          "once_per: client, amount: 500.00}\n    at_most_one:")
+    rows = [_event("e1", "employment_started", "2018-03-01"),
+            _event("e2", "qualification_achieved", "2018-04-01"),
+            _event("e3", "qualification_achieved", "2018-05-01")]
+    ledger = run(text, rows, "2018-12-31")
+    assert amounts(ledger) == [("outcome_employed", "A1", "2018-03-01", "3500.00"),
+                               ("qualified", "A1", "2018-04-01", "500.00")]
+    assert [(h.component, h.reason) for h in ledger.held] == [
+        ("qualified", "already earned once for this key by e2 on 2018-04-01")]

@@ -109,3 +109,58 @@ def test_a_cycle_is_refused() -> None:
         "in turn require it, got a cycle back to 'job_outcome'",
         "s.yaml:13: versions.0.components.1.requires_earned: expected components that do not "
         "in turn require it, got a cycle back to 'sustainment'"]
+
+
+CHAIN = """\
+scheme: t
+title: a chain declared last to first, and a component that requires two
+versions:
+  - version: "1"
+    valid_from: 2017-01-01
+    components:
+      - {id: c, on: milestone_reached, where: {milestone: c}, once_per: client, amount: 300.00,
+         requires_earned: [b]}
+      - {id: b, on: milestone_reached, where: {milestone: b}, once_per: client, amount: 200.00,
+         requires_earned: [a]}
+      - {id: a, on: employment_started, amount: 100.00}
+      - {id: d, on: milestone_reached, where: {milestone: d}, once_per: client, amount: 400.00,
+         requires_earned: [a, b]}
+"""
+
+
+def test_a_chain_declared_last_to_first_and_a_requirement_of_two() -> None:
+    rows = [  # A1: b earned after a, so c waits for b's date, not a's
+            _event("e1", "milestone_reached", "2018-05-01", milestone="b"),
+            _event("e2", "milestone_reached", "2018-03-01", milestone="c"),
+            _event("e3", "employment_started", "2018-01-15"),
+            _event("e4", "milestone_reached", "2018-04-01", milestone="d"),
+            # A3: b and c before a: b moves to a's date, and c after b (b is applied first,
+            # though declared after c)
+            _event("g1", "milestone_reached", "2018-02-01", client="A3", milestone="b"),
+            _event("g2", "milestone_reached", "2018-03-01", client="A3", milestone="c"),
+            _event("g3", "employment_started", "2018-05-01", client="A3"),
+            # A2: a twice (not once per client), b never: c and d are held; two a's are not
+            # the two components d requires
+            _event("f1", "employment_started", "2018-01-01", client="A2"),
+            _event("f2", "employment_started", "2018-02-01", client="A2"),
+            _event("f3", "milestone_reached", "2018-03-01", client="A2", milestone="c"),
+            _event("f4", "milestone_reached", "2018-03-01", client="A2", milestone="d")]
+    ledger = run(CHAIN, rows, "2018-12-31")
+    assert amounts(ledger) == [
+        ("a", "A1", "2018-01-15", "100.00"), ("a", "A2", "2018-01-01", "100.00"),
+        ("a", "A2", "2018-02-01", "100.00"), ("a", "A3", "2018-05-01", "100.00"),
+        ("b", "A1", "2018-05-01", "200.00"), ("b", "A3", "2018-05-01", "200.00"),
+        ("c", "A1", "2018-05-01", "300.00"), ("c", "A3", "2018-05-01", "300.00"),
+        ("d", "A1", "2018-05-01", "400.00")]
+    a1 = {e.component: e.facts for e in ledger.entries if e.client_id == "A1"}
+    assert a1 == {
+        "a": ("employment_started e3 on 2018-01-15",),   # a requires nothing: no such fact
+        "b": ("milestone_reached e1 on 2018-05-01",
+              "requires a earned first: earned by 2018-01-15"),
+        "c": ("milestone_reached e2 on 2018-03-01",
+              "requires b earned first: earned by 2018-05-01"),
+        "d": ("milestone_reached e4 on 2018-04-01",
+              "requires a, b earned first: earned by 2018-05-01")}
+    assert sorted((h.client_id, h.component, h.reason) for h in ledger.held) == [
+        ("A2", "c", "requires b earned for this client first: not earned"),
+        ("A2", "d", "requires a, b earned for this client first: not earned")]

@@ -1076,3 +1076,57 @@ def test_where_words_for_truth_an_absent_attribute_and_an_attribute_named_amount
         "yes pays 10.00 € to P for client A, earned 2018-02-01: visit v1 on 2018-02-01. "
         "Scheme t version 1."]
     assert ledger.held == ()
+
+
+# --------------------------------------------------------------------------- what evaluate adds
+
+
+def test_an_answer_before_the_deadline_leaves_no_deadline_row_behind() -> None:
+    # the deadline row lost to the answer; it was never an event, so it is not held either
+    rows = [_enrol("e1", "A", "2018-01-31"),
+            _event("e2", "survey_answered", "A", "2018-03-01", answers="5;5;5")]
+    ledger = run(QUALITY, rows, "2018-12-31")
+    assert amounts(ledger) == [("quality", "A", "2018-03-01", "500.00")]
+    assert ledger.held == ()
+
+
+def test_a_top_up_explains_itself_and_a_realised_outcome_alone_does_not() -> None:
+    # A: probable 150.00 on 01-01, realised on 02-01 pays 300.00 - 150.00; B: realised
+    # only, 300.00 with no top-up words
+    rows = [_event("e1", "recruitment_probable", "A", "2018-01-01"),
+            _event("e2", "recruitment_made", "A", "2018-02-01"),
+            _event("e3", "recruitment_made", "B", "2018-02-01")]
+    ledger = run(TOPUP, rows, "2018-12-31")
+    assert [(e.entry_id, e.kind, e.explanation) for e in ledger.entries] == [
+        ("t:1:recruitment:e1:20180101:1", "earned",
+         "recruitment pays 150.00 € to P for client A, earned 2018-01-01: recruitment_probable "
+         "e1 on 2018-01-01; a probable outcome pays 150.00 € now; the realised one pays the "
+         "rest. Scheme t version 1."),
+        ("t:1:recruitment:e2:20180201", "earned",
+         "recruitment pays 150.00 € to P for client A, earned 2018-02-01: recruitment_made e2 "
+         "on 2018-02-01; top-up: 300.00 € less the 150.00 € paid for the probable outcome e1 "
+         "on 2018-01-01. Scheme t version 1."),
+        ("t:1:recruitment:e3:20180201", "earned",
+         "recruitment pays 300.00 € to P for client B, earned 2018-02-01: recruitment_made e3 "
+         "on 2018-02-01. Scheme t version 1.")]
+
+
+def test_an_instalment_without_events_is_named_by_its_provider() -> None:
+    grant = scheme_yaml("""\
+- id: grant
+  kind: schedule
+  provider: P
+  amount: 100.00
+  schedule: {every: {months: 1}, start: 2018-01-15, count: 2}
+""")
+    ledger = run(grant, [], "2018-12-31")
+    assert [e.entry_id for e in ledger.entries] == ["t:1:grant:P:20180115:1",
+                                                    "t:1:grant:P:20180215:2"]
+
+
+def test_a_mistyped_as_of_is_named() -> None:
+    scheme = kasvufee.parse_scheme(PLACEMENT.replace("MONTHS", "3"))
+    with pytest.raises(kasvufee.UsageError) as info:
+        kasvufee.evaluate(scheme, kasvufee.events_from_records([]), "2018-13-01")
+    assert str(info.value) == ("as_of: expected a date or an ISO date like 2018-12-31, "
+                               "got '2018-13-01'")

@@ -71,3 +71,43 @@ def test_a_tier_names_components_of_its_version() -> None:
     assert [str(p) for p in info.value.problems] == [
         "s.yaml:12: versions.0.tiers.0.components: expected a component id (employed, "
         "self_employed), got 'selfemp'"]
+
+
+FLAT = """\
+scheme: t
+title: a tier without cohorts
+versions:
+  - version: "1"
+    valid_from: 2017-01-01
+    components:
+      - {id: employed, on: employment_started, once_per: client, lasts: {months: 1},
+         amount: 3500.00}
+    tiers:
+      - {id: flat, components: [employed], from_number: 2, amount: 4000.00}
+"""
+
+
+def test_a_tier_without_cohorts_numbers_all_of_a_providers_outcomes() -> None:
+    # one cohort (1) per provider: P's 2nd outcome pays 4 000.00, Q's 1st 3 500.00; the
+    # tier's fact comes after the component's own
+    rows = [{"event_id": f"o{n}", "type": "employment_started", "provider_id": provider,
+             "client_id": f"C{n}", "occurred_on": day}
+            for n, provider, day in ((1, "P", "2018-01-01"), (2, "P", "2018-02-01"),
+                                     (3, "Q", "2018-02-01"))]
+    ledger = run(FLAT, rows, "2018-12-31")
+    assert [e.explanation for e in ledger.entries] == [
+        "employed pays 3500.00 € to P for client C1, earned 2018-02-01: employment_started o1 "
+        "on 2018-01-01; lasted 1 month to 2018-02-01. Scheme t version 1.",
+        "employed pays 4000.00 € to P for client C2, earned 2018-03-01: employment_started o2 "
+        "on 2018-02-01; lasted 1 month to 2018-03-01; outcome 2 of P in cohort 1 of tier "
+        "flat: from number 2 on, 4000.00 €. Scheme t version 1.",
+        "employed pays 3500.00 € to Q for client C3, earned 2018-03-01: employment_started o3 "
+        "on 2018-02-01; lasted 1 month to 2018-03-01. Scheme t version 1."]
+
+
+def test_an_outcome_without_an_enrolment_has_no_cohort_and_is_held() -> None:
+    rows = _client(1, "2017-12-01", "2018-03-01")[1:]   # the outcome, not the enrolment
+    ledger = run(SCHEME, rows, "2018-12-31")
+    assert amounts(ledger) == []
+    assert [(h.client_id, h.reason) for h in ledger.held] == [
+        ("C1", "tier accelerator: no enrolment, so the cohort is unknown")]
