@@ -90,3 +90,52 @@ def test_an_end_holds_the_first_missed_payment_naming_the_rest() -> None:
     assert [h.reason for h in six.held] == [
         "ended on 2013-06-10 (e3) before payment 2 of 6 due on 2013-07-01 (and so before "
         "payments 3 to 6)"]
+
+
+def test_a_fixed_number_of_times() -> None:
+    """``times: 2`` (a number, not a table): mark 2013-05-06, due 06-03 and
+    07-01, and no third payment however late the run."""
+    fixed = SUSTAINMENT.replace("{by: client.payment_group, table: {esa_new: 3, esa_vol: 2}}",
+                                "2")
+    ledger = run(fixed, _job(None), "2019-12-31")
+    assert amounts(ledger) == [("sustainment", "C", "2013-06-03", "235.00"),
+                               ("sustainment", "C", "2013-07-01", "235.00")]
+    assert ledger.entries[1].explanation == (
+        "sustainment pays 235.00 € to P for client C, earned 2013-07-01: employment_started "
+        "e2 on 2013-02-04; lasted 13 weeks to 2013-05-06; payment 2 of 2 due on 2013-07-01 "
+        "(4 weeks after the previous). Scheme t version 1.")
+    assert ledger.held == ()
+
+
+def test_a_group_not_in_the_table_or_none_holds_the_outcome() -> None:
+    """C's group jsa has no number of times; D has no group at all; E's
+    esa_vol pays twice (mark 2013-05-06: 06-03, 07-01)."""
+    rows = [*_job(None, "jsa"),
+            _row("d1", "enrolled", "2013-01-07", client="D"),
+            _row("d2", "employment_started", "2013-02-04", client="D", employment_id="J2"),
+            _row("f1", "enrolled", "2013-01-07", client="E", payment_group="esa_vol"),
+            _row("f2", "employment_started", "2013-02-04", client="E", employment_id="J3")]
+    ledger = run(SUSTAINMENT, rows, "2019-12-31")
+    assert amounts(ledger) == [("sustainment", "E", "2013-06-03", "235.00"),
+                               ("sustainment", "E", "2013-07-01", "235.00")]
+    assert sorted((h.client_id, h.reason) for h in ledger.held) == [
+        ("C", "repeat: no number of times for client.payment_group = jsa (needs one of "
+              "esa_new, esa_vol)"),
+        ("D", "repeat: no number of times for client.payment_group = missing (needs one of "
+              "esa_new, esa_vol)")]
+
+
+def test_each_clients_payments_stop_with_their_own_employment() -> None:
+    """Two clients on the same dates: C's job ends 2013-06-10 (payment 1 of 3
+    paid, 2 held naming 3), D's never ends (all three: 06-03, 07-01, 07-29)."""
+    rows = [*_job("2013-06-10"),
+            _row("d1", "enrolled", "2013-01-07", client="D", payment_group="esa_new"),
+            _row("d2", "employment_started", "2013-02-04", client="D", employment_id="J2")]
+    ledger = run(SUSTAINMENT, rows, "2019-12-31")
+    assert amounts(ledger) == [("sustainment", "C", "2013-06-03", "235.00"),
+                               ("sustainment", "D", "2013-06-03", "235.00"),
+                               ("sustainment", "D", "2013-07-01", "235.00"),
+                               ("sustainment", "D", "2013-07-29", "235.00")]
+    assert [(h.client_id, h.reason) for h in ledger.held] == [
+        ("C", "ended on 2013-06-10 (e3) before payment 2 of 3 due on 2013-07-01 (and so "
+              "before payment 3)")]
