@@ -1130,3 +1130,43 @@ def test_a_mistyped_as_of_is_named() -> None:
         kasvufee.evaluate(scheme, kasvufee.events_from_records([]), "2018-13-01")
     assert str(info.value) == ("as_of: expected a date or an ISO date like 2018-12-31, "
                                "got '2018-13-01'")
+
+
+def _trusting(clients: str) -> str:
+    return FLAT.replace("versions:", f"trust: {{clients: {clients}}}\nversions:", 1)
+
+
+# Whose client is it (trust.clients)?  A: P's own; B: only Q's; C: Q's first
+# (2018-01-10), P's only from 2018-04-01, after P's event of 2018-03-01; D:
+# enrolled nowhere; E: P's only, from 2018-04-01 (late, but no one else's).
+# Every event is P's, on 2018-03-01.
+WHOSE = [_enrol("a0", "A", "2018-01-10"),
+         _event("b0", "enrolled", "B", "2018-01-10", provider_id="Q"),
+         _event("c0", "enrolled", "C", "2018-01-10", provider_id="Q"),
+         _enrol("c1", "C", "2018-04-01"), _enrol("e1", "E", "2018-04-01"),
+         *(_start(f"{c.lower()}2", c, "2018-03-01") for c in "ABCDE")]
+
+
+@pytest.mark.parametrize(("clients", "paid", "held"), [
+    ("own", ["A", "D", "E"], [
+        ("B", "client B is enrolled with another provider, not with P"),
+        ("C", "client C was enrolled with another provider on 2018-01-10, with P only on "
+              "2018-04-01, after the event")]),
+    ("enrolled", ["A", "C", "E"], [("B", "client B is not enrolled with P"),
+                              ("D", "client D is not enrolled with P")]),
+    ("any", ["A", "B", "C", "D", "E"], []),
+])
+def test_trust_clients_own_enrolled_or_any(clients: str, paid: list[str],
+                                           held: list[tuple[str, str]]) -> None:
+    ledger = run(_trusting(clients), WHOSE, "2018-12-31")
+    assert amounts(ledger) == [("fee", c, "2018-03-01", "1000.00") for c in paid]
+    assert sorted((h.client_id, h.reason) for h in ledger.held) == held
+
+
+def test_trust_clients_own_without_any_enrolment_holds_nothing() -> None:
+    # no client is enrolled anywhere: own has no one to protect; enrolled holds all
+    rows = [_start("e1", "A", "2018-03-01"), _start("e2", "B", "2018-03-02", provider_id="Q")]
+    assert amounts(run(_trusting("own"), rows, "2018-12-31")) == [
+        ("fee", "A", "2018-03-01", "1000.00"), ("fee", "B", "2018-03-02", "1000.00")]
+    assert sorted(h.reason for h in run(_trusting("enrolled"), rows, "2018-12-31").held) == [
+        "client A is not enrolled with P", "client B is not enrolled with Q"]
