@@ -542,6 +542,34 @@ def test_a_decline_after_the_deadline_does_not_count() -> None:
     assert "nothing by the deadline 2018-04-30" in ledger.entries[0].explanation
 
 
+def test_a_decline_counts_from_the_anchor_to_the_deadline_day() -> None:
+    """Deadline 2018-01-31 + 3 months = 2018-04-30 (clamped), 50 % of 500.00 =
+    250.00.  A declines inside the period: paid on the decline.  B's decline
+    is dated before the enrolment: it does not count, the deadline pays.  C
+    declines on the deadline day: the decline (stage 0) pays, not the
+    deadline.  D, enrolled nowhere, has no deadline to pay on."""
+    rows = [_enrol("a1", "A", "2018-01-31"), _event("a2", "survey_declined", "A", "2018-02-10"),
+            _enrol("b1", "B", "2018-01-31"), _event("b2", "survey_declined", "B", "2018-01-30"),
+            _enrol("c1", "C", "2018-01-31"), _event("c2", "survey_declined", "C", "2018-04-30"),
+            _event("d2", "survey_declined", "D", "2018-02-10")]
+    ledger = run(QUALITY, rows, "2018-12-31")
+    assert sorted((e.entry_id, e.event_ids, f"{e.amount:.2f}", e.explanation)
+                  for e in ledger.entries) == [
+        ("t:1:quality:a2:20180210", ("a2",), "250.00",
+         "quality pays 250.00 € to P for client A, earned 2018-02-10: survey_declined a2 on "
+         "2018-02-10, by the deadline 2018-04-30: the missing-data policy pays 50% = 250.00 €. "
+         "Scheme t version 1."),
+        ("t:1:quality:b1:20180430", ("b1",), "250.00",
+         "quality pays 250.00 € to P for client B, earned 2018-04-30: nothing by the deadline "
+         "2018-04-30 (3 months after enrolled 2018-01-31): the missing-data policy pays 50% = "
+         "250.00 €. Scheme t version 1."),
+        ("t:1:quality:c2:20180430", ("c2",), "250.00",
+         "quality pays 250.00 € to P for client C, earned 2018-04-30: survey_declined c2 on "
+         "2018-04-30, by the deadline 2018-04-30: the missing-data policy pays 50% = 250.00 €. "
+         "Scheme t version 1.")]
+    assert ledger.held == ()
+
+
 def test_quality_is_pending_until_the_deadline() -> None:
     rows = [_enrol("e1", "A", "2018-01-31")]
     ledger = run(QUALITY, rows, "2018-04-29")

@@ -654,7 +654,7 @@ def _missing_rows(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
             pl.lit(0).alias("stage"),
             pl.concat_list(pl.col("event_id")).alias("event_ids"),
             pl.lit(None, dtype=pl.String).alias("held"),
-            pl.concat_list(pl.format("{} {} on {}, before the deadline {}: the missing-data "
+            pl.concat_list(pl.format("{} {} on {}, by the deadline {}: the missing-data "
                                      "policy pays {} = {}", pl.col("type"), pl.col("event_id"),
                                      date_text(pl.col("occurred_on")),
                                      date_text(pl.col("_deadline")), pl.lit(pays_shown),
