@@ -196,6 +196,42 @@ def test_once_per_client_needs_a_client() -> None:
     assert {h.reason for h in ledger.held} == {"once per client: the event has no client_id"}
 
 
+ONCE_PER_JOB = scheme_yaml("""\
+- id: job
+  on: employment_started
+  once_per: [client, employment_id]
+  amount: 100.00
+- id: milestone
+  on: milestone_reached
+  once_per: provider
+  amount: 50.00
+""")
+
+
+def test_once_per_client_and_an_attribute() -> None:
+    """A's J1 pays once (a2 is a second start of it), J2 pays again, a4 has
+    no employment_id; B's J1 is another key than A's.  Provider P reaches a
+    milestone twice and Q once: once per provider pays P's first and Q's."""
+    rows = [_event("a1", "employment_started", "A", "2018-03-01", employment_id="J1"),
+            _event("a2", "employment_started", "A", "2018-04-01", employment_id="J1"),
+            _event("a3", "employment_started", "A", "2018-05-01", employment_id="J2"),
+            _event("a4", "employment_started", "A", "2018-05-02"),
+            _event("b1", "employment_started", "B", "2018-03-01", employment_id="J1"),
+            _event("m1", "milestone_reached", None, "2018-06-01"),
+            _event("m2", "milestone_reached", None, "2018-07-01"),
+            _event("m3", "milestone_reached", None, "2018-07-01", provider_id="Q")]
+    ledger = run(ONCE_PER_JOB, rows, "2018-12-31")
+    assert sorted((e.entry_id, e.event_ids, f"{e.amount:.2f}") for e in ledger.entries) == [
+        ("t:1:job:a1:20180301", ("a1",), "100.00"), ("t:1:job:a3:20180501", ("a3",), "100.00"),
+        ("t:1:job:b1:20180301", ("b1",), "100.00"),
+        ("t:1:milestone:m1:20180601", ("m1",), "50.00"),
+        ("t:1:milestone:m3:20180701", ("m3",), "50.00")]
+    assert sorted((h.event_ids, h.reason) for h in ledger.held) == [
+        (("a2",), "already earned once for this key by a1 on 2018-03-01"),
+        (("a4",), "once per employment_id: the event has no employment_id"),
+        (("m2",), "already earned once for this key by m1 on 2018-06-01")]
+
+
 def test_same_day_tie_is_decided_by_recorded_at_then_event_id() -> None:
     rows = [_start("b", "A", "2018-03-01", recorded_at="2018-03-01T09:00"),
             _start("a", "A", "2018-03-01", recorded_at="2018-03-01T10:00")]
