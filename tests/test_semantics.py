@@ -771,6 +771,43 @@ def test_prerequisite_must_come_on_or_before_the_trigger() -> None:
         "2018-06-30; none found")
 
 
+PLANNED = scheme_yaml("""\
+- id: placement
+  on: employment_started
+  once_per: client
+  requires: {on: plan_completed}
+  amount: 500.00
+""")
+
+
+def test_a_clients_own_earliest_prerequisite_is_its_evidence() -> None:
+    """Every start on 2018-03-01.  A has two plans: the earlier one (a2,
+    2018-01-15, recorded second) is named and joins the evidence.  B's plan is
+    Q's, not P's; C's is on the day itself (on or before: counts); D's comes a
+    month later."""
+    rows = [_event("a1", "plan_completed", "A", "2018-02-01"),
+            _event("a2", "plan_completed", "A", "2018-01-15"),
+            _event("a3", "employment_started", "A", "2018-03-01"),
+            _event("b1", "plan_completed", "B", "2018-02-01", provider_id="Q"),
+            _event("b2", "employment_started", "B", "2018-03-01"),
+            _event("c1", "employment_started", "C", "2018-03-01"),
+            _event("c2", "plan_completed", "C", "2018-03-01"),
+            _event("d1", "plan_completed", "D", "2018-04-01"),
+            _event("d2", "employment_started", "D", "2018-03-01")]
+    ledger = run(PLANNED, rows, "2018-12-31")
+    assert [(e.entry_id, e.event_ids, f"{e.amount:.2f}", e.explanation)
+            for e in ledger.entries] == [
+        ("t:1:placement:a3:20180301", ("a3", "a2"), "500.00",
+         "placement pays 500.00 € to P for client A, earned 2018-03-01: employment_started a3 "
+         "on 2018-03-01; after plan_completed a2 on 2018-01-15. Scheme t version 1."),
+        ("t:1:placement:c1:20180301", ("c1", "c2"), "500.00",
+         "placement pays 500.00 € to P for client C, earned 2018-03-01: employment_started c1 "
+         "on 2018-03-01; after plan_completed c2 on 2018-03-01. Scheme t version 1.")]
+    assert [(h.client_id, h.event_ids, h.reason) for h in ledger.held] == [
+        ("B", ("b2",), "requires plan_completed on or before 2018-03-01; none found"),
+        ("D", ("d2",), "requires plan_completed on or before 2018-03-01; none found")]
+
+
 # --------------------------------------------------------------------------- checkpoints
 
 GROWTH = scheme_yaml("""\
