@@ -116,15 +116,25 @@ def _event(eid: str, kind: str, client: str | None, day: str, **attrs: object) -
 def test_window_end_is_inclusive() -> None:
     rows = [_enrol("e1", "A", "2018-01-31"), _event("e2", "company_founded", "A", "2018-07-31"),
             _enrol("e3", "B", "2018-01-31"), _event("e4", "company_founded", "B", "2018-08-01")]
+    # 2018-01-31 + 6 months = 2018-07-31: A on the last day pays, B a day later does not
     ledger = run(WINDOW.replace("START", "inclusive"), rows, "2018-12-31")
     assert amounts(ledger) == [("result", "A", "2018-07-31", "500.00")]
-    assert ledger.held[0].reason.startswith("outside the window: 2018-08-01")
+    assert ledger.entries[0].explanation == (
+        "result pays 500.00 € to P for client A, earned 2018-07-31: company_founded e2 on "
+        "2018-07-31; within 6 months of enrolled 2018-01-31. Scheme t version 1.")
+    assert [h.reason for h in ledger.held] == [
+        "outside the window: 2018-08-01 is not on or after enrolled 2018-01-31 and on or "
+        "before 2018-07-31 (6 months)"]
 
 
 def test_window_start_inclusive_or_exclusive() -> None:
     rows = [_enrol("e1", "A", "2018-01-15"), _event("e2", "company_founded", "A", "2018-01-15")]
     assert len(run(WINDOW.replace("START", "inclusive"), rows, "2018-12-31")) == 1
-    assert len(run(WINDOW.replace("START", "exclusive"), rows, "2018-12-31")) == 0
+    exclusive = run(WINDOW.replace("START", "exclusive"), rows, "2018-12-31")
+    assert len(exclusive) == 0
+    assert [h.reason for h in exclusive.held] == [
+        "outside the window: 2018-01-15 is not after enrolled 2018-01-15 and on or before "
+        "2018-07-15 (6 months)"]
 
 
 def test_window_without_anchor_is_held_with_reason() -> None:
