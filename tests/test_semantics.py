@@ -735,6 +735,45 @@ def test_one_evidence_ref_proves_one_client() -> None:
         ("A", ("e8",), "already earned once for this key by e4 on 2018-02-01")]  # A's own: fine
 
 
+def test_which_proof_counts_and_what_the_entry_shows() -> None:
+    """Every start on 2018-02-01, every client eligible.  A's proof is on the
+    event.  B has three proofs: b2 is dated before the event (refused), of
+    b3 (03-05) and b4 (03-01) the earlier counts, and the entry is earned
+    then.  C's reference is blank.  D's proof names another client (A).  E's
+    proof names no client: it counts, earned on its date.  F has none."""
+    ok = {"education": "higher", "unemployed_months": 6}
+    rows = [*(_enrol(f"{c}0", c, "2018-01-01", **ok) for c in "ABCDEF"),
+            _start("a1", "A", "2018-02-01", evidence_ref="TS-9"),
+            _start("b1", "B", "2018-02-01"),
+            _event("b2", "evidence_provided", "B", "2018-01-20", for_event="b1"),
+            _event("b3", "evidence_provided", "B", "2018-03-05", for_event="b1"),
+            _event("b4", "evidence_provided", "B", "2018-03-01", for_event="b1"),
+            _start("c1", "C", "2018-02-01", evidence_ref="  "),
+            _start("d1", "D", "2018-02-01"),
+            _event("d2", "evidence_provided", "A", "2018-02-05", for_event="d1"),
+            _start("e1", "E", "2018-02-01"),
+            _event("e2", "evidence_provided", None, "2018-02-06", for_event="e1"),
+            _start("f1", "F", "2018-02-01")]
+    ledger = run(PROVEN, rows, "2018-12-31")
+    eligible = ("client eligible: client.education == 'higher' and client.unemployed_months "
+                ">= 6 (client.education=higher, client.unemployed_months=6)")
+    assert [(e.entry_id, e.event_ids, e.explanation) for e in ledger.entries] == [
+        ("t:1:placement:a1:20180201", ("a1",),
+         "placement pays 1800.00 € to P for client A, earned 2018-02-01: employment_started a1 "
+         f"on 2018-02-01; {eligible}; proof TS-9 on the event. Scheme t version 1."),
+        ("t:1:placement:e1:20180206", ("e1", "e2"),
+         "placement pays 1800.00 € to P for client E, earned 2018-02-06: employment_started e1 "
+         f"on 2018-02-01; {eligible}; proof evidence_provided e2 on 2018-02-06. Scheme t "
+         "version 1."),
+        ("t:1:placement:b1:20180301", ("b1", "b4"),
+         "placement pays 1800.00 € to P for client B, earned 2018-03-01: employment_started b1 "
+         f"on 2018-02-01; {eligible}; proof evidence_provided b4 on 2018-03-01. Scheme t "
+         "version 1.")]
+    none = "no proof: the event has no evidence_ref and no evidence_provided names it"
+    assert [(h.client_id, h.event_ids, h.reason) for h in ledger.held] == [
+        ("C", ("c1",), none), ("D", ("d1",), none), ("F", ("f1",), none)]
+
+
 def test_proof_recorded_after_as_of_is_not_known_yet() -> None:
     rows = [_enrol("e1", "A", "2018-01-01", education="higher", unemployed_months=7),
             _start("e2", "A", "2018-02-01"),
