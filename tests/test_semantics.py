@@ -84,6 +84,25 @@ def test_end_of_another_employment_does_not_count() -> None:
     assert amounts(ledger) == [("placement", "A", "2018-06-01", "900.00")]
 
 
+def test_the_first_end_on_or_after_the_start_decides() -> None:
+    """Starts on 2018-03-01, 3-month mark 2018-06-01.  A (no ids): an end of
+    an earlier job (02-15) is not this one's; of 04-10 and 04-01 the first
+    breaks it.  C's start has an id and the end none: ids are matched by id
+    only, so C lasts.  D ends on the start day itself."""
+    rows = [_end("a0", "A", "2018-02-15"), _start("a1", "A", "2018-03-01"),
+            _end("a2", "A", "2018-04-10"), _end("a3", "A", "2018-04-01"),
+            _start("c1", "C", "2018-03-01", "C-1"), _end("c2", "C", "2018-04-01"),
+            _start("d1", "D", "2018-03-01", "D-1"), _end("d2", "D", "2018-03-01", "D-1")]
+    ledger = run(PLACEMENT.replace("MONTHS", "3"), rows, "2018-12-31")
+    assert [(e.entry_id, e.explanation) for e in ledger.entries] == [
+        ("t:1:placement:c1:20180601",
+         "placement pays 900.00 € to P for client C, earned 2018-06-01: employment_started c1 "
+         "on 2018-03-01; lasted 3 months to 2018-06-01. Scheme t version 1.")]
+    assert [(h.client_id, h.event_ids, h.reason) for h in ledger.held] == [
+        ("A", ("a1",), "ended on 2018-04-01 (a3) before the 3-month mark 2018-06-01"),
+        ("D", ("d1",), "ended on 2018-03-01 (d2) before the 3-month mark 2018-06-01")]
+
+
 def test_condition_true_after_as_of_is_pending() -> None:
     ledger = run(PLACEMENT.replace("MONTHS", "3"), [_start("e1", "A", "2018-10-15", "A-1")],
                  "2019-01-14")
