@@ -105,3 +105,47 @@ def test_an_attribute_named_amount_is_the_events_not_the_fee() -> None:
     employed = next(e for e in ledger.entries if e.component == "outcome_employed")
     assert employed.event_ids == ("e12", "e13")
     assert "amount summed over 2 events = 3257.28 ≥ 3257.28" in employed.explanation
+
+
+PROBABLE = scheme_yaml("""\
+- id: recruitment
+  on: recruitment_made
+  once_per: client
+  accumulate: {sum: fte_years, at_least: 0.5}
+  provisional: {on: recruitment_probable, amount: 10.00}
+  amount: 100.00
+""")
+
+
+def test_a_probable_outcome_takes_no_part_in_the_sum_and_same_day_events_go_in_order() -> None:
+    """A's probable outcome carries fte_years 0.9 but is not a realised one:
+    the sum crosses 0.5 at a2 (0.3 + 0.3 = 0.6), and the top-up pays 100.00 -
+    10.00 = 90.00.  B's three on one day go by event order: b1 0.2 + b2 0.3 =
+    0.5 crosses at b2; b3 comes after the crossing."""
+    rows = [_made_as("p1", "recruitment_probable", "A", "2018-01-01", "0.9"),
+            _made_as("a1", "recruitment_made", "A", "2018-01-02", "0.3"),
+            _made_as("a2", "recruitment_made", "A", "2018-01-03", "0.3"),
+            _made_as("b3", "recruitment_made", "B", "2018-01-03", "0.1"),
+            _made_as("b2", "recruitment_made", "B", "2018-01-03", "0.3"),
+            _made_as("b1", "recruitment_made", "B", "2018-01-03", "0.2")]
+    ledger = run(PROBABLE, rows, "2018-12-31")
+    assert [(e.entry_id, f"{e.amount:.2f}", e.event_ids, e.explanation)
+            for e in ledger.entries] == [
+        ("t:1:recruitment:p1:20180101:1", "10.00", ("p1",),
+         "recruitment pays 10.00 € to P for client A, earned 2018-01-01: recruitment_probable "
+         "p1 on 2018-01-01; a probable outcome pays 10.00 € now; the realised one pays the "
+         "rest. Scheme t version 1."),
+        ("t:1:recruitment:a1:20180103", "90.00", ("a1", "a2"),
+         "recruitment pays 90.00 € to P for client A, earned 2018-01-03: recruitment_made a2 "
+         "on 2018-01-03; fte_years summed over 2 events = 0.6 ≥ 0.5; top-up: 100.00 € less "
+         "the 10.00 € paid for the probable outcome p1 on 2018-01-01. Scheme t version 1."),
+        ("t:1:recruitment:b1:20180103", "100.00", ("b1", "b2"),
+         "recruitment pays 100.00 € to P for client B, earned 2018-01-03: recruitment_made b2 "
+         "on 2018-01-03; fte_years summed over 2 events = 0.5 ≥ 0.5. Scheme t version 1.")]
+    assert [(h.client_id, h.event_ids, h.reason) for h in ledger.held] == [
+        ("B", ("b3",), "fte_years already reached 0.5 earlier")]
+
+
+def _made_as(eid: str, kind: str, client: str, day: str, fte: str) -> dict[str, object]:
+    return {"event_id": eid, "type": kind, "provider_id": "P", "client_id": client,
+            "occurred_on": day, "fte_years": fte}
