@@ -88,3 +88,32 @@ def test_in_work_needs_once_per_and_no_lasts() -> None:
     assert [str(p) for p in info.value.problems] == [
         "s.yaml:7: versions.0.components.0: expected once_per and no lasts with in_work (the "
         "days in work are the duration), got once_per: event"]
+
+
+def test_spells_without_ids_another_providers_and_one_past_the_period() -> None:
+    """Each enrolled on 2019-01-01; the period runs to before 2020-04-01.
+    B1's spells have no employment ids, so they are matched by the client: an
+    end of 2018-12-01 is an earlier job's; 2019-01-01 to 2019-02-01 is 31 days;
+    from 2019-03-01 the spell runs on, and the 151 still needed end on
+    2019-07-29 (31 + 30 + 31 + 30 + 29), earned the day after.  B2 works for
+    P2, not for P1: 0 days.  B3's job from 2019-10-03 runs past the period:
+    only 181 days fall in it (29 + 30 + 31 + 31 + 29 + 31)."""
+    rows = [_ev("b1", "enrolled", "B1", "2019-01-01"),
+            _ev("b2", "employment_ended", "B1", "2018-12-01"),
+            _ev("b3", "employment_started", "B1", "2019-01-01"),
+            _ev("b4", "employment_ended", "B1", "2019-02-01"),
+            _ev("b5", "employment_started", "B1", "2019-03-01"),
+            _ev("c1", "enrolled", "B2", "2019-01-01"),
+            {**_ev("c2", "employment_started", "B2", "2019-01-01", "Q1"), "provider_id": "P2"},
+            _ev("d1", "enrolled", "B3", "2019-01-01"),
+            _ev("d2", "employment_started", "B3", "2019-10-03", "J9")]
+    ledger = run(SCHEME, rows, "2020-12-31")
+    assert [(e.entry_id, e.event_ids, e.explanation) for e in ledger.entries] == [
+        ("t:1:in_work:b1:20190730", ("b1", "b3", "b5"),
+         "in_work pays 1000.00 € to P1 for client B1, earned 2019-07-30: enrolled b1 on "
+         "2019-01-01; day 182 in work on 2019-07-29 (spells b3, b5; the period from 2019-01-01 "
+         "to before 2020-04-01). Scheme t version 1.")]
+    period = "from 2019-01-01 to before 2020-04-01 (needs 182), across the spells known"
+    assert [(h.client_id, h.event_ids, h.reason) for h in ledger.held] == [
+        ("B2", ("c1",), f"0 days in work {period}"),
+        ("B3", ("d1",), f"181 days in work {period}")]
