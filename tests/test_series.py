@@ -102,3 +102,38 @@ def test_a_series_needs_lasts_and_a_number(change: str, problem: str) -> None:
             "s.yaml:17: versions.0.components.0.series.value: expected a decimal or integer "
             "attribute (declared under attributes), got 'fortnight_start' of type date"],
     }[problem]
+
+
+def test_count_and_highest_for_the_formula_and_the_first_low_one_by_date() -> None:
+    """The formula 10 * series.count + series.max.  A1: 100 and 70 inside the
+    period: 10 x 2 + 100 = 120.00.  A2 has none: 0 + 100 (when_none) =
+    100.00; A4's only one (2019-05-20) is before the start: the same.  A3's
+    three, given out of date order: 55 on 06-03 is the first below 60, named
+    though 50 on 06-10 is lower."""
+    scheme = SCHEME.replace('"1000 * if(series.min >= 100, 1, 0.40)"',
+                            '"10 * series.count + series.max"')
+    rows = [_start("A1"), _assessed("a1", "2019-06-03", 100, "A1"),
+            _assessed("a2", "2019-06-17", 70, "A1"),
+            _start("A2"),
+            _start("A3"), _assessed("c1", "2019-06-10", 50, "A3"),
+            _assessed("c2", "2019-06-03", 55, "A3"), _assessed("c3", "2019-06-17", 100, "A3"),
+            _start("A4"), _assessed("d1", "2019-05-20", 0, "A4")]
+    ledger = run(scheme, rows, "2019-12-31")
+    head = "pays {} € to P1 for client {}, earned 2019-07-01: employment_started s-{} on " \
+           "2019-06-03; lasted 4 weeks to 2019-07-01; "
+    none = ("0 income_support_assessed from 2019-06-03 to before 2019-07-01: none, counted as "
+            "100; 10 * series.count + series.max with series.count=0, series.max=100, rounded "
+            "half up → 100.00 €. Scheme t version 1.")
+    assert [(e.entry_id, e.event_ids, e.explanation) for e in ledger.entries] == [
+        ("t:1:outcome_4w:s-A1:20190701", ("s-A1", "a1", "a2"),
+         "outcome_4w " + head.format("120.00", "A1", "A1") + "2 income_support_assessed from "
+         "2019-06-03 to before 2019-07-01: reduction_pct lowest 70, highest 100; 10 * "
+         "series.count + series.max with series.count=2, series.max=100, rounded half up → "
+         "120.00 €. Scheme t version 1."),
+        ("t:1:outcome_4w:s-A2:20190701", ("s-A2",),
+         "outcome_4w " + head.format("100.00", "A2", "A2") + none),
+        ("t:1:outcome_4w:s-A4:20190701", ("s-A4",),
+         "outcome_4w " + head.format("100.00", "A4", "A4") + none)]
+    assert [(h.client_id, h.reason) for h in ledger.held] == [
+        ("A3", "income_support_assessed c2 on 2019-06-03 gives reduction_pct 55, below 60 "
+               "(the period from 2019-06-03 to before 2019-07-01)")]
