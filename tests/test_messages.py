@@ -183,6 +183,33 @@ def _fi(day: object) -> str:
      "client.disabled=false)",
      "asiakas ei täytä ehtoa: client.age < 25 or client.disabled ei ole tosi (client.age=30, "
      "client.disabled=false)"),
+    ("no proof: evidence_provided e3 is from provider OTHER, not P",
+     "ei näyttöä: evidence_provided-tapahtuma e3 on palveluntuottajan OTHER, ei "
+     "palveluntuottajan P"),
+    ("no proof: evidence_provided d2 is for client A, not D",
+     "ei näyttöä: evidence_provided-tapahtuma d2 koskee asiakasta A, ei asiakasta D"),
+    ("client C was enrolled with another provider on 2018-01-10, with P only on 2018-04-01, "
+     "after the event",
+     "asiakas C oli toisen palveluntuottajan asiakas 10.1.2018 alkaen, palveluntuottajan P "
+     "vasta 1.4.2018, tapahtuman jälkeen"),
+    ("repeat: no number of times for client.payment_group = jsa (needs one of esa_new, "
+     "esa_vol)",
+     "toisto: maksukertojen määrää ei ole arvolle client.payment_group = jsa (jokin arvoista "
+     "esa_new, esa_vol)"),
+    ("lasts: no duration for client.payment_group = missing (needs one of jsa_18_24, "
+     "esa_ex_ib)",
+     "kesto: kestoa ei ole arvolle client.payment_group = missing (jokin arvoista jsa_18_24, "
+     "esa_ex_ib)"),
+    ("181 days in work from 2019-01-01 to before 2020-04-01 (needs 182), across the spells "
+     "known",
+     "181 päivää työssä 1.1.2019 alkaen ennen 1.4.2020 (tarvitaan 182), tunnetut työjaksot "
+     "yhteensä"),
+    ("income_support_assessed c2 on 2019-06-03 gives reduction_pct 55, below 60 (the period "
+     "from 2019-06-03 to before 2019-07-01)",
+     "income_support_assessed-tapahtuma c2 (3.6.2019) antaa tiedolle reduction_pct arvon 55, "
+     "alle rajan 60 (jakso 3.6.2019 alkaen ennen 1.7.2019)"),
+    ("income_support_assessed a1 on 2019-06-10 has no reduction_pct",
+     "income_support_assessed-tapahtumalla a1 (10.6.2019) ei ole tietoa reduction_pct"),
     ("answers 1;1;99 outside the scale 1 to 5", "answers 1;1;99 asteikon 1\u20135 ulkopuolella"),
     ("a reason of the scheme's own", "a reason of the scheme's own"),
 ])

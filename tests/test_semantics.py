@@ -759,7 +759,8 @@ def test_which_proof_counts_and_what_the_entry_shows() -> None:
     event.  B has three proofs: b2 is dated before the event (refused), of
     b3 (03-05) and b4 (03-01) the earlier counts, and the entry is earned
     then.  C's reference is blank.  D's proof names another client (A).  E's
-    proof names no client: it counts, earned on its date.  F has none."""
+    proof names no client: it counts, earned on its date.  F has none.  A
+    refused proof is named."""
     ok = {"education": "higher", "unemployed_months": 6}
     rows = [*(_enrol(f"{c}0", c, "2018-01-01", **ok) for c in "ABCDEF"),
             _start("a1", "A", "2018-02-01", evidence_ref="TS-9"),
@@ -790,7 +791,9 @@ def test_which_proof_counts_and_what_the_entry_shows() -> None:
          "version 1.")]
     none = "no proof: the event has no evidence_ref and no evidence_provided names it"
     assert [(h.client_id, h.event_ids, h.reason) for h in ledger.held] == [
-        ("C", ("c1",), none), ("D", ("d1",), none), ("F", ("f1",), none)]
+        ("C", ("c1",), none),
+        ("D", ("d1",), "no proof: evidence_provided d2 is for client A, not D"),
+        ("F", ("f1",), none)]
 
 
 def test_proof_recorded_after_as_of_is_not_known_yet() -> None:
@@ -979,7 +982,8 @@ def test_proof_from_another_provider_does_not_count() -> None:
                    provider_id="OTHER")]
     ledger = run(PROVEN, rows, "2018-12-31")
     assert amounts(ledger) == []
-    assert ledger.held[0].reason.startswith("no proof:")
+    assert [h.reason for h in ledger.held] == [
+        "no proof: evidence_provided e3 is from provider OTHER, not P"]
 
 
 def test_monthly_instalments_from_a_month_end_fall_on_month_ends() -> None:

@@ -283,28 +283,35 @@ def _evidence(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
     owners = _evidence_owners(p, e.attribute)
     # a proof counts for its own provider's event, for the same client when it
     # names one, when it is not dated before the event, and when its reference
-    # does not already prove another client's event
+    # does not already prove another client's event; a refused one is named
     proofs = p.events.filter(pl.col("type") == e.provided_by).select(
-        column(p.events, "for_event").cast(pl.String).alias("event_id"), "provider_id",
+        column(p.events, "for_event").cast(pl.String).alias("event_id"),
+        pl.col("provider_id").alias("_proof_by"),
         pl.col("client_id").alias("_proof_client"), pl.col("occurred_on").alias("_proof_date"),
         pl.col("event_id").alias("_proof_id"), "ord",
         column(p.events, e.attribute).cast(pl.String).alias("_ref"))
     candidates = (df.select("event_id", "provider_id", "client_id", "occurred_on")
-                  .join(proofs, on=["event_id", "provider_id"])
-                  .filter(pl.col("_proof_client").is_null()
-                          | (pl.col("_proof_client") == pl.col("client_id")))
+                  .join(proofs, on="event_id")
                   .join(owners, on="_ref", how="left")
                   .with_columns(
+                      (pl.col("_proof_by") != pl.col("provider_id")).alias("_foreign"),
+                      (pl.col("_proof_client").is_not_null()
+                       & (pl.col("_proof_client") != pl.col("client_id"))).alias("_other"),
                       (pl.col("_proof_date") < pl.col("occurred_on")).alias("_early"),
                       (pl.col("_owner").is_not_null()
                        & (pl.col("_owner") != pl.col("client_id"))).alias("_taken")))
-    first = (candidates.filter(~pl.col("_early") & ~pl.col("_taken"))
+    bad = pl.col("_foreign") | pl.col("_other") | pl.col("_early") | pl.col("_taken")
+    first = (candidates.filter(~bad)
              .sort("ord").group_by("event_id").agg(pl.col("_proof_date").first(),
                                                    pl.col("_proof_id").first()))
-    refused = (candidates.filter(pl.col("_early") | pl.col("_taken")).sort("ord")
+    refused = (candidates.filter(bad).sort("ord")
                .group_by("event_id").agg(pl.format(
                    "{} {}", pl.col("_proof_id"),
-                   pl.when(pl.col("_early")).then(pl.format(
+                   pl.when(pl.col("_foreign")).then(pl.format(
+                       "is from provider {}, not {}", pl.col("_proof_by"), pl.col("provider_id")))
+                   .when(pl.col("_other")).then(pl.format(
+                       "is for client {}, not {}", pl.col("_proof_client"), pl.col("client_id")))
+                   .when(pl.col("_early")).then(pl.format(
                        "is dated {}, before the event", date_text(pl.col("_proof_date"))))
                    .otherwise(pl.format("names {} {}, which already proves client {}'s {}",
                                         pl.lit(e.attribute), pl.col("_ref"),

@@ -48,6 +48,10 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
          "täyttymistä ei tiedetä"),
         (r"client (\S+) is enrolled with another provider, not with (\S+)",
          "asiakas {0} on toisen palveluntuottajan asiakas, ei palveluntuottajan {1}"),
+        (r"client (\S+) was enrolled with another provider on (\S+), with (\S+) only on "
+         r"(\S+), after the event",
+         "asiakas {0} oli toisen palveluntuottajan asiakas {1} alkaen, palveluntuottajan {2} "
+         "vasta {3}, tapahtuman jälkeen"),
         (r"client (\S+) is not enrolled with (\S+)",
          "asiakas {0} ei ole palveluntuottajan {1} asiakas"),
         (r"requires (\S+) on or before (\S+); none found",
@@ -66,6 +70,10 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         (r"(\S+) already reached (\S+) earlier", "{0} saavutti rajan {1} jo aiemmin"),
         (r"no proof: the event has no (\S+) and no (\S+) names it",
          "ei näyttöä: tapahtumalla ei ole tietoa {0}, eikä mikään {1}-tapahtuma viittaa siihen"),
+        (r"no proof: (\S+) (\S+) is from provider (\S+), not (\S+)",
+         "ei näyttöä: {0}-tapahtuma {1} on palveluntuottajan {2}, ei palveluntuottajan {3}"),
+        (r"no proof: (\S+) (\S+) is for client (\S+), not (\S+)",
+         "ei näyttöä: {0}-tapahtuma {1} koskee asiakasta {2}, ei asiakasta {3}"),
         (r"no proof: (\S+) (\S+) is dated (\S+), before the event",
          "ei näyttöä: {0}-tapahtuma {1} on päivätty {2}, ennen tapahtumaa"),
         (r"no proof: (\S+) (\S+) names (\S+) (\S+), which already proves client (\S+)'s (\S+)",
@@ -85,6 +93,19 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
          "päättyi {0} ({1}) ennen {4} erääntyvää maksua {2}/{3} (eikä maksua {5})"),
         (r"ended on (\S+) \((\S+)\) before payment (\d+) of (\d+) due on (\S+)",
          "päättyi {0} ({1}) ennen {4} erääntyvää maksua {2}/{3}"),
+        (r"repeat: no number of times for (\S+) = (\S+) \(needs one of (.+)\)",
+         "toisto: maksukertojen määrää ei ole arvolle {0} = {1} (jokin arvoista {2})"),
+        (r"lasts: no duration for (\S+) = (\S+) \(needs one of (.+)\)",
+         "kesto: kestoa ei ole arvolle {0} = {1} (jokin arvoista {2})"),
+        (r"(\d+) days in work from (\S+) to before (\S+) \(needs (\d+)\), across the spells "
+         r"known",
+         "{0} päivää työssä {1} alkaen ennen {2} (tarvitaan {3}), tunnetut työjaksot yhteensä"),
+        (r"(\S+) (\S+) on (\S+) gives (\S+) (\S+), below (\S+) \(the period from (\S+) to "
+         r"before (\S+)\)",
+         "{0}-tapahtuma {1} ({2}) antaa tiedolle {3} arvon {4}, alle rajan {5} (jakso {6} "
+         "alkaen ennen {7})"),
+        (r"(\S+) (\S+) on (\S+) has no (\S+)",
+         "{0}-tapahtumalla {1} ({2}) ei ole tietoa {3}"),
         (r"missing (\S+) \(needs one of (.+)\)", "puuttuu {0} (jokin arvoista {1})"),
         (r"(\S+) '(.*)' is not in the table \((.+)\)", "{0} '{1}' ei ole taulukossa ({2})"),
         (r"no answers on the event", "tapahtumalla ei ole vastauksia"),
