@@ -117,3 +117,30 @@ def test_spells_without_ids_another_providers_and_one_past_the_period() -> None:
     assert [(h.client_id, h.event_ids, h.reason) for h in ledger.held] == [
         ("B2", ("c1",), f"0 days in work {period}"),
         ("B3", ("d1",), f"181 days in work {period}")]
+
+
+def test_a_probable_outcome_pays_now_and_a_spell_with_no_end_anywhere_runs_on() -> None:
+    """With ``provisional``: A's probable outcome (2019-01-05) pays 100.00 now,
+    though A has no day in work (its realised outcome is held).  B's only
+    spell has no id and the client has no end at all: it runs on from
+    2019-01-01, day 182 is 2019-07-01 (31 + 28 + 31 + 30 + 31 + 30 + 1)."""
+    scheme = SCHEME.replace("        amount: 1000.00", "        provisional: {on: "
+                            "placement_probable, amount: 100.00}\n        amount: 1000.00")
+    rows = [_ev("a1", "enrolled", "A", "2019-01-01"),
+            _ev("a2", "placement_probable", "A", "2019-01-05"),
+            _ev("b1", "enrolled", "B", "2019-01-01"),
+            _ev("b2", "employment_started", "B", "2019-01-01")]
+    ledger = run(scheme, rows, "2020-12-31")
+    assert [(e.entry_id, f"{e.amount:.2f}", e.event_ids, e.explanation)
+            for e in ledger.entries] == [
+        ("t:1:in_work:a2:20190105:1", "100.00", ("a2",),
+         "in_work pays 100.00 € to P1 for client A, earned 2019-01-05: placement_probable a2 on "
+         "2019-01-05; a probable outcome pays 100.00 € now; the realised one pays the rest. "
+         "Scheme t version 1."),
+        ("t:1:in_work:b1:20190702", "1000.00", ("b1", "b2"),
+         "in_work pays 1000.00 € to P1 for client B, earned 2019-07-02: enrolled b1 on "
+         "2019-01-01; day 182 in work on 2019-07-01 (spells b2; the period from 2019-01-01 to "
+         "before 2020-04-01). Scheme t version 1.")]
+    assert [(h.client_id, h.reason) for h in ledger.held] == [
+        ("A", "0 days in work from 2019-01-01 to before 2020-04-01 (needs 182), across the "
+              "spells known")]
