@@ -228,3 +228,11 @@ def test_max_amount_cuts_and_says_so_only_above_it() -> None:
          ("B", "3200.00", "hours * 100 with hours=40, rounded half up → 4000.00 €; 4000.00 € "
           "limited to max_amount 3200.00 €. Scheme t version 1.")],
         [])
+
+
+def test_a_formula_of_constants_shows_no_inputs() -> None:
+    # 100 * 2.5 = 250.00; no name to show (it read "100 * 2.5 with , rounded ...")
+    ledger = _ledger("- id: fee\n  on: task_done\n  once_per: client\n"
+                     "  amount: {formula: \"100 * 2.5\"}\n", [_done("e1", "A")])
+    assert _outcome(ledger) == (
+        [("A", "250.00", "100 * 2.5, rounded half up → 250.00 €. Scheme t version 1.")], [])

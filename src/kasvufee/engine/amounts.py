@@ -18,6 +18,7 @@ from kasvufee.engine.frame import (
     attribute_name,
     column,
     hold,
+    inputs_text,
     money_text,
     number_text,
 )
@@ -195,10 +196,10 @@ def _formula(df: pl.DataFrame, f: Formula, money: Currency) -> pl.DataFrame:
             "above the largest amount an entry may have ({})",
             pl.lit(money.text(format_cents(MAX_CENTS)))))))
     df = df.drop("_euros", "_overflow")
-    inputs = sorted(ex.names(node))
-    shown = pl.concat_str([pl.format("{}={}", pl.lit(n), number_text(column(df, n)))
-                           for n in inputs], separator=", ") if inputs else pl.lit("")
-    return add_fact(df, pl.format("{} with {}, rounded {} → {}", pl.lit(f.formula), shown,
+    # a formula of constants only has no inputs to show
+    shown = (pl.format("{} with {}", pl.lit(f.formula), inputs_text(df, node))
+             if ex.names(node) else pl.lit(f.formula))
+    return add_fact(df, pl.format("{}, rounded {} → {}", shown,
                                   pl.lit(f.rounding.replace("_", " ")),
                                   money_text(pl.col("amount"), money)), pl.col("held").is_null())
 
