@@ -144,3 +144,27 @@ def test_a_probable_outcome_pays_now_and_a_spell_with_no_end_anywhere_runs_on() 
     assert [(h.client_id, h.reason) for h in ledger.held] == [
         ("A", "0 days in work from 2019-01-01 to before 2020-04-01 (needs 182), across the "
               "spells known")]
+
+
+def test_nested_spells_a_spell_past_the_period_and_a_one_day_job() -> None:
+    """Each enrolled on 2019-01-01 (the period to before 2020-04-01).  G's
+    J1 from 2019-01-01 to 2019-07-01 is 181 days (31 + 28 + 31 + 30 + 31 +
+    30); J2 and J3 fall inside it and add nothing.  H's job from 2019-10-03
+    ended on 2020-06-01, after the period: 181 days fall in it.  K's job
+    ended on the day it started: no day in work."""
+    def job(client: str, jid: str, start: str, end: str) -> list[dict[str, object]]:
+        return [_ev(f"{jid}s", "employment_started", client, start, jid),
+                _ev(f"{jid}e", "employment_ended", client, end, jid)]
+
+    rows = [_ev("g0", "enrolled", "G", "2019-01-01"),
+            *job("G", "J1", "2019-01-01", "2019-07-01"),
+            *job("G", "J2", "2019-02-01", "2019-02-10"),
+            *job("G", "J3", "2019-03-01", "2019-03-10"),
+            _ev("h0", "enrolled", "H", "2019-01-01"), *job("H", "J5", "2019-10-03", "2020-06-01"),
+            _ev("k0", "enrolled", "K", "2019-01-01"), *job("K", "J6", "2019-01-01", "2019-01-01")]
+    ledger = run(SCHEME, rows, "2020-12-31")
+    assert ledger.entries == ()
+    period = "from 2019-01-01 to before 2020-04-01 (needs 182), across the spells known"
+    assert [(h.client_id, h.reason) for h in ledger.held] == [
+        ("G", f"181 days in work {period}"), ("H", f"181 days in work {period}"),
+        ("K", f"0 days in work {period}")]
