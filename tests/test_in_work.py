@@ -150,8 +150,11 @@ def test_nested_spells_a_spell_past_the_period_and_a_one_day_job() -> None:
     """Each enrolled on 2019-01-01 (the period to before 2020-04-01).  G's
     J1 from 2019-01-01 to 2019-07-01 is 181 days (31 + 28 + 31 + 30 + 31 +
     30); J2 and J3 fall inside it and add nothing.  H's job from 2019-10-03
-    ended on 2020-06-01, after the period: 181 days fall in it.  K's job
-    ended on the day it started: no day in work."""
+    ended on 2020-06-01, after the period: 181 days fall in it.  K's J6
+    ended on the day it started, no day in work and no spell; J7 from
+    2019-02-01 runs on: day 182 is 2019-08-01 (28 + 31 + 30 + 31 + 30 + 31 +
+    1).  M's job of exactly 182 days (2019-01-01 to 2019-07-02) reaches them
+    on its last day."""
     def job(client: str, jid: str, start: str, end: str) -> list[dict[str, object]]:
         return [_ev(f"{jid}s", "employment_started", client, start, jid),
                 _ev(f"{jid}e", "employment_ended", client, end, jid)]
@@ -161,10 +164,16 @@ def test_nested_spells_a_spell_past_the_period_and_a_one_day_job() -> None:
             *job("G", "J2", "2019-02-01", "2019-02-10"),
             *job("G", "J3", "2019-03-01", "2019-03-10"),
             _ev("h0", "enrolled", "H", "2019-01-01"), *job("H", "J5", "2019-10-03", "2020-06-01"),
-            _ev("k0", "enrolled", "K", "2019-01-01"), *job("K", "J6", "2019-01-01", "2019-01-01")]
+            _ev("k0", "enrolled", "K", "2019-01-01"), *job("K", "J6", "2019-01-01", "2019-01-01"),
+            _ev("J7s", "employment_started", "K", "2019-02-01", "J7"),
+            _ev("m0", "enrolled", "M", "2019-01-01"), *job("M", "J8", "2019-01-01", "2019-07-02")]
     ledger = run(SCHEME, rows, "2020-12-31")
-    assert ledger.entries == ()
+    assert [(e.client_id, e.earned_on.isoformat(), e.event_ids, e.facts[-1])
+            for e in ledger.entries] == [
+        ("M", "2019-07-02", ("m0", "J8s"), "day 182 in work on 2019-07-01 (spells J8s; the "
+                                           "period from 2019-01-01 to before 2020-04-01)"),
+        ("K", "2019-08-02", ("k0", "J7s"), "day 182 in work on 2019-08-01 (spells J7s; the "
+                                           "period from 2019-01-01 to before 2020-04-01)")]
     period = "from 2019-01-01 to before 2020-04-01 (needs 182), across the spells known"
     assert [(h.client_id, h.reason) for h in ledger.held] == [
-        ("G", f"181 days in work {period}"), ("H", f"181 days in work {period}"),
-        ("K", f"0 days in work {period}")]
+        ("G", f"181 days in work {period}"), ("H", f"181 days in work {period}")]
