@@ -177,3 +177,19 @@ def test_nested_spells_a_spell_past_the_period_and_a_one_day_job() -> None:
     period = "from 2019-01-01 to before 2020-04-01 (needs 182), across the spells known"
     assert [(h.client_id, h.reason) for h in ledger.held] == [
         ("G", f"181 days in work {period}"), ("H", f"181 days in work {period}")]
+
+
+def test_a_proof_later_than_the_days_in_work_dates_the_entry() -> None:
+    """B's 182nd day in work is 2019-07-01 (from 2019-01-01), but the proof
+    of the enrolment comes on 2019-12-01: earned then, the later of the two."""
+    scheme = SCHEME.replace("        amount: 1000.00", "        evidence: {attribute: "
+                            "evidence_ref, provided_by: evidence_provided}\n        amount: 1000.00")
+    rows = [_ev("b1", "enrolled", "B", "2019-01-01"),
+            _ev("b2", "employment_started", "B", "2019-01-01"),
+            {**_ev("p1", "evidence_provided", "B", "2019-12-01"), "for_event": "b1"}]
+    ledger = run(scheme, rows, "2020-12-31")
+    assert [(e.entry_id, e.event_ids, e.explanation) for e in ledger.entries] == [
+        ("t:1:in_work:b1:20191201", ("b1", "p1", "b2"),
+         "in_work pays 1000.00 € to P1 for client B, earned 2019-12-01: enrolled b1 on "
+         "2019-01-01; proof evidence_provided p1 on 2019-12-01; day 182 in work on 2019-07-01 "
+         "(spells b2; the period from 2019-01-01 to before 2020-04-01). Scheme t version 1.")]
