@@ -182,8 +182,8 @@ def test_nested_spells_a_spell_past_the_period_and_a_one_day_job() -> None:
 def test_a_proof_later_than_the_days_in_work_dates_the_entry() -> None:
     """B's 182nd day in work is 2019-07-01 (from 2019-01-01), but the proof
     of the enrolment comes on 2019-12-01: earned then, the later of the two."""
-    scheme = SCHEME.replace("        amount: 1000.00", "        evidence: {attribute: "
-                            "evidence_ref, provided_by: evidence_provided}\n        amount: 1000.00")
+    proof = "        evidence: {attribute: evidence_ref, provided_by: evidence_provided}\n"
+    scheme = SCHEME.replace("        amount: 1000.00", proof + "        amount: 1000.00")
     rows = [_ev("b1", "enrolled", "B", "2019-01-01"),
             _ev("b2", "employment_started", "B", "2019-01-01"),
             {**_ev("p1", "evidence_provided", "B", "2019-12-01"), "for_event": "b1"}]
