@@ -208,6 +208,13 @@ def _fi(day: object) -> str:
      "from 2019-06-03 to before 2019-07-01)",
      "income_support_assessed-tapahtuma c2 (3.6.2019) antaa tiedolle reduction_pct arvon 55, "
      "alle rajan 60 (jakso 3.6.2019 alkaen ennen 1.7.2019)"),
+    ("income_support_assessed a1 has fortnight_start 2019-13-01, not a date, so its period "
+     "is unknown",
+     "income_support_assessed-tapahtuman a1 tieto fortnight_start (2019-13-01) ei ole "
+     "päivämäärä, joten sen jaksoa ei tiedetä"),
+    ("income_support_assessed b2 has no fortnight_start, so its period is unknown",
+     "income_support_assessed-tapahtumalla b2 ei ole tietoa fortnight_start, joten sen jaksoa "
+     "ei tiedetä"),
     ("income_support_assessed a1 on 2019-06-10 has no reduction_pct",
      "income_support_assessed-tapahtumalla a1 (10.6.2019) ei ole tietoa reduction_pct"),
     ("answers 1;1;99 outside the scale 1 to 5", "answers 1;1;99 asteikon 1\u20135 ulkopuolella"),

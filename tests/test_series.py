@@ -137,3 +137,30 @@ def test_count_and_highest_for_the_formula_and_the_first_low_one_by_date() -> No
     assert [(h.client_id, h.reason) for h in ledger.held] == [
         ("A3", "income_support_assessed c2 on 2019-06-03 gives reduction_pct 55, below 60 "
                "(the period from 2019-06-03 to before 2019-07-01)")]
+
+
+def test_an_assessment_without_a_readable_date_holds_the_outcome() -> None:
+    """Events built without the scheme's types keep the date as text.  A1's
+    only assessment (10 %) has the date 2019-13-01: it may be inside the
+    period, so it holds the outcome instead of being left out (which would
+    pay 1000.00 as if there were none).  A2's second has no date at all.  A3's
+    one dated assessment pays the full 1000.00.  A4's undated one is P2's,
+    which counts for no outcome of P1's."""
+    rows = [_start("A1"), _assessed("a1", "2019-13-01", 10, "A1"),
+            _start("A2"), _assessed("b1", "2019-06-10", 100, "A2"),
+            _assessed("b2", None, 100, "A2"),
+            _start("A3"), _assessed("c1", "2019-06-10", 100, "A3"),
+            _start("A4"), _assessed("d1", "2019-99-99", 0, "A4", provider="P2")]
+    ledger = run(SCHEME, rows, "2019-12-31")
+    assert amounts(ledger) == [("outcome_4w", "A3", "2019-07-01", "1000.00"),
+                               ("outcome_4w", "A4", "2019-07-01", "1000.00")]
+    assert [(h.client_id, h.reason) for h in ledger.held] == [
+        ("A1", "income_support_assessed a1 has fortnight_start 2019-13-01, not a date, so its "
+               "period is unknown"),
+        ("A2", "income_support_assessed b2 has no fortnight_start, so its period is unknown")]
+    # read with the scheme's types, the same date is an error naming the record
+    scheme = kasvufee.parse_scheme(SCHEME)
+    with pytest.raises(kasvufee.EventsError) as info:
+        kasvufee.events_from_records(rows[:2], attribute_types=dict(scheme.attributes))
+    assert str(info.value) == (
+        "<records>:2: fortnight_start: expected a date YYYY-MM-DD, got '2019-13-01'")

@@ -490,26 +490,33 @@ def _series(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
         at = at.cast(pl.String).str.to_date(strict=False)
     points = ev.lazy().filter(pl.col("type") == s.on).select(
         "client_id", pl.col("provider_id").alias("_by"), pl.col("event_id").alias("_sid"),
-        at.alias("_at"), column(ev, s.value).cast(DECIMAL, strict=False).alias("_v"))
+        at.alias("_at"), column(ev, s.date).cast(pl.String).alias("_at_text"),
+        column(ev, s.value).cast(DECIMAL, strict=False).alias("_v"))
     own = pl.col("_by") == pl.col("provider_id")
     if p.trust.buyer_id is not None:
         own = own | (pl.col("_by") == pl.lit(p.trust.buyer_id))
+    # an event without a date that can be read may fall inside any period: it
+    # holds the outcome rather than silently leaving out what it may say
+    undated = pl.col("_at").is_null()
     inside = (df.lazy().with_row_index("_row").filter(go)
               .select("_row", "provider_id", "client_id", "occurred_on", "_mark")
               .join(points, on="client_id")
-              .filter(own & (pl.col("_at") >= pl.col("occurred_on"))
-                      & (pl.col("_at") < pl.col("_mark")))
-              .sort("_row", "_at", "_sid"))
+              .filter(own & (undated | ((pl.col("_at") >= pl.col("occurred_on"))
+                                        & (pl.col("_at") < pl.col("_mark")))))
+              .sort("_row", "_at", "_sid", nulls_last=True))
     low = pl.col("_v").is_null()
     if s.at_least is not None:
         low = low | (pl.col("_v") < ex.decimal_lit(s.at_least, DECIMAL))
-    found = inside.group_by("_row").agg(
+    dated = inside.filter(~undated)
+    found = dated.group_by("_row").agg(
         pl.col("_v").min().alias("series.min"), pl.col("_v").max().alias("series.max"),
         pl.len().cast(pl.Int64).alias("series.count"), pl.col("_sid").alias("_sids"),
         pl.col("_sid").filter(low).first().alias("_low"),
         pl.col("_at").filter(low).first().alias("_low_at"),
-        pl.col("_v").filter(low).first().alias("_low_v")).collect()
-    df = spread(df, found)  # null in the rows with no such event
+        pl.col("_v").filter(low).first().alias("_low_v"))
+    lost = inside.filter(undated).group_by("_row").agg(
+        pl.col("_sid").first().alias("_undated"), pl.col("_at_text").first().alias("_undated_text"))
+    df = spread(df, found.join(lost, on="_row", how="full", coalesce=True).collect())
     none = go & pl.col("series.count").is_null()
     when_none = (pl.lit(None, dtype=DECIMAL) if s.when_none is None
                  else ex.decimal_lit(s.when_none, DECIMAL))
@@ -520,6 +527,10 @@ def _series(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
         .alias("series.count"))
     period = pl.format("from {} to before {}", date_text(pl.col("occurred_on")),
                        date_text(pl.col("_mark")))
+    df = hold(df, go & pl.col("_undated").is_not_null(), pl.format(
+        "{} {} has {}, so its period is unknown", pl.lit(s.on), pl.col("_undated"),
+        pl.when(pl.col("_undated_text").is_null()).then(pl.lit(f"no {s.date}"))
+        .otherwise(pl.format("{} {}, not a date", pl.lit(s.date), pl.col("_undated_text")))))
     df = hold(df, go & pl.col("_low").is_not_null() & pl.col("_low_v").is_null(), pl.format(
         "{} {} on {} has no {}", pl.lit(s.on), pl.col("_low"), date_text(pl.col("_low_at")),
         pl.lit(s.value)))
@@ -538,7 +549,7 @@ def _series(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
     df = df.with_columns(pl.when(ok & pl.col("_sids").is_not_null())
                          .then(pl.concat_list("event_ids", "_sids"))
                          .otherwise(pl.col("event_ids")).alias("event_ids"))
-    return df.drop("_mark", "_sids", "_low", "_low_at", "_low_v")
+    return df.drop("_mark", "_sids", "_low", "_low_at", "_low_v", "_undated", "_undated_text")
 
 
 def _repeat(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:

@@ -104,6 +104,10 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
          r"before (\S+)\)",
          "{0}-tapahtuma {1} ({2}) antaa tiedolle {3} arvon {4}, alle rajan {5} (jakso {6} "
          "alkaen ennen {7})"),
+        (r"(\S+) (\S+) has (\S+) (\S+), not a date, so its period is unknown",
+         "{0}-tapahtuman {1} tieto {2} ({3}) ei ole päivämäärä, joten sen jaksoa ei tiedetä"),
+        (r"(\S+) (\S+) has no (\S+), so its period is unknown",
+         "{0}-tapahtumalla {1} ei ole tietoa {2}, joten sen jaksoa ei tiedetä"),
         (r"(\S+) (\S+) on (\S+) has no (\S+)",
          "{0}-tapahtumalla {1} ({2}) ei ole tietoa {3}"),
         (r"missing (\S+) \(needs one of (.+)\)", "puuttuu {0} (jokin arvoista {1})"),
