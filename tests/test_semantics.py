@@ -532,6 +532,32 @@ def test_probable_then_realised_pays_the_difference() -> None:
         top_up.explanation)
 
 
+def test_a_probable_outcome_pays_its_amount_whatever_the_realised_price_reads() -> None:
+    """The realised outcome pays 1000 x fte_years; the probable one (which
+    carries no fte_years) pays its fixed 150.00, not held for a missing input.
+    A's realised fte_years 0.5: 500.00 - 150.00 = 350.00 top-up.  B's table
+    price has no row for tier z: B's probable 150.00 still pays."""
+    text = TOPUP.replace("amount: 300.00", 'amount: {formula: "1000 * fte_years"}')
+    rows = [_event("e1", "recruitment_probable", "A", "2018-01-01"),
+            _event("e2", "recruitment_made", "A", "2018-02-01", fte_years="0.5")]
+    ledger = run(text, rows, "2018-12-31")
+    assert [(e.entry_id, f"{e.amount:.2f}", e.explanation) for e in ledger.entries] == [
+        ("t:1:recruitment:e1:20180101:1", "150.00",
+         "recruitment pays 150.00 € to P for client A, earned 2018-01-01: recruitment_probable "
+         "e1 on 2018-01-01; a probable outcome pays 150.00 € now; the realised one pays the "
+         "rest. Scheme t version 1."),
+        ("t:1:recruitment:e2:20180201", "350.00",
+         "recruitment pays 350.00 € to P for client A, earned 2018-02-01: recruitment_made e2 "
+         "on 2018-02-01; 1000 * fte_years with fte_years=0.5, rounded half up → 500.00 €; "
+         "top-up: 500.00 € less the 150.00 € paid for the probable outcome e1 on 2018-01-01. "
+         "Scheme t version 1.")]
+    assert ledger.held == ()
+    tiered = TOPUP.replace("amount: 300.00", "amount: {by: client.tier, table: {x: 300.00}}")
+    ledger = run(tiered, [_enrol("e0", "B", "2017-12-01", tier="z"),
+                          _event("e1", "recruitment_probable", "B", "2018-01-01")], "2018-12-31")
+    assert amounts(ledger) == [("recruitment", "B", "2018-01-01", "150.00")]
+
+
 VERSIONS = """
 scheme: t
 title: test

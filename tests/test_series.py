@@ -164,3 +164,25 @@ def test_an_assessment_without_a_readable_date_holds_the_outcome() -> None:
         kasvufee.events_from_records(rows[:2], attribute_types=dict(scheme.attributes))
     assert str(info.value) == (
         "<records>:2: fortnight_start: expected a date YYYY-MM-DD, got '2019-13-01'")
+
+
+def test_a_probable_outcome_pays_now_and_a_value_that_is_not_a_number_holds() -> None:
+    """With ``provisional``: A1's probable outcome (2019-06-05) pays its 100.00
+    (the series and the formula are the realised outcome's); the realised one
+    is held by the 10 % assessment.  A2's value x is no number: held."""
+    scheme = SCHEME.replace("        amount: {formula", "        provisional: {on: "
+                            "placement_probable, amount: 100.00}\n        amount: {formula")
+    rows = [_start("A1"), {"event_id": "p1", "type": "placement_probable", "provider_id": "P1",
+                           "client_id": "A1", "occurred_on": "2019-06-05"},
+            _assessed("a1", "2019-06-10", 10, "A1"),
+            _start("A2"), _assessed("b1", "2019-06-10", "x", "A2")]
+    ledger = run(scheme, rows, "2019-12-31")
+    assert [(e.entry_id, e.explanation) for e in ledger.entries] == [
+        ("t:1:outcome_4w:p1:20190605:1",
+         "outcome_4w pays 100.00 € to P1 for client A1, earned 2019-06-05: placement_probable "
+         "p1 on 2019-06-05; a probable outcome pays 100.00 € now; the realised one pays the "
+         "rest. Scheme t version 1.")]
+    assert [(h.client_id, h.reason) for h in ledger.held] == [
+        ("A1", "income_support_assessed a1 on 2019-06-10 gives reduction_pct 10, below 60 "
+               "(the period from 2019-06-03 to before 2019-07-01)"),
+        ("A2", "income_support_assessed b1 on 2019-06-10 has no reduction_pct")]

@@ -22,6 +22,7 @@ from kasvufee.engine.frame import (
     attribute_columns,
     attribute_name,
     column,
+    combine,
     date_text,
     empty_candidates,
     finish,
@@ -66,8 +67,14 @@ def evaluate_event_fee(c: EventFee, version: Version, p: Prepared) -> pl.DataFra
     df = _in_work(df, c, p)
     df = _series(df, c, p)
     df = _repeat(df, c)
-    df = price(df, version, c, p.money)
-    if c.provisional is not None:
+    if c.provisional is None:
+        df = price(df, version, c, p.money)
+    else:
+        # a probable outcome pays its own fixed amount: the price (a formula of
+        # what only the realised outcome carries, say) is not worked out for it
+        df = df.with_row_index("_pos")
+        df = combine([price(df.filter(final), version, c, p.money),
+                      df.filter(~final)]).sort("_pos").drop("_pos")
         df = add_fact(df, pl.format("a probable outcome pays {} now; the realised one pays the "
                                     "rest", money_text(pl.lit(c.provisional.amount), p.money)),
                       ~final)

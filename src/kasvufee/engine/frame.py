@@ -96,6 +96,13 @@ def add_fact(df: pl.DataFrame, fact: pl.Expr, when: pl.Expr | None = None) -> pl
 _FACT, _APPLIES = "_fact#", "_applies#"
 
 
+def combine(parts: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    """The rows of frames worked on apart, as one: a fact that one part added
+    (with ``add_fact``) and another did not does not apply to the other's rows."""
+    return pl.concat(parts, how="diagonal_relaxed").with_columns(
+        pl.col(f"^{_APPLIES}.*$").fill_null(False))
+
+
 def _pending_facts(df: pl.DataFrame) -> int:
     return sum(c.startswith(_FACT) for c in df.columns)
 
