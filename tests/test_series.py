@@ -109,7 +109,8 @@ def test_count_and_highest_for_the_formula_and_the_first_low_one_by_date() -> No
     period: 10 x 2 + 100 = 120.00.  A2 has none: 0 + 100 (when_none) =
     100.00; A4's only one (2019-05-20) is before the start: the same.  A3's
     three, given out of date order: 55 on 06-03 is the first below 60, named
-    though 50 on 06-10 is lower."""
+    though 50 on 06-10 is lower.  A5's two low ones share a fortnight: the
+    first by event id (x1) is named, though x2 was recorded first."""
     scheme = SCHEME.replace('"1000 * if(series.min >= 100, 1, 0.40)"',
                             '"10 * series.count + series.max"')
     rows = [_start("A1"), _assessed("a1", "2019-06-03", 100, "A1"),
@@ -117,7 +118,9 @@ def test_count_and_highest_for_the_formula_and_the_first_low_one_by_date() -> No
             _start("A2"),
             _start("A3"), _assessed("c1", "2019-06-10", 50, "A3"),
             _assessed("c2", "2019-06-03", 55, "A3"), _assessed("c3", "2019-06-17", 100, "A3"),
-            _start("A4"), _assessed("d1", "2019-05-20", 0, "A4")]
+            _start("A4"), _assessed("d1", "2019-05-20", 0, "A4"),
+            _start("A5"), {**_assessed("x2", "2019-06-10", 20, "A5"), "occurred_on": "2019-07-01"},
+            {**_assessed("x1", "2019-06-10", 30, "A5"), "occurred_on": "2019-07-02"}]
     ledger = run(scheme, rows, "2019-12-31")
     head = "pays {} € to P1 for client {}, earned 2019-07-01: employment_started s-{} on " \
            "2019-06-03; lasted 4 weeks to 2019-07-01; "
@@ -136,6 +139,8 @@ def test_count_and_highest_for_the_formula_and_the_first_low_one_by_date() -> No
          "outcome_4w " + head.format("100.00", "A4", "A4") + none)]
     assert [(h.client_id, h.reason) for h in ledger.held] == [
         ("A3", "income_support_assessed c2 on 2019-06-03 gives reduction_pct 55, below 60 "
+               "(the period from 2019-06-03 to before 2019-07-01)"),
+        ("A5", "income_support_assessed x1 on 2019-06-10 gives reduction_pct 30, below 60 "
                "(the period from 2019-06-03 to before 2019-07-01)")]
 
 
