@@ -67,7 +67,11 @@ def hold(df: pl.DataFrame, failed: pl.Expr, reason: pl.Expr | str) -> pl.DataFra
     """Mark rows that fail a condition with ``reason`` (first reason wins).
 
     A formatted reason is worked out only for the rows it marks: formatting
-    every row's text costs more than the test, and few rows fail.
+    every row's text costs more than the test, and few rows fail.  A reason
+    that comes out null marks nothing: the rules rely on it where a condition
+    on a missing value is null and so is the reason naming that value (a job
+    with no end: ``_end < _mark`` and "ended on {_end}"), so a reason must
+    name only what its condition needs.
     """
     new = pl.col("held").is_null() & failed.fill_null(True)
     if isinstance(reason, str) or reason.meta.is_column():
