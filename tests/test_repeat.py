@@ -140,3 +140,29 @@ def test_each_clients_payments_stop_with_their_own_employment() -> None:
     assert [(h.client_id, h.reason) for h in ledger.held] == [
         ("C", "ended on 2013-06-10 (e3) before payment 2 of 3 due on 2013-07-01 (and so "
               "before payment 3)")]
+
+
+def test_a_second_job_repeats_no_payment_of_the_first() -> None:
+    """Once per client, payment by payment: C's second job (e4, 2013-03-04,
+    mark 2013-06-03) would be due on 07-01, 07-29 and 08-26; each k-th loses
+    to the first job's k-th (06-03, 07-01, 07-29), already earned."""
+    rows = [*_job(None), _row("e4", "employment_started", "2013-03-04", employment_id="J2")]
+    ledger = run(SUSTAINMENT, rows, "2019-12-31")
+    assert [e.entry_id for e in ledger.entries] == [
+        "t:1:sustainment:e2:20130603:1", "t:1:sustainment:e2:20130701:2",
+        "t:1:sustainment:e2:20130729:3"]
+    assert [(h.earned_on.isoformat(), h.event_ids, h.reason) for h in ledger.held] == [
+        ("2013-07-01", ("e4",), "already earned once for this key by e2 on 2013-06-03"),
+        ("2013-07-29", ("e4",), "already earned once for this key by e2 on 2013-07-01"),
+        ("2013-08-26", ("e4",), "already earned once for this key by e2 on 2013-07-29")]
+
+
+def test_repeat_and_provisional_are_refused_together() -> None:
+    # a probable payment would be paid beside each repeated one and topped up by none
+    text = SUSTAINMENT.replace("amount: 235.00", "provisional: {on: placement_probable, "
+                               "amount: 100.00}\n        amount: 235.00")
+    with pytest.raises(SchemeError) as info:
+        kasvufee.parse_scheme(text, source="s.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        "s.yaml:7: versions.0.components.0: expected no provisional with repeat (which of the "
+        "repeated payments would the probable one be part of?), got both"]

@@ -642,6 +642,10 @@ class EventFee(ComponentBase):
             raise ValueError("lasts and once_per: client with repeat (it repeats while the "
                              "employment lasts), got " + ("no lasts" if self.lasts is None
                                                           else f"once_per: {self.once_per}"))
+        if self.repeat is not None and self.provisional is not None:
+            # the probable payment would stand beside every repeated one, topped up by none
+            raise ValueError("no provisional with repeat (which of the repeated payments would "
+                             "the probable one be part of?), got both")
         if self.series is not None and (self.lasts is None or self.repeat is not None):
             raise ValueError("lasts without repeat with series (the period runs from the start "
                              "to the mark), got " + ("no lasts" if self.lasts is None
