@@ -362,6 +362,16 @@ def test_a_duration_chosen_by_a_client_attribute() -> None:
         "esa_ex_ib)"]
 
 
+def test_a_group_outside_the_duration_table_is_held() -> None:
+    rows = [_row("e1", "enrolled", "2011-10-03", client="C1", payment_group="jsa_25_plus"),
+            _row("e2", "employment_started", "2011-11-07", client="C1", employment_id="J1")]
+    ledger = run(BY_GROUP, rows, "2012-12-31")
+    assert amounts(ledger) == []
+    assert [h.reason for h in ledger.held] == [
+        "lasts: no duration for client.payment_group = jsa_25_plus (needs one of jsa_18_24, "
+        "esa_ex_ib)"]
+
+
 def test_a_26_week_group_ended_a_day_early() -> None:
     rows = [_row("e1", "enrolled", "2011-10-03", client="C1", payment_group="jsa_18_24"),
             _row("e2", "employment_started", "2011-11-07", client="C1", employment_id="J1"),

@@ -1362,6 +1362,15 @@ def test_trust_clients_own_enrolled_or_any(clients: str, paid: list[str],
     assert sorted((h.client_id, h.reason) for h in ledger.held) == held
 
 
+def test_trust_clients_own_with_a_single_enrolment() -> None:
+    # the one client enrolled anywhere is Q's: P's event for B is held
+    rows = [_event("b0", "enrolled", "B", "2018-01-10", provider_id="Q"),
+            _start("b2", "B", "2018-03-01")]
+    ledger = run(_trusting("own"), rows, "2018-12-31")
+    assert [(h.client_id, h.reason) for h in ledger.held] == [
+        ("B", "client B is enrolled with another provider, not with P")]
+
+
 def test_trust_clients_own_without_any_enrolment_holds_nothing() -> None:
     # no client is enrolled anywhere: own has no one to protect; enrolled holds all
     rows = [_start("e1", "A", "2018-03-01"), _start("e2", "B", "2018-03-02", provider_id="Q")]
