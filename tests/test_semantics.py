@@ -261,6 +261,16 @@ def test_once_per_client_and_an_attribute() -> None:
         (("m2",), "already earned once for this key by m1 on 2018-06-01")]
 
 
+def test_the_parts_of_a_once_per_key_do_not_run_together() -> None:
+    # client A1 with job 2 and client A with job 12 are two keys (A1|2 and A|12), not one A12
+    rows = [_event("x1", "employment_started", "A1", "2018-03-01", employment_id="2"),
+            _event("x2", "employment_started", "A", "2018-03-02", employment_id="12")]
+    ledger = run(ONCE_PER_JOB, rows, "2018-12-31")
+    assert [(e.entry_id, f"{e.amount:.2f}") for e in ledger.entries] == [
+        ("t:1:job:x1:20180301", "100.00"), ("t:1:job:x2:20180302", "100.00")]
+    assert ledger.held == ()
+
+
 def test_same_day_tie_is_decided_by_recorded_at_then_event_id() -> None:
     rows = [_start("b", "A", "2018-03-01", recorded_at="2018-03-01T09:00"),
             _start("a", "A", "2018-03-01", recorded_at="2018-03-01T10:00")]
