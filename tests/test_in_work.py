@@ -34,6 +34,11 @@ def _ev(eid: str, kind: str, client: str, day: str, job: str | None = None
     return row
 
 
+def _with(line: str) -> str:
+    """SCHEME with one more line in its component."""
+    return SCHEME.replace("        amount: 1000.00", f"        {line}\n        amount: 1000.00")
+
+
 ROWS = [
     # A1: J1 from 2019-01-10 to the end 2019-03-11 (the end day not in work): 60 days
     # (22 in January, 28 in February, 10 in March); J2 from 2019-05-01 runs on: the 122
@@ -124,8 +129,7 @@ def test_a_probable_outcome_pays_now_and_a_spell_with_no_end_anywhere_runs_on() 
     though A has no day in work (its realised outcome is held).  B's only
     spell has no id and the client has no end at all: it runs on from
     2019-01-01, day 182 is 2019-07-01 (31 + 28 + 31 + 30 + 31 + 30 + 1)."""
-    scheme = SCHEME.replace("        amount: 1000.00", "        provisional: {on: "
-                            "placement_probable, amount: 100.00}\n        amount: 1000.00")
+    scheme = _with("provisional: {on: placement_probable, amount: 100.00}")
     rows = [_ev("a1", "enrolled", "A", "2019-01-01"),
             _ev("a2", "placement_probable", "A", "2019-01-05"),
             _ev("b1", "enrolled", "B", "2019-01-01"),
@@ -182,8 +186,7 @@ def test_nested_spells_a_spell_past_the_period_and_a_one_day_job() -> None:
 def test_a_proof_later_than_the_days_in_work_dates_the_entry() -> None:
     """B's 182nd day in work is 2019-07-01 (from 2019-01-01), but the proof
     of the enrolment comes on 2019-12-01: earned then, the later of the two."""
-    proof = "        evidence: {attribute: evidence_ref, provided_by: evidence_provided}\n"
-    scheme = SCHEME.replace("        amount: 1000.00", proof + "        amount: 1000.00")
+    scheme = _with("evidence: {attribute: evidence_ref, provided_by: evidence_provided}")
     rows = [_ev("b1", "enrolled", "B", "2019-01-01"),
             _ev("b2", "employment_started", "B", "2019-01-01"),
             {**_ev("p1", "evidence_provided", "B", "2019-12-01"), "for_event": "b1"}]
