@@ -878,6 +878,27 @@ def test_prerequisite_must_come_on_or_before_the_trigger() -> None:
         "2018-06-30; none found")
 
 
+def test_a_prerequisite_of_two_attributes_names_both() -> None:
+    """The held reason spells out the whole where: both attributes, comma
+    separated.  m2 is the option but not signed, so it is not the prerequisite."""
+    scheme = scheme_yaml("""\
+- id: phase_2
+  on: milestone_reached
+  where: {milestone: phase_2_completed}
+  once_per: provider
+  requires: {on: milestone_reached, where: {milestone: phase_2_option_exercised, signed: 'yes'}}
+  amount: 24000.00
+""")
+    rows = [_event("m1", "milestone_reached", None, "2018-06-30", milestone="phase_2_completed"),
+            _event("m2", "milestone_reached", None, "2018-06-01",
+                   milestone="phase_2_option_exercised", signed="no")]
+    ledger = run(scheme, rows, "2018-12-31")
+    assert ledger.entries == ()
+    assert [(h.event_ids, h.reason) for h in ledger.held] == [
+        (("m1",), "requires milestone_reached (milestone phase_2_option_exercised, signed yes) "
+                  "on or before 2018-06-30; none found")]
+
+
 PLANNED = scheme_yaml("""\
 - id: placement
   on: employment_started
