@@ -122,6 +122,44 @@ def test_bands_of_an_attribute_the_events_do_not_have() -> None:
         [], [("A", "no score on the event", "0.00")])
 
 
+MEAN_BANDS = """\
+- id: b
+  on: task_done
+  amount:
+    mean_of: MEAN
+    bands: [{at_least: 4, pays: 300.00}]
+    otherwise: 10.00
+"""
+
+
+def test_bands_of_an_empty_answer_list_pay_no_band(tmp_path: Path) -> None:
+    # an empty list (Parquet holds one) has no mean: its sum 0 is not >= 4 x 0, it
+    # is held like no answers (and it stopped the run with a division by zero);
+    # B's one answer 3 < 4 pays the otherwise 10.00, D's 4;5 = 4.5 >= 4 pays 300.00
+    table = kasvufee.events_from_records(
+        [_done(f"e{i}", client, answers="4") for i, client in enumerate("ABCD", 1)]
+    ).with_columns(pl.Series("answers", [[], [3], None, [4, 5]], dtype=pl.List(pl.Int64)))
+    table.write_parquet(tmp_path / "events.parquet")
+    events = kasvufee.read_events(tmp_path / "events.parquet")
+    tail = "(bands ≥ 4 → 300.00 €, else 10.00 €)"
+    assert _outcome(_ledger(MEAN_BANDS.replace("MEAN", "answers"), [], events=events)) == (
+        [("B", "10.00", f"mean of answers 3 = 3 {tail} → 10.00 €. Scheme t version 1."),
+         ("D", "300.00", f"mean of answers 4;5 = 4.5 {tail} → 300.00 €. Scheme t version 1.")],
+        [("A", "no answers on the event", "10.00"), ("C", "no answers on the event", "10.00")])
+
+
+def test_bands_of_a_score_that_is_not_a_number_are_held() -> None:
+    # a table built without the scheme's types can carry text: 'abc' must not
+    # pay the otherwise 10.00 (it did, with no word of the score); B's 4.5 pays
+    table = kasvufee.events_from_records(
+        [_done(f"e{i}", client) for i, client in enumerate("ABC", 1)]
+    ).with_columns(pl.Series("score", ["abc", "4.5", None]))
+    assert _outcome(_ledger(MEAN_BANDS.replace("MEAN", "score"), [], events=table)) == (
+        [("B", "300.00", "score = 4.5 (bands ≥ 4 → 300.00 €, else 10.00 €) → 300.00 €. "
+          "Scheme t version 1.")],
+        [("A", "score abc is not a number", "10.00"), ("C", "no score on the event", "10.00")])
+
+
 # --------------------------------------------------------------------------- formula
 
 

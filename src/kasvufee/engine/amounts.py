@@ -134,8 +134,9 @@ def _bands(df: pl.DataFrame, version: Version, component: str, b: MeanBands,
     found = attribute_name(df, b.mean_of)
     dtype = None if found is None else df.schema[found]
     if isinstance(dtype, pl.List):
-        total = values.list.sum().cast(DECIMAL)
         count = values.list.len().cast(DECIMAL)
+        # an empty list has no mean (its sum 0 would pass every band's t * 0)
+        total: pl.Expr = pl.when(count > 0).then(values.list.sum().cast(DECIMAL))
         shown = pl.format("mean of {} {}", pl.lit(b.mean_of),
                           values.cast(pl.List(pl.String)).list.join(";"))
         missing = values.is_null() | (values.list.len() == 0)
@@ -144,6 +145,10 @@ def _bands(df: pl.DataFrame, version: Version, component: str, b: MeanBands,
         count = pl.lit(1, dtype=DECIMAL)
         shown = pl.format("{}", pl.lit(b.mean_of))
         missing = values.is_null()
+        # a value that is not a number (a table built without the scheme's
+        # types) must not pay the otherwise band: it is held, named
+        df = hold(df, ~missing & total.is_null(),
+                  pl.format("{} {} is not a number", pl.lit(b.mean_of), values.cast(pl.String)))
     # mean >= t  <=>  total >= t * count: exact, no division
     chain: pl.Expr = pl.lit(pays_cents(b.otherwise, base), dtype=pl.Int64)
     for band in sorted(b.bands, key=lambda x: x.at_least):

@@ -113,6 +113,8 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         (r"missing (\S+) \(needs one of (.+)\)", "puuttuu {0} (jokin arvoista {1})"),
         (r"(\S+) '(.*)' is not in the table \((.+)\)", "{0} '{1}' ei ole taulukossa ({2})"),
         (r"no answers on the event", "tapahtumalla ei ole vastauksia"),
+        (r"no (\S+) on the event", "tapahtumalla ei ole tietoa {0}"),
+        (r"(\S+) (\S+) is not a number", "{0} {1} ei ole luku"),
         (r"formula (.+) has a missing input", "kaavan {0} syöte puuttuu"),
         (r"the amount came out negative \((.+)\)", "summa olisi negatiivinen ({0})"),
         (r"once per (\S+): the event has no (\S+)",
