@@ -218,6 +218,8 @@ def _fi(day: object) -> str:
     ("income_support_assessed a1 on 2019-06-10 has no reduction_pct",
      "income_support_assessed-tapahtumalla a1 (10.6.2019) ei ole tietoa reduction_pct"),
     ("answers 1;1;99 outside the scale 1 to 5", "answers 1;1;99 asteikon 1\u20135 ulkopuolella"),
+    ("client not eligible: 2 < 1 is not true", "asiakas ei täytä ehtoa: 2 < 1 ei ole tosi"),
+    ("condition 2 < 1 not met", "ehto 2 < 1 ei täyty"),
     ("no score on the event", "tapahtumalla ei ole tietoa score"),
     ("score abc is not a number", "score abc ei ole luku"),
     ("a reason of the scheme's own", "a reason of the scheme's own"),

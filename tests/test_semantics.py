@@ -878,6 +878,34 @@ def test_prerequisite_must_come_on_or_before_the_trigger() -> None:
         "2018-06-30; none found")
 
 
+def test_conditions_of_constants_hold_or_pay_everyone_and_show_no_inputs() -> None:
+    """A condition with no names (a scheme switched off or on by a constant) is
+    decided all the same: 2 < 1 holds every row, 1 <= 1 pays it; its text has no
+    empty list of inputs."""
+    component = """\
+- {id: x, on: task_done, eligible: 'COND', amount: 10.00}
+- id: c
+  kind: checkpoint
+  months: 1
+  metrics: {v: {on: task_done, count: true}}
+  condition: 'COND'
+  amount: 20.00
+"""
+    rows = [_enrol("e1", "A", "2018-01-01"), _event("e2", "task_done", "A", "2018-01-05")]
+    ledger = run(scheme_yaml(component.replace("COND", "2 < 1")), rows, "2018-12-31")
+    assert ledger.entries == ()
+    assert [h.reason for h in ledger.held] == [
+        "client not eligible: 2 < 1 is not true", "condition 2 < 1 not met"]
+    ledger = run(scheme_yaml(component.replace("COND", "1 <= 1")), rows, "2018-12-31")
+    assert [(e.amount, e.explanation) for e in ledger.entries] == [
+        (Decimal("10.00"), "x pays 10.00 € to P for client A, earned 2018-01-05: task_done e2 "
+                           "on 2018-01-05; client eligible: 1 <= 1. Scheme t version 1."),
+        (Decimal("20.00"), "c pays 20.00 € to P for client A, earned 2018-02-01: checkpoint "
+                           "2018-02-01 = enrolled 2018-01-01 + 1 month; condition 1 <= 1 holds. "
+                           "Scheme t version 1.")]
+    assert ledger.held == ()
+
+
 def test_a_prerequisite_of_two_attributes_names_both() -> None:
     """The held reason spells out the whole where: both attributes, comma
     separated.  m2 is the option but not signed, so it is not the prerequisite."""
@@ -1244,6 +1272,48 @@ def test_a_checkpoint_is_priced_by_the_enrolment_or_else_by_its_anchor() -> None
                    e.event_ids) for e in ledger.entries) == [
         ("A", "1", "2018-06-05", "300.00", ("p1", "g1")),
         ("D", "2", "2018-06-05", "350.00", ("p2", "g2"))]
+    assert ledger.held == ()
+
+
+SHARED_CHECKPOINT = """\
+  - version: 'V'
+    valid_from: FROM
+    prices:
+      fee: {amount: PRICE, shares: {start: START, active: ACTIVE}}
+    components:
+      - {id: start, on: enrolled, once_per: client, amount: {share_of: fee}}
+      - id: active
+        kind: checkpoint
+        months: 3
+        metrics:
+          visits: {on: guidance_completed, count: true, since: anchor, until: checkpoint}
+        condition: visits >= 1
+        amount: {share_of: fee}
+"""
+
+
+def test_a_checkpoint_takes_its_share_of_the_price_of_its_version() -> None:
+    def version(v: str, start: str, price: str, shares: tuple[str, str]) -> str:
+        return (SHARED_CHECKPOINT.replace("'V'", f"'{v}'").replace("FROM", start)
+                .replace("PRICE", price).replace("START", shares[0])
+                .replace("ACTIVE", shares[1]))
+    text = ("scheme: t\ntitle: test\nversions:\n"
+            + version("1", "2016-01-01", "1000.01", ("50%", "50%"))
+            + version("2", "2018-03-01", "600.00", ("25%", "75%")))
+    rows = [_enrol("e1", "A", "2018-01-10"), _enrol("e2", "B", "2018-03-10"),
+            _event("g1", "guidance_completed", "A", "2018-02-01"),
+            _event("g2", "guidance_completed", "B", "2018-04-01")]
+    ledger = kasvufee.evaluate(kasvufee.parse_scheme(text), kasvufee.events_from_records(rows),
+                               dt.date(2018, 12, 31))
+    # A enrolled under version 1: 1 000.01 split 50/50, the odd cent to the first share
+    # (start 500.01), the checkpoint 2018-04-10 (under version 2 by its date) still takes
+    # version 1's 500.00; B enrolled under version 2: 600.00 split 25/75 = 150.00 + 450.00
+    assert sorted((e.component, e.client_id, e.scheme_version, e.earned_on.isoformat(),
+                   f"{e.amount:.2f}", e.event_ids) for e in ledger.entries) == [
+        ("active", "A", "1", "2018-04-10", "500.00", ("e1", "g1")),
+        ("active", "B", "2", "2018-06-10", "450.00", ("e2", "g2")),
+        ("start", "A", "1", "2018-01-10", "500.01", ("e1",)),
+        ("start", "B", "2", "2018-03-10", "150.00", ("e2",))]
     assert ledger.held == ()
 
 

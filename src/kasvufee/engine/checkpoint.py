@@ -18,7 +18,7 @@ from kasvufee.engine.frame import (
     date_text,
     finish,
     hold,
-    inputs_text,
+    inputs_note,
     matches,
 )
 from kasvufee.engine.prepare import Prepared
@@ -51,7 +51,7 @@ def evaluate_checkpoint(c: CheckpointFee, version: Version, p: Prepared) -> pl.D
         df = _metric(df, name, metric, p)
     node = ex.parse(c.condition)
     ok = ex.to_polars(node, lambda n: pl.col(n) if n in df.columns else pl.lit(None, dtype=DECIMAL))
-    shown = inputs_text(df, node)
+    shown = inputs_note(df, node)
     # Before the checkpoint nothing is decided: the metrics may still change.
     df = hold(df, pl.col("_checkpoint") > pl.lit(p.as_of),
               pl.format("pending: decided at the checkpoint {}, after {}",
@@ -60,11 +60,11 @@ def evaluate_checkpoint(c: CheckpointFee, version: Version, p: Prepared) -> pl.D
     # condition that comes out missing as a whole is held for missing data.
     df = df.with_columns(ok.alias("_ok"))
     df = hold(df, pl.col("_ok").is_null(),
-              pl.format("the condition {} cannot be decided: a metric is missing ({})",
+              pl.format("the condition {} cannot be decided: a metric is missing{}",
                         pl.lit(c.condition), shown))
-    df = hold(df, ~pl.col("_ok"), pl.format("condition {} not met ({})",
+    df = hold(df, ~pl.col("_ok"), pl.format("condition {} not met{}",
                                             pl.lit(c.condition), shown))
-    df = add_fact(df, pl.format("condition {} holds ({})", pl.lit(c.condition), shown),
+    df = add_fact(df, pl.format("condition {} holds{}", pl.lit(c.condition), shown),
                   pl.col("held").is_null())
     df = price(df, version, c, p.money)
     return finish(df.drop("_ok"))

@@ -24,10 +24,9 @@ from kasvufee.engine.frame import (
     column,
     combine,
     date_text,
-    empty_candidates,
     finish,
     hold,
-    inputs_text,
+    inputs_note,
     matches,
     money_text,
     number_text,
@@ -36,7 +35,7 @@ from kasvufee.engine.frame import (
 )
 from kasvufee.engine.prepare import Prepared
 from kasvufee.scheme import expr as ex
-from kasvufee.scheme.model import CountTable, EventFee, Lasts, Version
+from kasvufee.scheme.model import CountTable, EventFee, Lasts, Missing, Version
 from kasvufee.scheme.prices import attribute_names, full_amount, pays_cents
 
 FINAL, PROVISIONAL = "final", "provisional"
@@ -87,7 +86,7 @@ def evaluate_event_fee(c: EventFee, version: Version, p: Prepared) -> pl.DataFra
     df = df.with_columns(pl.coalesce("enrolled_date", "earned_on").alias("price_date"))
     out = finish(df)
     if c.missing is not None:
-        out = pl.concat([out, _missing_rows(c, version, p)])
+        out = pl.concat([out, _missing_rows(c, c.missing, version, p)])
     return out
 
 
@@ -165,10 +164,10 @@ def _eligible(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
               "the client has no enrolled event with this provider, so eligibility is unknown")
     node = ex.parse(c.eligible)
     ok = ex.to_polars(node, lambda n: resolve_number(df, n))
-    shown = inputs_text(df, node)
+    shown = inputs_note(df, node)
     df = hold(df, ~ok.fill_null(False),
-              pl.format("client not eligible: {} is not true ({})", pl.lit(c.eligible), shown))
-    return add_fact(df, pl.format("client eligible: {} ({})", pl.lit(c.eligible), shown))
+              pl.format("client not eligible: {} is not true{}", pl.lit(c.eligible), shown))
+    return add_fact(df, pl.format("client eligible: {}{}", pl.lit(c.eligible), shown))
 
 
 def _requires(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
@@ -628,15 +627,12 @@ def _length(df: pl.DataFrame, lasts: Lasts) -> tuple[pl.DataFrame, pl.Expr, pl.E
             Duration.column_text(n, unit), pl.format("{}-{}", n, pl.lit(unit[:-1])))
 
 
-def _missing_rows(c: EventFee, version: Version, p: Prepared) -> pl.DataFrame:
-    """Rows of the missing-data policy: a decline, or the deadline passing.
+def _missing_rows(c: EventFee, m: Missing, version: Version, p: Prepared) -> pl.DataFrame:
+    """Rows of the missing-data policy ``m`` of ``c``: a decline, or the deadline passing.
 
     They compete with the real answers under once-per-client: the earliest
     wins, and on the same day a real answer beats the deadline (stage 1).
     """
-    m = c.missing
-    if m is None:
-        return empty_candidates()
     base = full_amount(version, c.id, c.amount)
     pays = pays_cents(m.pays, base)
     pays_shown = pays_text(m.pays, p.money)

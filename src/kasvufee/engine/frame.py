@@ -49,10 +49,6 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
 DECIMAL = ex.DECIMAL_DTYPE  # the expression language's numbers: exact products of inputs
 
 
-def empty_candidates() -> pl.DataFrame:
-    return pl.DataFrame(schema=CANDIDATE_SCHEMA)
-
-
 def finish(df: pl.DataFrame) -> pl.DataFrame:
     """Select the candidate columns in order, with their types; the facts added
     with ``add_fact`` become the ``facts`` list."""
@@ -222,13 +218,17 @@ def number_text(col: pl.Expr) -> pl.Expr:
 
 
 def inputs_text(df: pl.DataFrame, node: ex.Node) -> pl.Expr:
-    """The values of an expression's names, ``a=1, b=missing``, for a held reason or fact."""
-    names = sorted(ex.names(node))
-    if not names:
-        return pl.lit("")
+    """The values of an expression's names, ``a=1, b=missing``, for a held reason or
+    fact; an expression of constants only has none (check ``ex.names`` first)."""
     return pl.concat_str(
         [pl.format("{}={}", pl.lit(n), number_text(column(df, n)).fill_null("missing"))
-         for n in names], separator=", ")
+         for n in sorted(ex.names(node))], separator=", ")
+
+
+def inputs_note(df: pl.DataFrame, node: ex.Node) -> pl.Expr:
+    """`` (a=1, b=missing)`` to follow a condition's text, nothing for a condition
+    of constants only."""
+    return pl.format(" ({})", inputs_text(df, node)) if ex.names(node) else pl.lit("")
 
 
 def date_text(col: pl.Expr, form: str = "%Y-%m-%d") -> pl.Expr:

@@ -43,6 +43,7 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
          "ansaittu jo kerran samalla perusteella: tapahtuma {0} {1}"),
         (r"client not eligible: (.+) is not true \((.*)\)",
          "asiakas ei täytä ehtoa: {0} ei ole tosi ({1})"),
+        (r"client not eligible: (.+) is not true", "asiakas ei täytä ehtoa: {0} ei ole tosi"),
         (r"the client has no enrolled event with this provider, so eligibility is unknown",
          "asiakkaalla ei ole tämän palveluntuottajan enrolled-tapahtumaa, joten ehdon "
          "täyttymistä ei tiedetä"),
@@ -122,6 +123,7 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         (r"the condition (.+) cannot be decided: a metric is missing \((.*)\)",
          "ehtoa {0} ei voida ratkaista: mittarin arvo puuttuu ({1})"),
         (r"condition (.+) not met \((.*)\)", "ehto {0} ei täyty ({1})"),
+        (r"condition (.+) not met", "ehto {0} ei täyty"),
         (r"no scheme version in force on (\S+) \(first: (\S+)\)",
          "mikään palkkiomallin versio ei ole voimassa {0} (ensimmäinen: {1})"),
         (r"priced by version (\S+) \(in force on (\S+)\), which has no component (\S+)",
