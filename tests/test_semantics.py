@@ -832,6 +832,26 @@ def test_which_proof_counts_and_what_the_entry_shows() -> None:
         ("F", ("f1",), none)]
 
 
+def test_eligibility_of_a_client_not_enrolled_with_the_provider_is_unknown() -> None:
+    # B is enrolled with Q only, C nowhere: their attributes are not known to P, so
+    # neither is held as ineligible (a wrong reason) nor paid.  By default P is not
+    # trusted with Q's client B at all; trusted with any client, B's eligibility is
+    # as unknown as C's
+    rows = [_enrol("e1", "B", "2018-01-01", education="higher", unemployed_months=7)
+            | {"provider_id": "Q"},
+            _start("e2", "B", "2018-02-01", evidence_ref="TS-1"),
+            _start("e3", "C", "2018-02-01", evidence_ref="TS-2")]
+    unknown = "the client has no enrolled event with this provider, so eligibility is unknown"
+    ledger = run(PROVEN, rows, "2018-12-31")
+    assert ledger.entries == ()
+    assert [(h.client_id, h.reason) for h in ledger.held] == [
+        ("B", "client B is enrolled with another provider, not with P"), ("C", unknown)]
+    ledger = run(PROVEN.replace("versions:", "trust: {clients: any}\nversions:", 1), rows,
+                 "2018-12-31")
+    assert ledger.entries == ()
+    assert [(h.client_id, h.reason) for h in ledger.held] == [("B", unknown), ("C", unknown)]
+
+
 def test_proof_recorded_after_as_of_is_not_known_yet() -> None:
     rows = [_enrol("e1", "A", "2018-01-01", education="higher", unemployed_months=7),
             _start("e2", "A", "2018-02-01"),
