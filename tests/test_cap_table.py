@@ -122,3 +122,20 @@ def test_a_table_cap_reaches_only_its_components_and_its_clients() -> None:
     assert [(h.client_id, h.component, h.reason) for h in ledger.held] == [
         (client, "qual", "cap participant: no limit for client.round = missing (needs one of 1)")
         for client in ("R0", "RX")]
+
+
+def test_a_table_cap_over_every_component_passes_a_contract_level_fee() -> None:
+    # the cap names no components, so it reaches qual and the grant alike; the grant
+    # has no client, so there is no limit to look up and it pays its 1 000.00 (it must
+    # not be held as "no limit for client.round = missing"); R1's qual is cut to 3 000.00
+    scheme = kasvufee.parse_scheme(NARROW.replace("        components: [qual]\n", ""))
+    rows: list[dict[str, object]] = [
+        {"event_id": "R1-e", "type": "enrolled", "provider_id": "ADV", "client_id": "R1",
+         "occurred_on": "2013-01-07", "round": 1},
+        {"event_id": "R1-q", "type": "qualification_achieved", "provider_id": "ADV",
+         "client_id": "R1", "occurred_on": "2013-06-28"}]
+    events = kasvufee.events_from_records(rows, attribute_types=dict(scheme.attributes))
+    ledger = kasvufee.evaluate(scheme, events, dt.date(2015, 12, 31))
+    assert amounts(ledger) == [("grant", "ADV", "2013-01-01", "1000.00"),
+                               ("qual", "R1", "2013-06-28", "3000.00")]
+    assert ledger.held == ()
