@@ -218,7 +218,7 @@ def _formula_by_row(df: pl.DataFrame, node: ex.Node, text: str) -> pl.DataFrame:
     reasons: list[str | None] = []
     for row in inputs.iter_rows(named=True):
         try:
-            values.append(ex.evaluate(node, row, text=text))
+            values.append(ex.evaluate(node, row))
             reasons.append(None)
         except ExpressionError as exc:
             values.append(None)
