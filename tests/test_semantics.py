@@ -1163,6 +1163,27 @@ def test_a_window_from_another_event_counts_from_the_clients_own_first_one() -> 
          "unknown")]
 
 
+def test_a_window_until_a_client_date_the_client_lacks_is_unknown() -> None:
+    component = """\
+- id: course
+  on: course_completed
+  window: {anchor: enrolled, until: client.referral_date}
+  amount: 50.00"""
+    rows = [_enrol("e1", "A", "2018-01-10", referral_date="2018-06-30"),
+            _enrol("e2", "B", "2018-01-10"),
+            _event("c1", "course_completed", "A", "2018-06-30"),
+            _event("c2", "course_completed", "B", "2018-02-01")]
+    ledger = _anchored(component, rows, "2018-12-31")
+    # A: on the last day of the window; B has no referral date: its window has no end
+    assert [(e.client_id, e.explanation) for e in ledger.entries] == [
+        ("A", "course pays 50.00 € to P for client A, earned 2018-06-30: course_completed c1 "
+              "on 2018-06-30; on or after enrolled 2018-01-10 and on or before "
+              "client.referral_date 2018-06-30. Scheme t version 1.")]
+    assert _held(ledger) == [
+        ("course", "P", "B", ("c2",), "no client.referral_date for the client, so the window "
+         "is unknown")]
+
+
 def test_a_window_from_a_client_date_to_the_contract_end() -> None:
     component = """\
 - id: course
