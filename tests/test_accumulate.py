@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
+
 import kasvufee
 from tests.conftest import amounts, run, scheme_yaml
 
@@ -149,3 +151,24 @@ def test_a_probable_outcome_takes_no_part_in_the_sum_and_same_day_events_go_in_o
 def _made_as(eid: str, kind: str, client: str, day: str, fte: str) -> dict[str, object]:
     return {"event_id": eid, "type": kind, "provider_id": "P", "client_id": client,
             "occurred_on": day, "fte_years": fte}
+
+
+def test_a_value_that_is_not_a_number_adds_nothing_and_says_so() -> None:
+    """From a table built without the scheme's types (the reader refuses such a
+    cell): A's a2 'n/a' is held, named, and adds nothing, so A crosses 0.5 at a3
+    (0.3 + 0.2) with two events counted; B's missing value adds 0."""
+    rows = [_made_as("a1", "recruitment_made", "A", "2018-01-02", "0.3"),
+            _made_as("a2", "recruitment_made", "A", "2018-01-03", "0.3"),
+            _made_as("a3", "recruitment_made", "A", "2018-01-04", "0.2"),
+            _made_as("b1", "recruitment_made", "B", "2018-01-04", "0.6")]
+    events = kasvufee.events_from_records(rows).with_columns(
+        pl.Series("fte_years", ["0.3", "n/a", "0.2", None]))
+    ledger = kasvufee.evaluate(kasvufee.parse_scheme(PROBABLE), events, dt.date(2018, 12, 31))
+    assert [(e.entry_id, f"{e.amount:.2f}", e.event_ids, e.explanation)
+            for e in ledger.entries] == [
+        ("t:1:recruitment:a1:20180104", "100.00", ("a1", "a3"),
+         "recruitment pays 100.00 € to P for client A, earned 2018-01-04: recruitment_made a3 "
+         "on 2018-01-04; fte_years summed over 2 events = 0.5 ≥ 0.5. Scheme t version 1.")]
+    assert [(h.client_id, h.event_ids, h.reason) for h in ledger.held] == [
+        ("A", ("a2",), "fte_years n/a is not a number"),
+        ("B", ("b1",), "running fte_years 0 below 0.5")]

@@ -237,13 +237,18 @@ def _accumulate(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
     # the window, unproven, ...), each from its qualifying date (earned_on: the
     # later of its own date and its proof's), then in event order
     df = df.sort("earned_on", "ord")
-    ok = pl.col("held").is_null() & (pl.col("_stage") == FINAL)
+    final = pl.col("_stage") == FINAL
+    given = column(df, a.sum)
+    value = given.cast(DECIMAL, strict=False)
+    # a value that is not a number (a table built without the scheme's types)
+    # adds nothing, and says so; a missing one adds 0
+    df = hold(df, final & given.is_not_null() & value.is_null(),
+              pl.format("{} {} is not a number", pl.lit(a.sum), given.cast(pl.String)))
+    ok = pl.col("held").is_null() & final
     # grouped by key in runs (a stable sort keeps the qualifying order within a
     # key); the sums are exact Decimal scans, no windows
     runs = (df.lazy().with_row_index("_row").filter(ok).select(
-        "_row", "key", "event_ids",
-        column(df, a.sum).cast(DECIMAL, strict=False).fill_null(pl.lit(0, dtype=DECIMAL))
-        .alias("_value"))
+        "_row", "key", "event_ids", value.fill_null(pl.lit(0, dtype=DECIMAL)).alias("_value"))
         .collect().sort("key", maintain_order=True))
     start = (pl.col("key") != pl.col("key").shift()).fill_null(True)
     threshold = ex.decimal_lit(a.at_least, DECIMAL)
