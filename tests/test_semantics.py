@@ -103,6 +103,45 @@ def test_the_first_end_on_or_after_the_start_decides() -> None:
         ("D", ("d1",), "ended on 2018-03-01 (d2) before the 3-month mark 2018-06-01")]
 
 
+def test_a_proof_after_the_mark_earns_on_its_own_date() -> None:
+    """Starts on 2018-03-01, 3-month mark 2018-06-01: A's proof of 05-15 is in
+    by then, earned on the mark; B's of 07-02 comes later, earned on its date."""
+    scheme = scheme_yaml("""\
+- id: placement
+  on: employment_started
+  lasts: {months: 3}
+  evidence: {attribute: evidence_ref, provided_by: evidence_provided}
+  amount: 900.00
+""")
+    rows = [_start("a1", "A", "2018-03-01", "A-1"),
+            _start("a2", "A", "2018-05-15", type="evidence_provided", for_event="a1"),
+            _start("b1", "B", "2018-03-01", "B-1"),
+            _start("b2", "B", "2018-07-02", type="evidence_provided", for_event="b1")]
+    ledger = run(scheme, rows, "2018-12-31")
+    assert [(e.client_id, e.earned_on.isoformat(), e.event_ids) for e in ledger.entries] == [
+        ("A", "2018-06-01", ("a1", "a2")), ("B", "2018-07-02", ("b1", "b2"))]
+
+
+def test_a_last_date_the_client_lacks_is_unknown() -> None:
+    component = """\
+- id: placement
+  on: employment_started
+  lasts: {months: 3, until: client.referral_date}
+  amount: 900.00"""
+    rows = [_enrol("e1", "A", "2018-01-10", referral_date="2018-06-01"),
+            _enrol("e2", "B", "2018-01-10"),
+            _enrol("e3", "C", "2018-01-10", referral_date="2018-05-31"),
+            *(_start(f"{c}1", c, "2018-03-01", f"{c}-1") for c in "ABC")]
+    ledger = _anchored(component, rows, "2018-12-31")
+    # A's mark 2018-06-01 is on its last date; B has none; C's is a day after it
+    assert _paid(ledger) == [("placement", "P", "A", "2018-06-01", "900.00", ("A1",))]
+    assert _held(ledger) == [
+        ("placement", "P", "B", ("B1",),
+         "no client.referral_date for the client, so the last date is unknown"),
+        ("placement", "P", "C", ("C1",),
+         "the 3-month mark 2018-06-01 is after client.referral_date 2018-05-31")]
+
+
 def test_condition_true_after_as_of_is_pending() -> None:
     ledger = run(PLACEMENT.replace("MONTHS", "3"), [_start("e1", "A", "2018-10-15", "A-1")],
                  "2019-01-14")
