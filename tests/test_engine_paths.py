@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 import kasvufee
+from kasvufee.engine.frame import hold
 from kasvufee.engine.prepare import prepare
 from kasvufee.events import CORE_COLUMNS, events_from_records
 from kasvufee.scheme.prices import event_columns
@@ -120,3 +122,16 @@ def test_examples_evaluate_without_warnings(name: str) -> None:
     events = kasvufee.read_events(folder / "events.csv",
                                   attribute_types=dict(scheme.attributes))
     assert kasvufee.evaluate(scheme, events, dt.date(2030, 12, 31)).entries
+
+
+def test_hold_marks_an_unknown_condition_and_only_a_reason_that_is_known() -> None:
+    """frame.hold: a condition that comes out null holds the row (what cannot be
+    decided never pays); a formatted reason that comes out null marks nothing
+    (the rules rely on it, see its docstring); the first reason wins."""
+    df = pl.DataFrame({"x": [1, None, 3, 4], "held": [None, None, None, "earlier"]},
+                      schema={"x": pl.Int64, "held": pl.String})
+    held = hold(df, pl.col("x") > 2, "too large").get_column("held").to_list()
+    assert held == [None, "too large", "too large", "earlier"]
+    held = hold(df, pl.col("x").is_null() | (pl.col("x") > 2),
+                pl.format("x is {}", pl.col("x"))).get_column("held").to_list()
+    assert held == [None, None, "x is 3", "earlier"]
