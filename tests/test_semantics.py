@@ -1397,6 +1397,23 @@ def test_a_checkpoint_takes_its_share_of_the_price_of_its_version() -> None:
     assert ledger.held == ()
 
 
+def test_a_checkpoint_and_an_event_fee_of_one_day_meet_a_cap_in_event_order() -> None:
+    # A's enrolment e1 and job e2 are of 2018-01-05 (e1 first by id); the checkpoint
+    # (from e1) and the 3-month job (from e2) are both earned on 2018-04-05, in
+    # event order: the checkpoint's 300.00 first, then the job's 400.00 cut to the
+    # 200.00 left of the client's 500.00 cap
+    text = scheme_yaml(CHECKPOINT_ON.replace("ANCHOR", "enrolled") + """
+- {id: job, on: employment_started, once_per: client, lasts: {months: 3}, amount: 400.00}
+""") + "    caps:\n      - {id: per_client, per: client, amount: 500.00}\n"
+    rows = [_enrol("e1", "A", "2018-01-05"), _start("e2", "A", "2018-01-05", "A-1"),
+            _event("g1", "guidance_completed", "A", "2018-02-01")]
+    ledger = run(text, rows, "2018-12-31")
+    assert [(e.component, e.earned_on.isoformat(), f"{e.amount:.2f}",
+             None if e.capped_from is None else f"{e.capped_from:.2f}")
+            for e in ledger.entries] == [
+        ("active", "2018-04-05", "300.00", None), ("job", "2018-04-05", "200.00", "400.00")]
+
+
 def test_a_checkpoint_pays_once_per_client_across_providers() -> None:
     rows = [_enrol("e1", "A", "2018-01-10"),
             _event("p1", "plan_agreed", "A", "2018-02-01"),
