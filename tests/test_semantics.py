@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import polars as pl
 import pytest
 
 import kasvufee
@@ -827,6 +828,39 @@ def test_one_evidence_ref_proves_one_client() -> None:
         ("C", ("e6",), "no proof: evidence_provided e7 names evidence_ref TS-1, which already "
                        "proves client A's e4"),
         ("A", ("e8",), "already earned once for this key by e4 on 2018-02-01")]  # A's own: fine
+
+
+def test_a_proof_that_names_no_client_owns_its_reference_for_the_proven_client() -> None:
+    """E's proof e2 names no client but proves E's e1 with payslip TS-7 on
+    2018-02-06; G's start a month later carries the same TS-7.  The payslip is
+    E's: G's reuse proves nothing.  (It was the other way round: a proof without
+    a client owned nothing, so G's later event took the payslip and E's own proof
+    was refused.)"""
+    ok = {"education": "higher", "unemployed_months": 6}
+    rows = [_enrol("E0", "E", "2018-01-01", **ok), _enrol("G0", "G", "2018-01-01", **ok),
+            _start("e1", "E", "2018-02-01"),
+            _event("e2", "evidence_provided", None, "2018-02-06", for_event="e1",
+                   evidence_ref="TS-7"),
+            _start("g1", "G", "2018-03-01", evidence_ref="TS-7")]
+    ledger = run(PROVEN, rows, "2018-12-31")
+    assert [(e.client_id, e.earned_on.isoformat(), e.event_ids) for e in ledger.entries] == [
+        ("E", "2018-02-06", ("e1", "e2"))]
+    assert [(h.client_id, h.event_ids, h.reason) for h in ledger.held] == [
+        ("G", ("g1",), "no proof: evidence_ref TS-7 already proves client E's e2")]
+
+
+def test_a_blank_reference_in_a_table_built_in_python_is_no_proof() -> None:
+    # the reader makes a blank cell missing; a table built in Python can keep "  "
+    # (and "", which the reader refuses): neither is a proof on the event
+    ok = {"education": "higher", "unemployed_months": 6}
+    rows = [_enrol("A0", "A", "2018-01-01", **ok), _enrol("B0", "B", "2018-01-01", **ok),
+            _start("a1", "A", "2018-02-01"), _start("b1", "B", "2018-02-01")]
+    events = kasvufee.events_from_records(rows).with_columns(
+        pl.Series("evidence_ref", [None, None, "  ", ""], dtype=pl.String))
+    ledger = kasvufee.evaluate(kasvufee.parse_scheme(PROVEN), events, dt.date(2018, 12, 31))
+    none = "no proof: the event has no evidence_ref and no evidence_provided names it"
+    assert ledger.entries == ()
+    assert [(h.client_id, h.reason) for h in ledger.held] == [("A", none), ("B", none)]
 
 
 def test_which_proof_counts_and_what_the_entry_shows() -> None:

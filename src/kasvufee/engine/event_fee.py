@@ -354,16 +354,23 @@ def _evidence(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
 
 def _evidence_owners(p: Prepared, attribute: str) -> pl.DataFrame:
     """Each evidence reference's owner: the client of the earliest known event
-    that carries it.  One payslip or contract proves one client's outcome; the
-    same reference on another client's event proves nothing."""
+    that carries it (a proof that names no client: the client of the event it
+    proves).  One payslip or contract proves one client's outcome; the same
+    reference on another client's event proves nothing."""
     if attribute not in p.events.columns:
         return pl.DataFrame(schema={"_ref": pl.String, "_owner": pl.String,
                                     "_owner_event": pl.String})
     ref = pl.col(attribute).cast(pl.String).str.strip_chars()
-    return (p.events.filter(ref.is_not_null() & (ref != "") & pl.col("client_id").is_not_null())
-            .sort("ord").group_by(ref.alias("_ref"))
-            .agg(pl.col("client_id").first().alias("_owner"),
-                 pl.col("event_id").first().alias("_owner_event")))
+    proven = p.events.select(pl.col("event_id").alias("_for"),
+                             pl.col("client_id").alias("_for_client"))
+    carriers = (p.events.filter(ref.is_not_null() & (ref != ""))
+                .select(ref.alias("_ref"), "client_id", "event_id", "ord",
+                        column(p.events, "for_event").cast(pl.String).alias("_for"))
+                .join(proven, on="_for", how="left", maintain_order="left")
+                .with_columns(pl.coalesce("client_id", "_for_client").alias("_owner")))
+    return (carriers.filter(pl.col("_owner").is_not_null())
+            .sort("ord").group_by("_ref")
+            .agg(pl.col("_owner").first(), pl.col("event_id").first().alias("_owner_event")))
 
 
 def _lasts(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
