@@ -582,6 +582,26 @@ def test_probable_then_realised_pays_the_difference() -> None:
         top_up.explanation)
 
 
+def test_only_a_probable_outcome_of_the_where_pays_and_a_share_of_a_price_tops_it_up() -> None:
+    """The realised outcome pays its 50 % share of 600.00 (300.00); a probable
+    one counts only where level is sure.  A: sure e1 pays 150.00, the realised
+    e2 the 150.00 rest.  B's probable e3 is only likely: nothing then, the
+    realised e4 pays the whole 300.00."""
+    text = TOPUP.replace("amount: 300.00", "amount: {share_of: fee}").replace(
+        "provisional: {on: recruitment_probable, amount: 150.00}",
+        "provisional: {on: recruitment_probable, where: {level: sure}, amount: 150.00}").replace(
+        "    components:", "    prices:\n      fee: {amount: 600.00, shares: {recruitment: 50%, "
+        "other: 50%}}\n    components:\n      - {id: other, on: plan_completed, amount: "
+        "{share_of: fee}}", 1)
+    rows = [_event("e1", "recruitment_probable", "A", "2018-01-01", level="sure"),
+            _event("e2", "recruitment_made", "A", "2018-02-01"),
+            _event("e3", "recruitment_probable", "B", "2018-01-01", level="likely"),
+            _event("e4", "recruitment_made", "B", "2018-02-01")]
+    assert amounts(run(text, rows, "2018-12-31")) == [
+        ("recruitment", "A", "2018-01-01", "150.00"), ("recruitment", "A", "2018-02-01", "150.00"),
+        ("recruitment", "B", "2018-02-01", "300.00")]
+
+
 def test_a_probable_outcome_pays_its_amount_whatever_the_realised_price_reads() -> None:
     """The realised outcome pays 1000 x fte_years; the probable one (which
     carries no fte_years) pays its fixed 150.00, not held for a missing input.
@@ -708,6 +728,37 @@ def test_a_decline_counts_from_the_anchor_to_the_deadline_day() -> None:
          "quality pays 250.00 € to P for client C, earned 2018-04-30: survey_declined c2 on "
          "2018-04-30, by the deadline 2018-04-30: the missing-data policy pays 50% = 250.00 €. "
          "Scheme t version 1.")]
+    assert ledger.held == ()
+
+
+def test_a_deadline_is_priced_by_the_enrolment_or_else_by_its_anchor() -> None:
+    component = """\
+- id: quality
+  on: survey_answered
+  once_per: client
+  amount: 400.00
+  missing:
+    deadline: {anchor: plan_agreed, months: 1}
+    pays: PAYS"""
+
+    def version(v: str, start: str, pays: str) -> str:
+        return (f"  - version: '{v}'\n    valid_from: {start}\n    components:\n"
+                + "".join("      " + line + "\n"
+                          for line in component.replace("PAYS", pays).splitlines()))
+    text = ("scheme: t\ntitle: test\nversions:\n" + version("1", "2016-01-01", "100.00")
+            + version("2", "2018-03-01", "200.00"))
+    rows = [_enrol("e1", "A", "2018-01-10"),
+            _event("p1", "plan_agreed", "A", "2018-03-05"),
+            _event("p2", "plan_agreed", "D", "2018-03-05")]
+    ledger = kasvufee.evaluate(kasvufee.parse_scheme(text), kasvufee.events_from_records(rows),
+                               dt.date(2018, 12, 31))
+    # both deadlines 2018-03-05 + 1 month = 2018-04-05, no answer: A enrolled under
+    # version 1, whose policy pays 100.00; D never enrolled, so its plan of 2018-03-05
+    # picks version 2: 200.00
+    assert sorted((e.client_id, e.scheme_version, e.earned_on.isoformat(), f"{e.amount:.2f}",
+                   e.event_ids) for e in ledger.entries) == [
+        ("A", "1", "2018-04-05", "100.00", ("p1",)),
+        ("D", "2", "2018-04-05", "200.00", ("p2",))]
     assert ledger.held == ()
 
 
