@@ -900,6 +900,38 @@ def test_a_proof_that_names_no_client_owns_its_reference_for_the_proven_client()
         ("G", ("g1",), "no proof: evidence_ref TS-7 already proves client E's e2")]
 
 
+def test_the_proof_an_entry_names_is_the_one_that_counted() -> None:
+    """A's start carries TS-1: that is its proof, on its date, though a2 names it
+    later too.  B's probable outcome b1 carries TS-2 but needs no proof (only
+    the realised outcome is checked), so its words name none; b2 is proven by
+    TS-3 and tops up 1 800.00 - 300.00."""
+    text = PROVEN.replace("        amount: 1800.00", "        provisional: {on: "
+                          "employment_probable, amount: 300.00}\n        amount: 1800.00")
+    ok = {"education": "higher", "unemployed_months": 6}
+    rows = [_enrol("A0", "A", "2018-01-01", **ok), _enrol("B0", "B", "2018-01-01", **ok),
+            _start("a1", "A", "2018-02-01", evidence_ref="TS-1"),
+            _event("a2", "evidence_provided", "A", "2018-03-01", for_event="a1"),
+            _event("b1", "employment_probable", "B", "2018-01-20", evidence_ref="TS-2"),
+            _start("b2", "B", "2018-02-01", evidence_ref="TS-3")]
+    ledger = run(text, rows, "2018-12-31")
+    eligible = ("client eligible: client.education == 'higher' and client.unemployed_months "
+                ">= 6 (client.education=higher, client.unemployed_months=6)")
+    assert [(e.entry_id, f"{e.amount:.2f}", e.event_ids, e.explanation)
+            for e in ledger.entries] == [
+        ("t:1:placement:b1:20180120:1", "300.00", ("b1",),
+         "placement pays 300.00 € to P for client B, earned 2018-01-20: employment_probable b1 "
+         f"on 2018-01-20; {eligible}; a probable outcome pays 300.00 € now; the realised one "
+         "pays the rest. Scheme t version 1."),
+        ("t:1:placement:a1:20180201", "1800.00", ("a1",),
+         "placement pays 1800.00 € to P for client A, earned 2018-02-01: employment_started a1 "
+         f"on 2018-02-01; {eligible}; proof TS-1 on the event. Scheme t version 1."),
+        ("t:1:placement:b2:20180201", "1500.00", ("b2",),
+         "placement pays 1500.00 € to P for client B, earned 2018-02-01: employment_started b2 "
+         f"on 2018-02-01; {eligible}; proof TS-3 on the event; top-up: 1800.00 € less the "
+         "300.00 € paid for the probable outcome b1 on 2018-01-20. Scheme t version 1.")]
+    assert ledger.held == ()
+
+
 def test_a_blank_reference_in_a_table_built_in_python_is_no_proof() -> None:
     # the reader makes a blank cell missing; a table built in Python can keep "  "
     # (and "", which the reader refuses): neither is a proof on the event
