@@ -932,6 +932,22 @@ def test_the_proof_an_entry_names_is_the_one_that_counted() -> None:
     assert ledger.held == ()
 
 
+def test_a_proofs_reference_is_read_without_the_blanks_around_it() -> None:
+    # in a table built in Python (the reader trims cells itself) C's proof names
+    # " TS-1 ", A's payslip: it proves nothing for C (it paid C)
+    ok = {"education": "higher", "unemployed_months": 6}
+    rows = [_enrol("A0", "A", "2018-01-01", **ok), _enrol("C0", "C", "2018-01-01", **ok),
+            _start("a1", "A", "2018-02-01"), _start("c1", "C", "2018-03-02"),
+            _event("c2", "evidence_provided", "C", "2018-03-20", for_event="c1")]
+    events = kasvufee.events_from_records(rows).with_columns(
+        pl.Series("evidence_ref", [None, None, "TS-1", None, " TS-1 "], dtype=pl.String))
+    ledger = kasvufee.evaluate(kasvufee.parse_scheme(PROVEN), events, dt.date(2018, 12, 31))
+    assert [(e.client_id, e.event_ids) for e in ledger.entries] == [("A", ("a1",))]
+    assert [(h.client_id, h.event_ids, h.reason) for h in ledger.held] == [
+        ("C", ("c1",), "no proof: evidence_provided c2 names evidence_ref TS-1, which already "
+                       "proves client A's a1")]
+
+
 def test_a_blank_reference_in_a_table_built_in_python_is_no_proof() -> None:
     # the reader makes a blank cell missing; a table built in Python can keep "  "
     # (and "", which the reader refuses): neither is a proof on the event
@@ -944,6 +960,16 @@ def test_a_blank_reference_in_a_table_built_in_python_is_no_proof() -> None:
     none = "no proof: the event has no evidence_ref and no evidence_provided names it"
     assert ledger.entries == ()
     assert [(h.client_id, h.reason) for h in ledger.held] == [("A", none), ("B", none)]
+    # nor is a blank reference anyone's: A's and B's later proofs, with blank
+    # references of their own, each prove their client's start
+    rows += [_event("a2", "evidence_provided", "A", "2018-02-10", for_event="a1"),
+             _event("b2", "evidence_provided", "B", "2018-02-11", for_event="b1")]
+    events = kasvufee.events_from_records(rows).with_columns(
+        pl.Series("evidence_ref", [None, None, "  ", "", " ", ""], dtype=pl.String))
+    ledger = kasvufee.evaluate(kasvufee.parse_scheme(PROVEN), events, dt.date(2018, 12, 31))
+    assert [(e.client_id, e.earned_on.isoformat(), e.event_ids) for e in ledger.entries] == [
+        ("A", "2018-02-10", ("a1", "a2")), ("B", "2018-02-11", ("b1", "b2"))]
+    assert ledger.held == ()
 
 
 def test_which_proof_counts_and_what_the_entry_shows() -> None:

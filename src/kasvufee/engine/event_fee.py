@@ -300,7 +300,7 @@ def _evidence(df: pl.DataFrame, c: EventFee, p: Prepared) -> pl.DataFrame:
         pl.col("provider_id").alias("_proof_by"),
         pl.col("client_id").alias("_proof_client"), pl.col("occurred_on").alias("_proof_date"),
         pl.col("event_id").alias("_proof_id"), "ord",
-        column(p.events, e.attribute).cast(pl.String).alias("_ref"))
+        column(p.events, e.attribute).cast(pl.String).str.strip_chars().alias("_ref"))
     candidates = (df.select("event_id", "provider_id", "client_id", "occurred_on")
                   .join(proofs, on="event_id")
                   .join(owners, on="_ref", how="left")
