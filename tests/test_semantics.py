@@ -731,6 +731,17 @@ def test_a_decline_counts_from_the_anchor_to_the_deadline_day() -> None:
     assert ledger.held == ()
 
 
+def _versions(*versions: tuple[str, str, str], prices: tuple[str, ...] = ()) -> kasvufee.Scheme:
+    """A scheme of versions, each (version, valid_from, its components as a YAML
+    list at column 0), with its ``prices:`` line if given (one per version)."""
+    def one(i: int, v: str, start: str, components: str) -> str:
+        price = f"    prices:\n      {prices[i]}\n" if prices else ""
+        return (f"  - version: '{v}'\n    valid_from: {start}\n{price}    components:\n"
+                + "".join("      " + line + "\n" for line in components.splitlines()))
+    return kasvufee.parse_scheme("scheme: t\ntitle: test\nversions:\n" + "".join(
+        one(i, *version) for i, version in enumerate(versions)))
+
+
 def test_a_deadline_is_priced_by_the_enrolment_or_else_by_its_anchor() -> None:
     component = """\
 - id: quality
@@ -740,18 +751,12 @@ def test_a_deadline_is_priced_by_the_enrolment_or_else_by_its_anchor() -> None:
   missing:
     deadline: {anchor: plan_agreed, months: 1}
     pays: PAYS"""
-
-    def version(v: str, start: str, pays: str) -> str:
-        return (f"  - version: '{v}'\n    valid_from: {start}\n    components:\n"
-                + "".join("      " + line + "\n"
-                          for line in component.replace("PAYS", pays).splitlines()))
-    text = ("scheme: t\ntitle: test\nversions:\n" + version("1", "2016-01-01", "100.00")
-            + version("2", "2018-03-01", "200.00"))
+    scheme = _versions(("1", "2016-01-01", component.replace("PAYS", "100.00")),
+                       ("2", "2018-03-01", component.replace("PAYS", "200.00")))
     rows = [_enrol("e1", "A", "2018-01-10"),
             _event("p1", "plan_agreed", "A", "2018-03-05"),
             _event("p2", "plan_agreed", "D", "2018-03-05")]
-    ledger = kasvufee.evaluate(kasvufee.parse_scheme(text), kasvufee.events_from_records(rows),
-                               dt.date(2018, 12, 31))
+    ledger = kasvufee.evaluate(scheme, kasvufee.events_from_records(rows), dt.date(2018, 12, 31))
     # both deadlines 2018-03-05 + 1 month = 2018-04-05, no answer: A enrolled under
     # version 1, whose policy pays 100.00; D never enrolled, so its plan of 2018-03-05
     # picks version 2: 200.00
@@ -1476,19 +1481,14 @@ def test_a_checkpoint_of_sums_and_a_latest_over_attributes_no_event_has() -> Non
 
 def test_a_checkpoint_is_priced_by_the_enrolment_or_else_by_its_anchor() -> None:
     component = CHECKPOINT_ON.replace("ANCHOR", "plan_agreed")
-    text = ("scheme: t\ntitle: test\nversions:\n"
-            "  - version: '1'\n    valid_from: 2016-01-01\n    components:\n"
-            + "".join("      " + line + "\n" for line in component.splitlines())
-            + "  - version: '2'\n    valid_from: 2018-03-01\n    components:\n"
-            + "".join("      " + line + "\n"
-                      for line in component.replace("300.00", "350.00").splitlines()))
+    scheme = _versions(("1", "2016-01-01", component),
+                       ("2", "2018-03-01", component.replace("300.00", "350.00")))
     rows = [_enrol("e1", "A", "2018-01-10"),
             _event("p1", "plan_agreed", "A", "2018-03-05"),
             _event("p2", "plan_agreed", "D", "2018-03-05"),
             _event("g1", "guidance_completed", "A", "2018-04-01"),
             _event("g2", "guidance_completed", "D", "2018-04-01")]
-    ledger = kasvufee.evaluate(kasvufee.parse_scheme(text), kasvufee.events_from_records(rows),
-                               dt.date(2018, 12, 31))
+    ledger = kasvufee.evaluate(scheme, kasvufee.events_from_records(rows), dt.date(2018, 12, 31))
     # A enrolled 2018-01-10, under version 1: 300.00; D never enrolled: its plan p2
     # 2018-03-05 picks version 2: 350.00 (both checkpoints 2018-06-05, one visit each)
     assert sorted((e.client_id, e.scheme_version, e.earned_on.isoformat(), f"{e.amount:.2f}",
@@ -1499,35 +1499,25 @@ def test_a_checkpoint_is_priced_by_the_enrolment_or_else_by_its_anchor() -> None
 
 
 SHARED_CHECKPOINT = """\
-  - version: 'V'
-    valid_from: FROM
-    prices:
-      fee: {amount: PRICE, shares: {start: START, active: ACTIVE}}
-    components:
-      - {id: start, on: enrolled, once_per: client, amount: {share_of: fee}}
-      - id: active
-        kind: checkpoint
-        months: 3
-        metrics:
-          visits: {on: guidance_completed, count: true, since: anchor, until: checkpoint}
-        condition: visits >= 1
-        amount: {share_of: fee}
-"""
+- {id: start, on: enrolled, once_per: client, amount: {share_of: fee}}
+- id: active
+  kind: checkpoint
+  months: 3
+  metrics:
+    visits: {on: guidance_completed, count: true, since: anchor, until: checkpoint}
+  condition: visits >= 1
+  amount: {share_of: fee}"""
 
 
 def test_a_checkpoint_takes_its_share_of_the_price_of_its_version() -> None:
-    def version(v: str, start: str, price: str, shares: tuple[str, str]) -> str:
-        return (SHARED_CHECKPOINT.replace("'V'", f"'{v}'").replace("FROM", start)
-                .replace("PRICE", price).replace("START", shares[0])
-                .replace("ACTIVE", shares[1]))
-    text = ("scheme: t\ntitle: test\nversions:\n"
-            + version("1", "2016-01-01", "1000.01", ("50%", "50%"))
-            + version("2", "2018-03-01", "600.00", ("25%", "75%")))
+    scheme = _versions(("1", "2016-01-01", SHARED_CHECKPOINT),
+                       ("2", "2018-03-01", SHARED_CHECKPOINT),
+                       prices=("fee: {amount: 1000.01, shares: {start: 50%, active: 50%}}",
+                               "fee: {amount: 600.00, shares: {start: 25%, active: 75%}}"))
     rows = [_enrol("e1", "A", "2018-01-10"), _enrol("e2", "B", "2018-03-10"),
             _event("g1", "guidance_completed", "A", "2018-02-01"),
             _event("g2", "guidance_completed", "B", "2018-04-01")]
-    ledger = kasvufee.evaluate(kasvufee.parse_scheme(text), kasvufee.events_from_records(rows),
-                               dt.date(2018, 12, 31))
+    ledger = kasvufee.evaluate(scheme, kasvufee.events_from_records(rows), dt.date(2018, 12, 31))
     # A enrolled under version 1: 1 000.01 split 50/50, the odd cent to the first share
     # (start 500.01), the checkpoint 2018-04-10 (under version 2 by its date) still takes
     # version 1's 500.00; B enrolled under version 2: 600.00 split 25/75 = 150.00 + 450.00

@@ -18,6 +18,7 @@ from kasvufee.engine.frame import (
     attribute_name,
     column,
     hold,
+    hold_not_a_number,
     inputs_text,
     money_text,
     number_text,
@@ -145,10 +146,7 @@ def _bands(df: pl.DataFrame, version: Version, component: str, b: MeanBands,
         count = pl.lit(1, dtype=DECIMAL)
         shown = pl.format("{}", pl.lit(b.mean_of))
         missing = values.is_null()
-        # a value that is not a number (a table built without the scheme's
-        # types) must not pay the otherwise band: it is held, named
-        df = hold(df, ~missing & total.is_null(),
-                  pl.format("{} {} is not a number", pl.lit(b.mean_of), values.cast(pl.String)))
+        df = hold_not_a_number(df, b.mean_of, values, total)  # not the otherwise band
     # mean >= t  <=>  total >= t * count: exact, no division
     chain: pl.Expr = pl.lit(pays_cents(b.otherwise, base), dtype=pl.Int64)
     for band in sorted(b.bands, key=lambda x: x.at_least):

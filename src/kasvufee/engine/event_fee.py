@@ -26,6 +26,7 @@ from kasvufee.engine.frame import (
     date_text,
     finish,
     hold,
+    hold_not_a_number,
     inputs_note,
     matches,
     money_text,
@@ -240,10 +241,7 @@ def _accumulate(df: pl.DataFrame, c: EventFee) -> pl.DataFrame:
     final = pl.col("_stage") == FINAL
     given = column(df, a.sum)
     value = given.cast(DECIMAL, strict=False)
-    # a value that is not a number (a table built without the scheme's types)
-    # adds nothing, and says so; a missing one adds 0
-    df = hold(df, final & given.is_not_null() & value.is_null(),
-              pl.format("{} {} is not a number", pl.lit(a.sum), given.cast(pl.String)))
+    df = hold_not_a_number(df, a.sum, given, value, final)  # adds nothing; a missing one 0
     ok = pl.col("held").is_null() & final
     # grouped by key in runs (a stable sort keeps the qualifying order within a
     # key); the sums are exact Decimal scans, no windows
@@ -361,13 +359,15 @@ def _evidence_owners(p: Prepared, attribute: str) -> pl.DataFrame:
         return pl.DataFrame(schema={"_ref": pl.String, "_owner": pl.String,
                                     "_owner_event": pl.String})
     ref = pl.col(attribute).cast(pl.String).str.strip_chars()
-    proven = p.events.select(pl.col("event_id").alias("_for"),
-                             pl.col("client_id").alias("_for_client"))
     carriers = (p.events.filter(ref.is_not_null() & (ref != ""))
                 .select(ref.alias("_ref"), "client_id", "event_id", "ord",
-                        column(p.events, "for_event").cast(pl.String).alias("_for"))
-                .join(proven, on="_for", how="left", maintain_order="left")
-                .with_columns(pl.coalesce("client_id", "_for_client").alias("_owner")))
+                        column(p.events, "for_event").cast(pl.String).alias("_for")))
+    # only the proven events of the proofs without a client are looked up
+    wanted = carriers.filter(pl.col("client_id").is_null()).get_column("_for").implode()
+    proven = p.events.filter(pl.col("event_id").is_in(wanted)).select(
+        pl.col("event_id").alias("_for"), pl.col("client_id").alias("_for_client"))
+    carriers = carriers.join(proven, on="_for", how="left").with_columns(
+        pl.coalesce("client_id", "_for_client").alias("_owner"))
     return (carriers.filter(pl.col("_owner").is_not_null())
             .sort("ord").group_by("_ref")
             .agg(pl.col("_owner").first(), pl.col("event_id").first().alias("_owner_event")))

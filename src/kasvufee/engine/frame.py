@@ -80,6 +80,17 @@ def hold(df: pl.DataFrame, failed: pl.Expr, reason: pl.Expr | str) -> pl.DataFra
     return spread(df, marked).with_columns(pl.coalesce("held", "_why").alias("held")).drop("_why")
 
 
+def hold_not_a_number(df: pl.DataFrame, name: str, given: pl.Expr, number: pl.Expr,
+                      when: pl.Expr | None = None) -> pl.DataFrame:
+    """Hold the rows (or those ``when``) whose ``name`` is ``given`` but is not a
+    number (``number``, its cast, is null): only a table built without the
+    scheme's types has one, as the readers refuse such a cell; it must neither
+    pay nor count as 0 in silence."""
+    bad = given.is_not_null() & number.is_null()
+    return hold(df, bad if when is None else when & bad,
+                pl.format("{} {} is not a number", pl.lit(name), given.cast(pl.String)))
+
+
 def add_fact(df: pl.DataFrame, fact: pl.Expr, when: pl.Expr | None = None) -> pl.DataFrame:
     """Append a readable fact to the explanation of every row (or where ``when``).
 
