@@ -46,7 +46,7 @@ from kasvufee.report.programme import (
 )
 from kasvufee.scheme import load_scheme, scheme_json_schema
 from kasvufee.scheme.load import load_scheme_warned
-from kasvufee.scheme.prices import event_columns
+from kasvufee.scheme.prices import event_columns, event_types
 from kasvufee.store import DEFAULT_LEDGER
 
 if TYPE_CHECKING:
@@ -250,8 +250,8 @@ def main() -> None:
 @click.option("--report", "report", metavar="PATH",
               help="Also write the run report (totals and held items) as JSON to PATH.")
 @click.option("--check-all-columns", "all_columns", is_flag=True,
-              help="Read and check every column of EVENTS, not only those the scheme "
-                   "reads (slower; the ledger is the same).")
+              help="Read and check every column and event of EVENTS, not only those "
+                   "the scheme reads (slower; the ledger is the same).")
 @_guarded
 def run(scheme: str, events: str, as_of: str | None, fmt: str, out: str, finnish: bool,
         encoding: str, report: str | None, all_columns: bool) -> None:
@@ -266,10 +266,13 @@ def run(scheme: str, events: str, as_of: str | None, fmt: str, out: str, finnish
     # read_events counts a Parquet file's progress in rows, the others' in bytes
     unit = "rows" if Path(events).suffix.lower() in (".parquet", ".pq") else "bytes"
     with _progress("reading events", unit, _large_file(events)) as progress:
+        left_out: dict[str, int] = {}
         table = read_events(events, finnish=finnish, attribute_types=dict(sch.attributes),
                             encoding=encoding, progress=progress,
-                            columns=None if all_columns else event_columns(sch))
-    unread = coverage(sch, table)
+                            columns=None if all_columns else event_columns(sch),
+                            event_types=None if all_columns else event_types(sch),
+                            left_out=left_out)
+    unread = coverage(sch, table, left_out)
     for line in unread.missing_lines():
         _err(line)
     ledger = evaluate(sch, table, day)

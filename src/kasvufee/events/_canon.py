@@ -11,13 +11,13 @@ more lenient than the contract), reports them and builds the table.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Final
 
 import polars as pl
 
-from kasvufee.events._limits import check_limits
+from kasvufee.events._limits import NOT_PRINTABLE_ASCII, check_limits
 from kasvufee.events._problems import ProblemLog, quote
 from kasvufee.events.types import (
     ATTRIBUTE_DTYPES,
@@ -58,6 +58,7 @@ _PY_DEC_EXPONENT = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][+-]?[
 _PY_DEC = re.compile(_DEC_RE)
 _PY_DEC_TOO_PRECISE = re.compile(_DEC_TOO_PRECISE_RE)
 _PY_INT = re.compile(_INT_RE)
+_EVENT_TYPE = re.compile(EVENT_TYPE_PATTERN)
 _PY_TIME_ZONE = re.compile(r"(?:[zZ]|[+-][0-9]{2}:?[0-9]{2}|\s*UTC)$")
 
 COLUMN_KINDS: Final[Mapping[str, str]] = {
@@ -78,6 +79,9 @@ class RawEvents:
     finnish: bool = False
     empty: str = "an empty cell"
     """How an absent required value is described after ``got``."""
+    left_out: pl.DataFrame | None = None
+    """``LINE``, ``event_id`` and ``type`` of the rows of types no rule reads
+    (see :func:`split_types`), their cells as read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,8 +282,9 @@ def _parser(kind: str, name: str, dtype: pl.DataType, finnish: bool) -> _Parsed:
 # --------------------------------------------------------------------------- tables
 
 
-def clean_text(frame: pl.DataFrame) -> pl.DataFrame:
-    """Strip spaces and tabs around text cells, make empty cells null, drop blank rows.
+def clean_text(frame: pl.DataFrame, *, drop_blank: bool = True) -> pl.DataFrame:
+    """Strip spaces and tabs around text cells, make empty cells null, drop blank rows
+    (with ``drop_blank``).
 
     Only the columns that need it are rewritten: a cheap check first (a blank
     anywhere in a cell, one byte search, is cheaper than four at its ends).
@@ -300,11 +305,48 @@ def clean_text(frame: pl.DataFrame) -> pl.DataFrame:
                 pl.col(c).str.strip_chars(_BLANKS).replace("", None).alias(c) for c in dirty
             )
     data_columns = [c for c in frame.columns if c not in (LINE, "line")]
-    if data_columns:
+    if data_columns and drop_blank:
         blank = pl.all_horizontal(pl.col(c).is_null() for c in data_columns)
         if frame.select(blank.any()).item():
             frame = frame.filter(~blank)
     return frame
+
+
+def left_out_types(found: Iterable[str | None], keep: Collection[str]) -> list[str]:
+    """The types of ``found`` whose events are left out: plainly spelt (no spaces
+    around them, which :func:`clean_text` would strip) and not in ``keep``.
+
+    Everything else is kept, cleaned and checked with the rest; the engine
+    ignores a kept type no rule reads.  The types are classified once each,
+    not once per row.
+    """
+    return sorted(t for t in found if t is not None and t not in keep and _EVENT_TYPE.match(t))
+
+
+def split_types(raw: RawEvents, keep: Collection[str]) -> RawEvents:
+    """``raw`` with the rows of types no rule reads moved to ``left_out`` (the
+    ``LINE``, ``event_id`` and ``type`` of each), unless a reader did so already.
+
+    What no rule reads is not parsed: the left-out rows are checked only for
+    their id in :func:`canonicalise` (their types are reported by the run's
+    coverage; a repeated id is still an error).
+    """
+    frame = raw.frame
+    if raw.left_out is not None or "type" not in frame.columns or "event_id" not in frame.columns:
+        return raw
+    others = left_out_types(frame.get_column("type").unique().to_list(), keep)
+    if not others:
+        return raw
+    mask = frame.select(pl.col("type").is_in(others)).to_series()
+    return replace(raw, frame=frame.filter(~mask),
+                   left_out=frame.select(LINE, "event_id", "type").filter(mask))
+
+
+def _bad_types(frame: pl.DataFrame) -> pl.DataFrame:
+    """The ``LINE`` and ``type`` of the cells that are not an event type's spelling."""
+    bad = [t for t in frame.get_column("type").unique().to_list()
+           if t is not None and not _EVENT_TYPE.match(t)]
+    return frame.filter(pl.col("type").is_in(bad)).select(LINE, "type")
 
 
 def _kind(name: str, types: Mapping[str, AttributeType]) -> str:
@@ -318,6 +360,7 @@ def canonicalise(
 
     ``raw.frame`` must have cleaned text (see :func:`clean_text`) and every required
     column; problems already in ``problems`` are raised together with those found here.
+    The ids of ``raw.left_out`` are checked too (an id is unique among all rows).
     """
     frame = raw.frame
     names = [c for c in frame.columns if c not in (LINE, "line")]
@@ -337,15 +380,19 @@ def canonicalise(
         if parsers[name].checked and value.null_count() > text.null_count():
             cells = frame.filter(text.is_not_null() & value.is_null()).select(LINE, name)
             problems.add_cells(cells, name, parsers[name].expected)
+    kinds = {name: _kind(name, types) for name in names}
+    check_limits(parsed, frame, kinds, LINE, problems)
+    ids = parsed.select(LINE, "event_id")
     if "type" in names:
-        cells = frame.filter(~pl.col("type").str.contains(EVENT_TYPE_PATTERN)).select(LINE, "type")
-        problems.add_cells(cells, "type", _constant("an event type in lowercase letters, digits "
-                                                     "and _ like employment_started"), _found_type)
-    check_limits(parsed, frame, {name: _kind(name, types) for name in names}, LINE, problems)
+        problems.add_cells(_bad_types(frame), "type", _constant(
+            "an event type in lowercase letters, digits and _ like employment_started"),
+            _found_type)
+    if raw.left_out is not None:
+        left_out = _left_out_ids(raw.left_out, problems, raw.empty)
+        ids = pl.concat([ids, left_out])
     # hashes first (fast): equal ids have equal hashes; a collision only costs the exact check
-    ids = parsed["event_id"]
-    if ids.hash().n_unique() < parsed.height and ids.n_unique() < parsed.height:
-        _report_duplicates(parsed, problems)
+    if ids["event_id"].hash().n_unique() < ids.height and ids["event_id"].n_unique() < ids.height:
+        _report_duplicates(ids, problems)
     problems.raise_if_any()
 
     occurred = pl.col("occurred_on")
@@ -365,6 +412,20 @@ def canonicalise(
         pl.col(LINE).cast(pl.UInt32()).alias("line"),
         *(name for name in names if name not in COLUMN_KINDS),
     )
+
+
+def _left_out_ids(left_out: pl.DataFrame, problems: ProblemLog, empty: str) -> pl.DataFrame:
+    """The ``LINE`` and cleaned ``event_id`` of the left-out rows, checked."""
+    ids = left_out.select(LINE, "event_id")
+    # an id of printable ASCII, not empty, has no blank to strip and nothing to refuse
+    event_id = pl.col("event_id")
+    if ids.select((event_id.str.contains(NOT_PRINTABLE_ASCII) | (event_id == "")).any()).item():
+        ids = clean_text(ids, drop_blank=False)
+        check_limits(ids, ids, {"event_id": "string"}, LINE, problems)
+    if ids["event_id"].null_count():
+        cells = ids.filter(pl.col("event_id").is_null()).select(LINE, pl.lit(""))
+        problems.add_cells(cells, "event_id", _constant("a value"), _constant(empty))
+    return ids
 
 
 def _report_duplicates(frame: pl.DataFrame, problems: ProblemLog) -> None:

@@ -48,7 +48,7 @@ _OTHER_SCRIPTS: Final = r"[\p{Cyrillic}\p{Greek}\p{Armenian}\p{Cherokee}\p{Copti
 # searched as a set of strings (Aho-Corasick), three times faster than a regex class
 _CONTROL: Final = [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)]
 # anything but printable ASCII: an id without it has nothing the id checks refuse
-_NOT_PRINTABLE_ASCII: Final = r"[^!-~]"
+NOT_PRINTABLE_ASCII: Final = r"[^!-~]"
 
 # pairs of a letter and the ASCII letter it looks like: Cyrillic, then Greek
 _PAIRS: Final = (
@@ -91,7 +91,7 @@ def check_limits(parsed: pl.DataFrame, text: pl.DataFrame, kinds: dict[str, str]
     # several Unicode classes each, then run on those rows only)
     flagged = parsed.select(
         *(bad.fill_null(False).any() for bad, _ in checks.values()),
-        *(pl.col(name).str.contains(_NOT_PRINTABLE_ASCII).fill_null(False).any() for name in ids),
+        *(pl.col(name).str.contains(NOT_PRINTABLE_ASCII).fill_null(False).any() for name in ids),
     ).row(0) if checks or ids else ()
     for (name, (bad, expected)), any_bad in zip(checks.items(), flagged[:len(checks)],
                                                   strict=True):
@@ -151,7 +151,7 @@ def _report(parsed: pl.DataFrame, text: pl.DataFrame, name: str, bad: pl.Expr, e
 def _id_cells(parsed: pl.DataFrame, name: str, problems: ProblemLog, line: str) -> None:
     """The id problems of column ``name``, which has a cell not in printable ASCII."""
     value = pl.col(name)
-    unusual = parsed.filter(value.str.contains(_NOT_PRINTABLE_ASCII).fill_null(False))
+    unusual = parsed.filter(value.str.contains(NOT_PRINTABLE_ASCII).fill_null(False))
     invisible = value.str.contains(_NOT_IN_ID)
     mixed = value.str.contains(r"\p{Latin}") & value.str.contains(_OTHER_SCRIPTS)
     _report(unusual, unusual, name, invisible.fill_null(False),

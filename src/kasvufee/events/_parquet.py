@@ -17,7 +17,7 @@ from typing import Final, NoReturn
 
 import polars as pl
 
-from kasvufee.events._canon import COLUMN_KINDS, LINE, TARGET_DTYPES, RawEvents
+from kasvufee.events._canon import COLUMN_KINDS, LINE, TARGET_DTYPES, RawEvents, left_out_types
 from kasvufee.events._limits import too_many_columns
 from kasvufee.events._problems import ProblemLog
 from kasvufee.events.types import (
@@ -87,9 +87,11 @@ def read_parquet(
     types: Mapping[str, AttributeType],
     progress: Callable[[int, int], None] | None,
     columns: Collection[str] | None = None,
+    keep: Collection[str] | None = None,
 ) -> tuple[RawEvents, int]:
     """The raw frame of a Parquet file and the progress total (rows); with
-    ``columns``, only those columns are read from the file."""
+    ``columns``, only those columns are read from the file; with ``keep``, the
+    rows of other types are left out in the scan (see ``_canon.split_types``)."""
     try:
         # the row index comes from the scan, in the same chunks as the columns
         scan = pl.scan_parquet(path, row_index_name=LINE, row_index_offset=1)
@@ -108,7 +110,7 @@ def read_parquet(
     for name in REQUIRED_COLUMNS:
         if name not in present:
             problems.add(None, "columns", f"a column '{name}'", f"columns {shown}")
-    selected: list[pl.Expr] = [pl.col(LINE)]
+    selected: dict[str, pl.Expr] = {}
     for name in present:
         if name == "line" or (columns is not None and name not in columns):
             continue  # "line": the canonical table's own column, e.g. a table written back
@@ -117,13 +119,24 @@ def read_parquet(
         if expr is None:
             problems.add(None, name, "a column of single values", f"a column of {schema[name]}")
         else:
-            selected.append(expr.alias(name))
+            selected[name] = expr.alias(name)
     problems.raise_if_any()
     try:
-        table = scan.select(selected).collect()
+        if keep is None or "type" not in selected or "event_id" not in selected:
+            table = scan.select(LINE, *selected.values()).collect()
+            return RawEvents(table), table.height
+        # the types first (one column), then both parts in one pass: the rows
+        # of types no rule reads are never decoded beyond their id and type
+        types_found = scan.select(pl.col("type").cast(pl.String).unique()).collect()
+        others = left_out_types(types_found.get_column("type").to_list(), keep)
+        is_other = pl.col("type").cast(pl.String).is_in(others)
+        table, left_out = pl.collect_all([
+            scan.filter(~is_other).select(LINE, *selected.values()),
+            scan.filter(is_other).select(LINE, selected["event_id"], selected["type"]),
+        ])
     except Exception as exc:
         _unreadable(problems, exc)
-    return RawEvents(table), table.height
+    return RawEvents(table, left_out=left_out), table.height + left_out.height
 
 
 def _unreadable(problems: ProblemLog, exc: Exception) -> NoReturn:

@@ -64,13 +64,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Final, Literal
 
 import polars as pl
 
 from kasvufee.errors import UsageError
-from kasvufee.events._canon import RawEvents, canonicalise, clean_text, empty_frame
+from kasvufee.events._canon import RawEvents, canonicalise, clean_text, empty_frame, split_types
 from kasvufee.events._csv import is_utf8, read_csv
 from kasvufee.events._parquet import read_parquet
 from kasvufee.events._problems import MAX_PROBLEMS, ProblemLog
@@ -121,6 +122,8 @@ def read_events(
     progress: Callable[[int, int], None] | None = None,
     encoding: str = "utf-8",
     columns: Iterable[str] | None = None,
+    event_types: Iterable[str] | None = None,
+    left_out: dict[str, int] | None = None,
 ) -> pl.DataFrame:
     """Read an events file into the canonical events table.
 
@@ -147,6 +150,14 @@ def read_events(
             reads what it can price, faster and in less memory.  The other
             columns are not read, so their bad cells are not reported; a row
             blank in every column read is skipped as blank.  Default: all.
+        event_types: keep only the events of these types (a scheme's
+            ``kasvufee.scheme.prices.event_types``, what its engine reads):
+            the others are checked for their ``event_id`` (present, a valid id,
+            unique among all rows) and ``type`` only, and left out of the table;
+            a row without a type is kept (and reported).  Default: all.
+        left_out: a dictionary that receives the number of events of each
+            type ``event_types`` left out (for
+            ``kasvufee.report.coverage.coverage``, which reports them).
 
     Returns:
         The canonical table (see the module documentation).
@@ -184,13 +195,14 @@ def read_events(
             )
         else:
             raw, total = read_parquet(
-                file, problems, types=types, progress=progress, columns=wanted
+                file, problems, types=types, progress=progress, columns=wanted,
+                keep=None if event_types is None else frozenset(event_types),
             )
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         problems.add(None, None, "a readable events file", f"an error opening it ({reason})")
         problems.fail(exc)
-    table = _finish(raw, types, problems)
+    table = _finish(raw, types, problems, event_types, left_out)
     if progress is not None:
         progress(total, total)
     return table
@@ -226,7 +238,12 @@ def empty_events(attribute_types: Mapping[str, AttributeType] | None = None) -> 
 
 
 def _finish(
-    raw: RawEvents, types: Mapping[str, AttributeType], problems: ProblemLog
+    raw: RawEvents, types: Mapping[str, AttributeType], problems: ProblemLog,
+    event_types: Iterable[str] | None = None, counts: dict[str, int] | None = None,
 ) -> pl.DataFrame:
-    frame = clean_text(raw.frame)
-    return canonicalise(RawEvents(frame, finnish=raw.finnish, empty=raw.empty), types, problems)
+    if event_types is not None:
+        raw = split_types(raw, frozenset(event_types))
+    table = canonicalise(replace(raw, frame=clean_text(raw.frame)), types, problems)
+    if counts is not None and raw.left_out is not None:
+        counts.update(raw.left_out.group_by("type").len().iter_rows())
+    return table

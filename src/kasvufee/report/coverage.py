@@ -9,6 +9,7 @@ scheme does know.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -86,9 +87,12 @@ class Coverage:
         return out
 
 
-def coverage(scheme: Scheme, events: pl.DataFrame) -> Coverage:
-    """What of ``events`` the scheme does not read, and what of the scheme no event reaches."""
-    counts = dict(events.group_by("type").len().sort("type").iter_rows())
+def coverage(scheme: Scheme, events: pl.DataFrame,
+             left_out: Mapping[str, int] | None = None) -> Coverage:
+    """What of ``events`` the scheme does not read, and what of the scheme no event reaches;
+    ``left_out``: the events per type the reader left out (``read_events(left_out=...)``)."""
+    found = events.group_by("type").len().iter_rows()
+    counts = dict(sorted({**dict(found), **(left_out or {})}.items()))
     read = event_types(scheme)
     known = EVENT_TYPES | set(scheme.event_types)
     # a known type's nearest: a type the scheme reads and no event has (its typo)
