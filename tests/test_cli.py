@@ -383,3 +383,50 @@ def test_post_reports_what_the_events_lack_and_what_no_component_reads(tmp_path:
         "  survey_answered: 1 event",
         "1 component no event reaches:",
         "  training_referral (version 1, on training_referred)"]
+
+
+CONSOLE = [sys.executable, "-c", "from kasvufee.cli import console; console()"]
+
+
+def test_the_console_script_is_console() -> None:
+    import tomllib
+
+    pyproject = tomllib.loads((EXAMPLES.parent / "pyproject.toml").read_text())
+    assert pyproject["project"]["scripts"] == {"kasvufee": "kasvufee.cli:console"}
+
+
+def test_the_console_script_exits_with_the_commands_status_and_its_whole_output() -> None:
+    version = subprocess.run([*CONSOLE, "--version"], capture_output=True, text=True)
+    assert (version.returncode, version.stdout, version.stderr) == (
+        0, "kasvufee, version 0.1.0\n", "")
+    bad = subprocess.run([*CONSOLE, "run", SCHEME, EVENTS, "--as-of", "2018-13-31"],
+                         capture_output=True, text=True)
+    assert (bad.returncode, bad.stdout, bad.stderr) == (
+        2, "", "<command line>: --as-of: expected a date YYYY-MM-DD, got '2018-13-31'\n"
+               "kasvufee: 1 problem; nothing was written\n")
+    done = subprocess.run([*CONSOLE, "run", SCHEME, EVENTS, "--as-of", "2018-12-31",
+                           "--format", "jsonl"], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert done.stdout == invoke("run", SCHEME, EVENTS, "--as-of", "2018-12-31",
+                                 "--format", "jsonl")[1]
+    assert len(done.stdout.splitlines()) == 23
+    assert done.stderr.startswith("satakunta-kokosata: 23 entries, total ")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_reader_that_goes_away_ends_the_run_quietly(fmt: str, tmp_path: Path) -> None:
+    """``kasvufee run … | head -1``: status 1 and no internal error (polars reports
+    a closed pipe as an OSError of its own)."""
+    from bench.generate import generate, write
+
+    parquet, _ = write(generate(3_000, seed=3), tmp_path)  # a ledger of about 0.7 MB
+    scheme = str(EXAMPLES / "varsinais-suomi" / "scheme.yaml")
+    with subprocess.Popen([*CONSOLE, "run", scheme, str(parquet), "--as-of", "2018-12-31",
+                           "--format", fmt], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+                          ) as reader:
+        assert reader.stdout is not None and reader.stderr is not None
+        assert reader.stdout.readline()
+        reader.stdout.close()  # the reader goes away after one line
+        err = reader.stderr.read().decode()
+        assert reader.wait() == 1
+    assert "internal error" not in err and "Traceback" not in err

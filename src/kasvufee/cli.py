@@ -11,9 +11,11 @@ internal error (a bug; never a traceback).  Each error class carries its own
 
 from __future__ import annotations
 
+import atexit
 import codecs
 import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import sys
@@ -220,6 +222,8 @@ def _guarded(fn: Callable[..., None]) -> Callable[..., None]:
         # a bug: say so plainly, without a traceback (a panic inside polars is a
         # BaseException, not an Exception)
         except (Exception, pl.exceptions.PanicException) as exc:
+            if isinstance(exc, OSError) and _broken_pipe(exc):  # polars' writers' own
+                sys.exit(1)
             _err(f"kasvufee: internal error ({type(exc).__name__}: {exc}). Nothing was written. "
                  "Please report this with the command you ran.")
             sys.exit(70)
@@ -227,6 +231,11 @@ def _guarded(fn: Callable[..., None]) -> Callable[..., None]:
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return wrapper
+
+
+def _broken_pipe(exc: OSError) -> bool:
+    """Whether ``exc`` says the reader of standard output went away (``| head``)."""
+    return exc.errno == errno.EPIPE or f"(os error {errno.EPIPE})" in str(exc)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_STATUS)
@@ -775,6 +784,34 @@ def replay(scheme: str, events: str, paid_scheme: str | None, ledger: str | None
 def schema() -> None:
     """Print the JSON Schema of scheme files (for editors and procurement tools)."""
     click.echo(json.dumps(scheme_json_schema(), indent=2, ensure_ascii=False))
+
+
+def console() -> None:
+    """The ``kasvufee`` console script: :func:`main`, then leave without tearing the
+    interpreter down.
+
+    After a large run, freeing every module and object at exit takes longer than
+    some commands do (0.06 s of a 1.7 s run); the exit handlers still run (a
+    ``kasvufee compare`` Dask cluster is shut down by its own) and the output
+    streams are flushed first, so nothing written is lost.  Tests call
+    :func:`main` in-process, where the interpreter goes on.
+    """
+    try:
+        main()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code is not None and not isinstance(code, int):  # as Python does for sys.exit("…")
+        click.echo(code, err=True)
+        code = 1
+    status = code or 0
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # the reader went away (| head): as _guarded does
+        status = status or 1
+    atexit._run_exitfuncs()
+    os._exit(status)
 
 
 from kasvufee import cli_assurance as _assurance  # noqa: E402,F401 (registers its commands)
