@@ -96,8 +96,12 @@ def evaluate(scheme: Scheme, events: pl.DataFrame, as_of: dt.date | str) -> Ledg
     caps = effective_caps(scheme)
     cand = _cap_limits(cand, caps, p)
     earned = apply_caps(cand.filter(pl.col("held").is_null()), caps, scheme.money)
-    held = cand.filter(pl.col("held").is_not_null())
-    return Ledger(scheme.scheme, _entries(scheme, earned), _held(held), as_of, p.voided,
+    held = _held(cand.filter(pl.col("held").is_not_null()))
+    voided = p.voided
+    # the candidates and the working table are the run's largest tables: freed
+    # before the explanations are written (yrittajasta: a tenth of the peak)
+    del cand, p
+    return Ledger(scheme.scheme, _entries(scheme, earned), held, as_of, voided,
                   scheme.currency)
 
 
