@@ -37,7 +37,7 @@ import kasvufee
 from bench.compare import compare
 from bench.generate import ensure
 from bench.peers.duck import READS
-from kasvufee.scheme.prices import event_columns
+from kasvufee.scheme.prices import event_columns, event_types
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2018, 12, 31)
@@ -82,7 +82,8 @@ def phases(path: Path, scheme_id: str, repeat: int) -> dict[str, float]:
         t = time.perf_counter()
         prof.enable()
         events = kasvufee.read_events(path, attribute_types=dict(scheme.attributes),
-                                      columns=event_columns(scheme))
+                                      columns=event_columns(scheme),
+                                      event_types=event_types(scheme))
         t_read = time.perf_counter()
         kasvufee.evaluate(scheme, events, AS_OF)
         prof.disable()
@@ -152,6 +153,7 @@ COMMAND_STAGES = [
     ("  of which clean_text", "events/_canon.py", "clean_text"),
     ("  of which canonicalise (parse, checks)", "events/_canon.py", "canonicalise"),
     ("  of which check_limits", "events/_limits.py", "check_limits"),
+    ("  of which the left-out events' ids", "events/_canon.py", "_left_out_ids"),
     ("unread coverage report", "report/coverage.py", "coverage"),
     ("evaluate", "engine/evaluate.py", "evaluate"),
     ("  of which prepare", "engine/prepare.py", "prepare"),

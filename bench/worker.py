@@ -30,14 +30,14 @@ def scheme_path(scheme: str) -> Path:
 
 def _kasvufee(t: dict[str, Any]) -> dict[str, Any]:
     import kasvufee
-    from kasvufee.scheme.prices import event_columns
+    from kasvufee.scheme.prices import event_columns, event_types
 
     as_of = dt.date.fromisoformat(t["as_of"])
     t0 = time.perf_counter()
     scheme = kasvufee.load_scheme(scheme_path(t["scheme"]))
-    # only the columns the scheme reads, as a scheme-aware `kasvufee run` does
+    # only the columns and event types the scheme reads, as `kasvufee run` does
     events = kasvufee.read_events(t["events"], attribute_types=dict(scheme.attributes),
-                                  columns=event_columns(scheme))
+                                  columns=event_columns(scheme), event_types=event_types(scheme))
     t1 = time.perf_counter()
     ledger = kasvufee.evaluate(scheme, events, as_of)
     t2 = time.perf_counter()
