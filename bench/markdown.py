@@ -64,7 +64,7 @@ def render(results: dict[str, Any]) -> str:
             rows.append([r["shape"], r["scheme"], f"{r['events']:,}",
                          f"{k['best_s']:.2f} ({k['median_s']:.2f})", f"{k['peak_mb']:,.0f}",
                          f"{lib['best_s']:.2f}", f"{d['best_s']:.2f} ({d['median_s']:.2f})",
-                         f"{d['peak_mb']:,.0f}", f"{1 / r['duckdb_ratio']:.2f} ×",
+                         f"{d['peak_mb']:,.0f}", f"{1 / r['duckdb_ratio']:.2f} \u00d7",
                          f"{r['events_per_s'] / 1e6:.2f} M", f"{r['entries']:,}",
                          f"{r['held']:,}", f"{r['ledger_mb']:.0f}"])
         out.append(_table(["shape", "scheme", "events", "kasvufee run s", "peak MB",
