@@ -122,13 +122,15 @@ def read_parquet(
             selected[name] = expr.alias(name)
     problems.raise_if_any()
     try:
-        if keep is None or "type" not in selected or "event_id" not in selected:
+        others: list[str] = []
+        if keep is not None and "type" in selected and "event_id" in selected:
+            # the types first (one column), then both parts in one pass: the rows
+            # of types no rule reads are never decoded beyond their id and type
+            found = scan.select(pl.col("type").cast(pl.String).unique()).collect()
+            others = left_out_types(found.get_column("type").to_list(), keep)
+        if not others:
             table = scan.select(LINE, *selected.values()).collect()
             return RawEvents(table), table.height
-        # the types first (one column), then both parts in one pass: the rows
-        # of types no rule reads are never decoded beyond their id and type
-        types_found = scan.select(pl.col("type").cast(pl.String).unique()).collect()
-        others = left_out_types(types_found.get_column("type").to_list(), keep)
         is_other = pl.col("type").cast(pl.String).is_in(others)
         table, left_out = pl.collect_all([
             scan.filter(~is_other).select(LINE, *selected.values()),
