@@ -91,6 +91,31 @@ def test_one_evaluation_for_all_runs_equals_one_per_run(scheme: kasvufee.Scheme)
     assert together.sort(key).equals(apart.sort(key))
 
 
+def _same_ids_in_every_run(runs: int) -> pl.DataFrame:
+    """One population repeated as ``runs`` runs, its ids unchanged (a table not
+    drawn by the generator, whose ids name their run)."""
+    from kasvufee.design.population import generate
+
+    one = generate(SMALL, 5, runs=1)
+    return pl.concat([one.with_columns(pl.lit(r, dtype=one["run"].dtype).alias("run"))
+                      for r in range(1, runs + 1)])
+
+
+def test_runs_that_share_ids_are_evaluated_run_by_run() -> None:
+    events = _same_ids_in_every_run(2)
+    by_default = evaluate_runs(VS, events, SMALL.as_of)
+    apart = evaluate_runs(VS, events, SMALL.as_of, combined=False)
+    assert by_default.equals(apart)
+    # every run pays the same, as the population is the same
+    runs = by_default.partition_by("run", as_dict=True)
+    assert runs[(1,)].drop("run").equals(runs[(2,)].drop("run"))
+    assert runs[(1,)].height > 50
+    with pytest.raises(kasvufee.UsageError) as info:
+        evaluate_runs(VS, events, SMALL.as_of, combined=True)
+    assert str(info.value) == ("combined: the runs share client ids, so one evaluation would "
+                               "mix them; make the ids name their run, or evaluate run by run")
+
+
 def test_compare_uses_common_random_numbers() -> None:
     result = compare({"satakunta": SATA, "varsinais": VS}, SMALL, runs=3, seed=8)
     alone = simulate(VS, SMALL, runs=3, seed=8)

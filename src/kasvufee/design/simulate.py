@@ -138,6 +138,20 @@ def can_combine(scheme: Scheme) -> bool:
     return not any(isinstance(c, ScheduleFee) for v in scheme.versions for c in v.components)
 
 
+def _ids_shared_by_runs(events: pl.DataFrame) -> str | None:
+    """Which ids some runs share (``client ids``, ``event ids``), or None."""
+    counts = events.select(
+        pl.col("event_id").n_unique().alias("events"),
+        pl.col("client_id").drop_nulls().n_unique().alias("clients"),
+        pl.struct("run", "client_id").filter(pl.col("client_id").is_not_null())
+        .n_unique().alias("run_clients")).row(0, named=True)
+    if counts["run_clients"] > counts["clients"]:
+        return "client ids"
+    if counts["events"] < events.height:
+        return "event ids"
+    return None
+
+
 def evaluate_runs(scheme: Scheme, events: pl.DataFrame, as_of: dt.date, *,
                   combined: bool | None = None) -> pl.DataFrame:
     """The ledger entries of every run, with a ``run`` column: ``run, component,
@@ -145,11 +159,18 @@ def evaluate_runs(scheme: Scheme, events: pl.DataFrame, as_of: dt.date, *,
     by all columns.
 
     ``combined`` forces one evaluation for all runs (True) or one per run (False);
-    by default one when :func:`can_combine`.
+    by default one when :func:`can_combine` and no client or event id is in two
+    runs (the generator's ids name their run; other tables may repeat them,
+    and one evaluation would then pay a client once across runs).  Raises
+    ``UsageError`` for ``combined=True`` on such a table.
     """
     keep = ["run", "component", "provider_id", "client_id", "earned_on", "amount", "cap"]
+    shared = _ids_shared_by_runs(events)
+    if combined and shared:
+        raise UsageError(f"combined: the runs share {shared}, so one evaluation would mix "
+                         "them; make the ids name their run, or evaluate run by run")
     if combined is None:
-        combined = can_combine(scheme)
+        combined = can_combine(scheme) and not shared
     if combined:
         tagged = events.with_columns(
             pl.format("r{}" + _SEP + "{}", pl.col("run"), pl.col("provider_id"))
