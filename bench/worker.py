@@ -86,34 +86,69 @@ def _duckdb(t: dict[str, Any]) -> dict[str, Any]:
 
 
 def _w2(t: dict[str, Any]) -> dict[str, Any]:
-    """Populations generated (untimed), read, then evaluated under each scheme (timed)."""
+    """Populations generated (untimed) and read (timed), then evaluated under each
+    scheme in batches of ``batch`` populations as one table with the population
+    as a key (``kasvufee.design.simulate.evaluate_runs``; timed).  The first batch
+    is also evaluated one population at a time: timed, and its entries checked
+    equal."""
+    import polars as pl
+
     import kasvufee
     from bench.generate import generate
+    from kasvufee.design.simulate import evaluate_runs
 
     schemes = [kasvufee.load_scheme(scheme_path(s)) for s in t["schemes"]]
     as_of = dt.date.fromisoformat(t["as_of"])
+    batch = t["batch"]
     evaluate_s = read_s = 0.0
     events_n = 0
-    per_population: list[float] = []
+    per_population: list[float] = []  # one evaluation per population (the first batch)
+    batches: list[float] = []
+    equal = True
     folder = Path(tempfile.mkdtemp(prefix="kasvufee-w2-"))
     try:
-        for i in range(t["populations"]):
-            path = folder / "population.parquet"
-            generate(t["clients"], seed=t["seed"] + i).write_parquet(path)
-            t0 = time.perf_counter()
-            events = kasvufee.read_events(path)
+        for first in range(0, t["populations"], batch):
+            runs = []
+            for i in range(first, min(first + batch, t["populations"])):
+                path = folder / "population.parquet"
+                generate(t["clients"], seed=t["seed"] + i).write_parquet(path)
+                t0 = time.perf_counter()
+                runs.append(_as_run(kasvufee.read_events(path), i + 1))
+                read_s += time.perf_counter() - t0
             t1 = time.perf_counter()
-            for scheme in schemes:
-                kasvufee.evaluate(scheme, events, as_of)
+            table = pl.concat(runs).rechunk()
+            together = [evaluate_runs(s, table, as_of, combined=True) for s in schemes]
             t2 = time.perf_counter()
-            read_s += t1 - t0
             evaluate_s += t2 - t1
-            events_n += events.height
-            per_population.append(t2 - t1)
+            batches.append(t2 - t1)
+            events_n += table.height
+            if first == 0:
+                for run in runs:
+                    t3 = time.perf_counter()
+                    for scheme in schemes:
+                        kasvufee.evaluate(scheme, run, as_of)
+                    per_population.append(time.perf_counter() - t3)
+                apart = [evaluate_runs(s, table, as_of, combined=False) for s in schemes]
+                equal = all(a.equals(b) for a, b in zip(together, apart, strict=True))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return {"read_s": read_s, "evaluate_s": evaluate_s, "events": events_n,
-            "evaluate_per_population_s": per_population}
+            "batch": batch, "evaluate_per_batch_s": batches,
+            "evaluate_per_population_s": per_population, "batched_equals_apart": equal}
+
+
+# the generator's ids, made the population's own: one table must not mix populations
+_RUN_IDS = ("event_id", "client_id", "voids", "for_event", "employment_id", "employer_id",
+            "evidence_ref")
+
+
+def _as_run(events: Any, run: int) -> Any:
+    import polars as pl
+
+    return events.with_columns(
+        pl.lit(run, dtype=pl.Int64).alias("run"),
+        *(pl.format("p{}-{}", pl.lit(run), pl.col(c)).alias(c)
+          for c in _RUN_IDS if c in events.columns))
 
 
 def _w3_setup(t: dict[str, Any]) -> dict[str, Any]:
