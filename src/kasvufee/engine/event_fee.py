@@ -129,19 +129,25 @@ def _enrolled_here(df: pl.DataFrame, p: Prepared) -> pl.DataFrame:
     if p.trust.clients == "own":
         if p.clients().height == 0:
             return df
-        # a client enrolled anywhere has a first enrolment
-        df = df.join(p.first_enrolments().rename({"first_enrolled": "_first_enrolled"}),
-                     on="client_id", how="left", maintain_order="left")
+        # a client enrolled anywhere has a first enrolment; only the rows the two
+        # holds can mark need it (no enrolment here, or an event dated before it):
+        # those few are joined, not every candidate (W1: 0.14 s of 0.2 s)
+        early = pl.col("enrolled_date") > pl.col("occurred_on")
+        needed = (df.lazy().with_row_index("_row")
+                  .filter(pl.col("client_id").is_not_null()
+                          & (pl.col("enrolled_id").is_null() | early))
+                  .select("_row", "client_id")
+                  .join(p.first_enrolments().lazy(), on="client_id", how="left")
+                  .select("_row", pl.col("first_enrolled").alias("_first_enrolled")).collect())
+        df = spread(df, needed)
         df = hold(df, unenrolled & pl.col("_first_enrolled").is_not_null(),
                   pl.format("client {} is enrolled with another provider, not with {}",
                             pl.col("client_id"), pl.col("provider_id")))
         # nor by enrolling the client afterwards and dating the event before that
-        return hold(df, (pl.col("enrolled_date") > pl.col("occurred_on"))
-                    & (pl.col("_first_enrolled") <= pl.col("occurred_on")), pl.format(
-                        "client {} was enrolled with another provider on {}, with {} only "
-                        "on {}, after the event", pl.col("client_id"),
-                        date_text(pl.col("_first_enrolled")), pl.col("provider_id"),
-                        date_text(pl.col("enrolled_date")))).drop("_first_enrolled")
+        return hold(df, early & (pl.col("_first_enrolled") <= pl.col("occurred_on")), pl.format(
+            "client {} was enrolled with another provider on {}, with {} only on {}, after "
+            "the event", pl.col("client_id"), date_text(pl.col("_first_enrolled")),
+            pl.col("provider_id"), date_text(pl.col("enrolled_date")))).drop("_first_enrolled")
     return hold(df, unenrolled, pl.format("client {} is not enrolled with {}",
                                           pl.col("client_id"), pl.col("provider_id")))
 
