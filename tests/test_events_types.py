@@ -9,13 +9,16 @@ from pathlib import Path
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import kasvufee
 from kasvufee.cli import main
+from kasvufee.errors import EventsError
 from kasvufee.events import read_events
 from kasvufee.report.coverage import coverage
 from kasvufee.scheme.prices import event_columns, event_types
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, examples
 from tests.test_events_columns import _files
 from tests.test_events_read import problems
 
@@ -144,3 +147,50 @@ def test_run_leaves_unread_types_unchecked_and_check_all_columns_checks_them() -
     assert result.stderr == (
         "events.csv:3: occurred_on: expected a date YYYY-MM-DD, got '2018-02-30'\n"
         "kasvufee: 1 problem; nothing was written\n")
+
+
+_TYPES = ["enrolled", "employment_started", "employment_ended", "training_referred",
+          "guidance_completed", "plan_completed", " employment_started ", "Plan Completed"]
+_ROW = st.tuples(st.sampled_from(["e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8", ""]),
+                 st.sampled_from(_TYPES), st.sampled_from(["P1", "P2", ""]),
+                 st.sampled_from(["C1", "C2", "C3"]),
+                 st.sampled_from(["2018-01-05", "2018-02-01", "2018-06-30", "2018-02-30"]),
+                 st.sampled_from(["high", "low", "", "x"]), st.sampled_from(["j1", "j2", ""]))
+
+
+@settings(max_examples=examples(60), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(_ROW, min_size=1, max_size=10))
+def test_leaving_out_unread_types_never_changes_a_ledger_or_hides_a_read_problem(
+        rows: list[tuple[str, ...]], tmp_path: Path) -> None:
+    """Whatever the rows: a narrow read reports only what the full read reports,
+    and every id and misspelt type among them; where both succeed the ledgers,
+    the held items and the coverage are the same."""
+    scheme = kasvufee.load_scheme(EXAMPLES / "varsinais-suomi" / "scheme.yaml")
+    path = tmp_path / "events.csv"
+    path.write_text("event_id,type,provider_id,client_id,occurred_on,risk_class,"
+                    "employment_id\n" + "".join(",".join(r) + "\n" for r in rows))
+    types = dict(scheme.attributes)
+
+    def read(**narrow: object) -> tuple[pl.DataFrame | None, list[str]]:
+        try:
+            return read_events(path, attribute_types=types, **narrow), []  # type: ignore[arg-type]
+        except EventsError as exc:
+            return None, [str(p) for p in exc.problems]
+
+    full, full_problems = read()
+    left_out: dict[str, int] = {}
+    narrow, narrow_problems = read(columns=event_columns(scheme),
+                                   event_types=event_types(scheme), left_out=left_out)
+    assert set(narrow_problems) <= set(full_problems)
+    # ids are checked on every row, types on every row the reader keeps
+    assert {p for p in full_problems if ": event_id: " in p} <= set(narrow_problems)
+    assert {p for p in full_problems if ": type: " in p} <= set(narrow_problems)
+    if full is None:
+        return
+    assert narrow is not None
+    as_of = dt.date(2018, 12, 31)
+    a, b = kasvufee.evaluate(scheme, full, as_of), kasvufee.evaluate(scheme, narrow, as_of)
+    assert a.frame.equals(b.frame)
+    assert a.held_frame.equals(b.held_frame)
+    assert coverage(scheme, narrow, left_out) == coverage(scheme, full)

@@ -47,7 +47,8 @@ class UnreachedComponent:
 
 @dataclass(frozen=True, slots=True)
 class MissingAttribute:
-    """An attribute the scheme's rules read that no event has (absent or empty)."""
+    """An attribute the scheme's rules read that no event of a type it reads has
+    (absent or empty)."""
 
     attribute: str
     components: tuple[str, ...]
@@ -103,7 +104,12 @@ def coverage(scheme: Scheme, events: pl.DataFrame,
                            next(filter(None, (nearest_name(t, counts) for t in c.types)), None))
         for v in scheme.versions for c in v.components
         if isinstance(c, EventFee) and not any(t in counts for t in c.types))
-    present = {name for name in events.columns if events[name].null_count() < events.height}
+    # an attribute counts where an event the scheme reads has it: one on other
+    # events only (a risk class on a guidance session) is missing all the same,
+    # whether the reader left those events out or not
+    is_read = pl.col("type").is_in(list(read))
+    flags = events.select((pl.col(c).is_not_null() & is_read).any() for c in events.columns)
+    present = {name for name, has in zip(events.columns, flags.row(0), strict=True) if has}
     readers: dict[str, list[str]] = {}
     for v in scheme.versions:
         for c in v.components:
