@@ -112,8 +112,32 @@ def test_runs_that_share_ids_are_evaluated_run_by_run() -> None:
     assert runs[(1,)].height > 50
     with pytest.raises(kasvufee.UsageError) as info:
         evaluate_runs(VS, events, SMALL.as_of, combined=True)
-    assert str(info.value) == ("combined: the runs share client ids, so one evaluation would "
+    assert str(info.value) == ("combined: the runs share client_id values, so one evaluation would "
                                "mix them; make the ids name their run, or evaluate run by run")
+
+
+def test_runs_that_share_a_payslip_reference_are_evaluated_run_by_run() -> None:
+    """Client and event ids of their own, but one payslip reference in two runs:
+    in one evaluation the second run's proof would be a reuse of the first's."""
+    from kasvufee.design.simulate import can_combine
+
+    scheme = kasvufee.load_scheme(ROOT / "examples" / "uusimaa-koko-rekry" / "scheme.yaml")
+    assert can_combine(scheme)
+    one = _same_ids_in_every_run(1)
+    ids = ["event_id", "client_id", "voids", "employment_id"]
+    other = one.with_columns(pl.lit(2, dtype=one["run"].dtype).alias("run"),
+                             *(("x" + pl.col(c)).alias(c) for c in ids if c in one.columns))
+    events = pl.concat([one, other])
+    assert events.filter(pl.col("evidence_ref").is_not_null()).height > 10
+    by_default = evaluate_runs(scheme, events, SMALL.as_of)
+    assert by_default.equals(evaluate_runs(scheme, events, SMALL.as_of, combined=False))
+    runs = by_default.partition_by("run", as_dict=True)
+    assert runs[(1,)].drop("run").equals(runs[(2,)].drop("run").with_columns(
+        pl.col("client_id").str.strip_prefix("x")))
+    assert runs[(1,)].height >= 5
+    with pytest.raises(kasvufee.UsageError) as info:
+        evaluate_runs(scheme, events, SMALL.as_of, combined=True)
+    assert str(info.value).startswith("combined: the runs share evidence_ref values")
 
 
 def test_compare_uses_common_random_numbers() -> None:

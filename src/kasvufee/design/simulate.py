@@ -52,7 +52,7 @@ from kasvufee.engine.evaluate import evaluate
 from kasvufee.errors import UsageError
 from kasvufee.money import format_cents
 from kasvufee.plural import count
-from kasvufee.scheme.model import ScheduleFee, Scheme
+from kasvufee.scheme.model import EventFee, ScheduleFee, Scheme
 from kasvufee.scheme.prices import effective_caps
 
 __all__ = [
@@ -138,16 +138,24 @@ def can_combine(scheme: Scheme) -> bool:
     return not any(isinstance(c, ScheduleFee) for v in scheme.versions for c in v.components)
 
 
-def _ids_shared_by_runs(events: pl.DataFrame) -> str | None:
-    """Which ids some runs share (``client ids``, ``event ids``), or None."""
-    counts = events.select(
-        pl.col("event_id").n_unique().alias("events"),
-        pl.col("client_id").drop_nulls().n_unique().alias("clients"),
-        pl.struct("run", "client_id").filter(pl.col("client_id").is_not_null())
-        .n_unique().alias("run_clients")).row(0, named=True)
-    if counts["run_clients"] > counts["clients"]:
-        return "client ids"
-    if counts["events"] < events.height:
+def _ids_shared_by_runs(scheme: Scheme, events: pl.DataFrame) -> str | None:
+    """What some runs share that one evaluation would count once across them, or
+    None: a client id, a value of an attribute the scheme keys ``once_per`` on
+    or takes as ``evidence`` (an employment, a payslip), or an event id."""
+    fees = [c for v in scheme.versions for c in v.components if isinstance(c, EventFee)]
+    keyed = {k.removeprefix("client.").removeprefix("event.") for c in fees
+             for k in c.once_keys if k not in ("client", "provider")}
+    keyed |= {c.evidence.attribute for c in fees if c.evidence is not None}
+    for name in ["client_id", *sorted(keyed - {"client_id"})]:
+        if name not in events.columns:
+            continue
+        value = pl.col(name)
+        values, in_runs = events.lazy().filter(value.is_not_null()).select(
+            value.n_unique(), pl.struct("run", name).n_unique().alias("in_runs")
+        ).collect().row(0)
+        if in_runs > values:
+            return f"{name} values"
+    if events.get_column("event_id").n_unique() < events.height:
         return "event ids"
     return None
 
@@ -165,7 +173,7 @@ def evaluate_runs(scheme: Scheme, events: pl.DataFrame, as_of: dt.date, *,
     ``UsageError`` for ``combined=True`` on such a table.
     """
     keep = ["run", "component", "provider_id", "client_id", "earned_on", "amount", "cap"]
-    shared = _ids_shared_by_runs(events)
+    shared = _ids_shared_by_runs(scheme, events)
     if combined and shared:
         raise UsageError(f"combined: the runs share {shared}, so one evaluation would mix "
                          "them; make the ids name their run, or evaluate run by run")
