@@ -167,10 +167,11 @@ def evaluate_runs(scheme: Scheme, events: pl.DataFrame, as_of: dt.date, *,
     by all columns.
 
     ``combined`` forces one evaluation for all runs (True) or one per run (False);
-    by default one when :func:`can_combine` and no client or event id is in two
-    runs (the generator's ids name their run; other tables may repeat them,
-    and one evaluation would then pay a client once across runs).  Raises
-    ``UsageError`` for ``combined=True`` on such a table.
+    by default one when :func:`can_combine` and the runs share no client id,
+    event id, nor a value the scheme keys ``once_per`` on or takes as evidence
+    (the generator's ids name their run; other tables may repeat them, and one
+    evaluation would then pay a client, or accept a payslip, once across runs).
+    Raises ``UsageError`` for ``combined=True`` on such a table.
     """
     keep = ["run", "component", "provider_id", "client_id", "earned_on", "amount", "cap"]
     shared = _ids_shared_by_runs(scheme, events)

@@ -175,6 +175,7 @@ def read_events(
     is_utf8(encoding)  # raises UsageError for an unknown codec
     kind = format or _format_of(file, problems)
     wanted = None if columns is None else frozenset((*ALWAYS_READ, *columns))
+    keep = None if event_types is None else frozenset(event_types)
     if not file.exists():
         problems.add(None, None, "an events file", "nothing at this path")
         problems.fail()
@@ -196,13 +197,13 @@ def read_events(
         else:
             raw, total = read_parquet(
                 file, problems, types=types, progress=progress, columns=wanted,
-                keep=None if event_types is None else frozenset(event_types),
+                keep=keep,
             )
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         problems.add(None, None, "a readable events file", f"an error opening it ({reason})")
         problems.fail(exc)
-    table = _finish(raw, types, problems, event_types, left_out)
+    table = _finish(raw, types, problems, keep, left_out)
     if progress is not None:
         progress(total, total)
     return table
@@ -239,10 +240,10 @@ def empty_events(attribute_types: Mapping[str, AttributeType] | None = None) -> 
 
 def _finish(
     raw: RawEvents, types: Mapping[str, AttributeType], problems: ProblemLog,
-    event_types: Iterable[str] | None = None, counts: dict[str, int] | None = None,
+    keep: frozenset[str] | None = None, counts: dict[str, int] | None = None,
 ) -> pl.DataFrame:
-    if event_types is not None:
-        raw = split_types(raw, frozenset(event_types))
+    if keep is not None:
+        raw = split_types(raw, keep)
     table = canonicalise(replace(raw, frame=clean_text(raw.frame)), types, problems)
     if counts is not None and raw.left_out is not None:
         counts.update(raw.left_out.group_by("type").len().iter_rows())
